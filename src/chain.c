@@ -1,0 +1,1292 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * chain.c - the call tree of one task.
+ *
+ * One stack of open nodes serves every source: a function_graph entry
+ * pushes, its exit pops to the matching function; a kprobe hit inside an
+ * open function_graph node of the same function merges into it (the probe
+ * handler's own calls in between are skipped); a probe on a function that
+ * has return probes opens a span, one without is a point. The interrupt
+ * context comes from the record's flags (and from interrupt entry functions,
+ * which run before the hardirq flag is set).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <traceevent/trace-seq.h>
+
+#include "chain.h"
+#include "decode.h"
+#include "log.h"
+
+#define FN_HASH 4096
+/* two tracepoints of one syscall (raw and named) fire this close together */
+#define SAME_SYSCALL_NS 50000
+
+/* ftrace's lat flags in common_flags */
+#define TRACE_FLAG_HARDIRQ 0x08
+#define TRACE_FLAG_SOFTIRQ 0x10
+#define TRACE_FLAG_NMI 0x40
+
+struct kstep_chain {
+	struct kstep_arena arena;
+	const struct kstep_ksyms *ks;
+	int long_size;
+	struct kstep_node *root;
+	struct kstep_node **stk;
+	size_t depth;
+	size_t cap;
+	struct kstep_func *fhash[FN_HASH];
+	uint64_t *retprobes;
+	size_t nret;
+	size_t capret;
+	bool ret_sorted;
+	struct kstep_node **last_on_cpu;
+	int ncpuslots;
+	uint64_t first_ts;
+	uint64_t last_ts;
+	struct kstep_chain_stats st;
+	struct trace_seq seq;
+	bool seq_init;
+	uint64_t frames[128];	/* one stack record's frames, while it is fed */
+};
+
+/* Interning */
+
+static unsigned hash_str(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % FN_HASH;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool has_retprobe(struct kstep_chain *c, uint64_t addr)
+{
+	if (!c->nret)
+		return false;
+	if (!c->ret_sorted) {
+		qsort(c->retprobes, c->nret, sizeof(*c->retprobes), cmp_u64);
+		c->ret_sorted = true;
+	}
+	return bsearch(&addr, c->retprobes, c->nret, sizeof(addr), cmp_u64) != NULL;
+}
+
+static struct kstep_func *func_get(struct kstep_chain *c, const char *name, uint64_t addr,
+				   bool user)
+{
+	unsigned h = hash_str(name);
+	struct kstep_func *f;
+
+	for (f = c->fhash[h]; f; f = f->hnext)
+		if (!strcmp(f->name, name) && !!(f->flags & KSTEP_FN_USER) == user)
+			return f;
+	f = kstep_arena_alloc(&c->arena, sizeof(*f));
+	f->name = kstep_arena_strdup(&c->arena, name);
+	f->addr = addr;
+	if (user) {
+		f->flags |= KSTEP_FN_USER;
+	} else {
+		if (kstep_list_match("hide_default", name))
+			f->flags |= KSTEP_FN_HIDE;
+		if (kstep_list_match("probe_overhead", name))
+			f->flags |= KSTEP_FN_OVERHEAD;
+		if (kstep_list_match("irq_entry", name))
+			f->flags |= KSTEP_FN_IRQ_ENTRY;
+		if (kstep_list_match("sched", name))
+			f->flags |= KSTEP_FN_SCHED;
+	}
+	if (addr && has_retprobe(c, addr))
+		f->flags |= KSTEP_FN_RETPROBE;
+	f->hnext = c->fhash[h];
+	c->fhash[h] = f;
+	return f;
+}
+
+/* The kernel function at addr (a function start, or a probe address in it). */
+static struct kstep_func *func_at(struct kstep_chain *c, uint64_t addr, uint64_t *off)
+{
+	const struct kstep_ksym *sym = c->ks ? kstep_ksyms_lookup(c->ks, addr, off) : NULL;
+	char buf[32];
+	struct kstep_func *f;
+
+	if (!sym) {
+		*off = 0;
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
+		return func_get(c, buf, addr, false);
+	}
+	f = func_get(c, sym->name, sym->addr, false);
+	if (!(f->flags & KSTEP_FN_RETPROBE) && has_retprobe(c, sym->addr))
+		f->flags |= KSTEP_FN_RETPROBE;
+	return f;
+}
+
+/* A user-space probe's function: named by its event, minus entry suffixes. */
+static struct kstep_func *func_user(struct kstep_chain *c, const char *event, uint64_t addr)
+{
+	static const char *const sfx[] = { "_entry", "_enter", "__entry" };
+	char buf[256];
+	size_t n = strlen(event), i;
+
+	snprintf(buf, sizeof(buf), "%s", event);
+	for (i = 0; i < KSTEP_ARRAY_SIZE(sfx); i++) {
+		size_t l = strlen(sfx[i]);
+
+		if (n > l && !strcmp(event + n - l, sfx[i])) {
+			buf[n - l] = '\0';
+			break;
+		}
+	}
+	return func_get(c, buf, addr, true);
+}
+
+static struct kstep_func *fact_func(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	uint64_t off;
+
+	if (f->user)
+		return func_user(c, f->name ? f->name : "?", f->addr);
+	if (f->name)
+		return func_get(c, f->name, f->addr, false);
+	return func_at(c, f->addr, &off);
+}
+
+/* Building blocks */
+
+struct kstep_chain *kstep_chain_new(const struct kstep_ksyms *ks, int long_size)
+{
+	struct kstep_chain *c = kstep_xcalloc(1, sizeof(*c));
+
+	c->ks = ks;
+	c->long_size = long_size ? long_size : 8;
+	c->root = kstep_arena_alloc(&c->arena, sizeof(*c->root));
+	c->root->kind = KSTEP_NODE_ROOT;
+	c->root->sysnr = -1;
+	c->cap = 64;
+	c->stk = kstep_xcalloc(c->cap, sizeof(*c->stk));
+	c->stk[0] = c->root;
+	c->depth = 1;
+	return c;
+}
+
+void kstep_chain_free(struct kstep_chain *c)
+{
+	if (!c)
+		return;
+	if (c->seq_init)
+		trace_seq_destroy(&c->seq);
+	free(c->stk);
+	free(c->retprobes);
+	free(c->last_on_cpu);
+	kstep_arena_free(&c->arena);
+	free(c);
+}
+
+void kstep_chain_note_retprobe(struct kstep_chain *c, uint64_t addr)
+{
+	if (c->nret == c->capret) {
+		c->capret = c->capret ? c->capret * 2 : 16;
+		c->retprobes = kstep_xrealloc(c->retprobes, c->capret * sizeof(*c->retprobes));
+	}
+	c->retprobes[c->nret++] = addr;
+	c->ret_sorted = false;
+}
+
+struct kstep_val *kstep_chain_val(struct kstep_chain *c, const char *name, uint64_t num,
+				  enum kstep_val_type type, enum kstep_val_role role)
+{
+	struct kstep_val *v = kstep_arena_alloc(&c->arena, sizeof(*v));
+
+	v->name = name;
+	v->num = num;
+	v->type = (uint8_t)type;
+	v->role = (uint8_t)role;
+	return v;
+}
+
+const char *kstep_chain_strdup(struct kstep_chain *c, const char *s, size_t n)
+{
+	return kstep_arena_strndup(&c->arena, s, n);
+}
+
+void kstep_val_append(struct kstep_val **head, struct kstep_val *v)
+{
+	while (*head)
+		head = &(*head)->next;
+	*head = v;
+}
+
+static struct kstep_node *top(struct kstep_chain *c)
+{
+	return c->stk[c->depth - 1];
+}
+
+static void push(struct kstep_chain *c, struct kstep_node *n)
+{
+	if (c->depth == c->cap) {
+		c->cap *= 2;
+		c->stk = kstep_xrealloc(c->stk, c->cap * sizeof(*c->stk));
+	}
+	c->stk[c->depth++] = n;
+}
+
+static void add_child(struct kstep_node *parent, struct kstep_node *n)
+{
+	n->parent = parent;
+	if (parent->last)
+		parent->last->next = n;
+	else
+		parent->child = n;
+	parent->last = n;
+}
+
+static struct kstep_node *new_node(struct kstep_chain *c, uint8_t kind, const struct kstep_fact *f)
+{
+	struct kstep_node *n = kstep_arena_alloc(&c->arena, sizeof(*n));
+
+	n->kind = kind;
+	n->t_entry = f->ts;
+	n->cpu = (int16_t)f->cpu;
+	n->src = (uint16_t)f->src;
+	n->sysnr = -1;
+	n->ctx = top(c)->ctx;
+	c->st.nodes++;
+	return n;
+}
+
+static void note_cpu(struct kstep_chain *c, int cpu, struct kstep_node *n)
+{
+	if (cpu < 0)
+		return;
+	if (cpu >= c->ncpuslots) {
+		int nslots = cpu + 16;
+
+		c->last_on_cpu = kstep_xrealloc(c->last_on_cpu, (size_t)nslots * sizeof(*c->last_on_cpu));
+		memset(c->last_on_cpu + c->ncpuslots, 0,
+		       (size_t)(nslots - c->ncpuslots) * sizeof(*c->last_on_cpu));
+		c->ncpuslots = nslots;
+	}
+	c->last_on_cpu[cpu] = n;
+}
+
+/* Pops everything above index k: those nodes never saw their exit. */
+static void close_above(struct kstep_chain *c, size_t k)
+{
+	while (c->depth - 1 > k) {
+		struct kstep_node *n = top(c);
+
+		if (n->kind == KSTEP_NODE_IRQ || n->kind == KSTEP_NODE_OFFCPU) {
+			if (!n->t_exit)
+				n->t_exit = c->last_ts;
+		} else if (!n->t_exit) {
+			n->flags |= KSTEP_NF_NO_EXIT;
+			c->st.no_exit++;
+		}
+		c->depth--;
+	}
+}
+
+/* Interrupt context */
+
+static const char *ctx_name(uint8_t ctx)
+{
+	switch (ctx) {
+	case KSTEP_CTX_SOFTIRQ:
+		return "softirq";
+	case KSTEP_CTX_HARDIRQ:
+		return "hardirq";
+	case KSTEP_CTX_NMI:
+		return "nmi";
+	default:
+		return "task";
+	}
+}
+
+/*
+ * Moves the open stack to the fact's context: leaves interrupt nodes whose
+ * work is done when a task-context fact arrives, and opens one when a fact
+ * comes from a higher context than the current node.
+ */
+static void ctx_transition(struct kstep_chain *c, const struct kstep_fact *f,
+			   const struct kstep_func *fn, bool opens)
+{
+	uint8_t ectx = f->ctx;
+	bool forced = false;
+	struct kstep_node *irq;
+
+	if (fn && (fn->flags & KSTEP_FN_IRQ_ENTRY) && ectx < KSTEP_CTX_HARDIRQ && opens) {
+		ectx = KSTEP_CTX_HARDIRQ;
+		forced = true;
+	}
+	/* An interrupt node closes only once nothing inside it is open. */
+	while (top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx > ectx && !forced) {
+		top(c)->t_exit = c->last_ts;
+		c->depth--;
+	}
+	if (!opens || ectx <= top(c)->ctx)
+		return;
+	irq = new_node(c, KSTEP_NODE_IRQ, f);
+	irq->ctx = ectx;
+	irq->name = ctx_name(ectx);
+	irq->src = (uint16_t)f->src;
+	if (forced)
+		irq->flags |= KSTEP_NF_IRQ_FORCED;
+	add_child(top(c), irq);
+	push(c, irq);
+	c->st.irqs++;
+}
+
+/* Finds the innermost open call of fn, skipping nothing; returns its index or 0. */
+static size_t find_open(struct kstep_chain *c, const struct kstep_func *fn, uint32_t without)
+{
+	size_t i;
+
+	for (i = c->depth - 1; i > 0; i--) {
+		struct kstep_node *n = c->stk[i];
+
+		if (n->kind == KSTEP_NODE_CALL && n->fn == fn && !(n->flags & without))
+			return i;
+	}
+	return 0;
+}
+
+/* The innermost open node that is not probe machinery. */
+static struct kstep_node *real_top(struct kstep_chain *c)
+{
+	size_t i;
+
+	for (i = c->depth - 1; i > 0; i--) {
+		struct kstep_node *n = c->stk[i];
+
+		if (!(n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_OVERHEAD)))
+			return n;
+	}
+	return c->root;
+}
+
+static bool is_trampoline(struct kstep_chain *c, uint64_t addr)
+{
+	const struct kstep_ksym *sym;
+	uint64_t off;
+
+	if (!addr || !c->ks)
+		return !addr;
+	sym = kstep_ksyms_lookup(c->ks, addr, &off);
+	return sym && kstep_list_match("trampolines", sym->name);
+}
+
+/* Feeding facts */
+
+static void feed_entry(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_func *fn = fact_func(c, f);
+	struct kstep_node *n, *parent;
+
+	ctx_transition(c, f, fn, true);
+	parent = top(c);
+	n = new_node(c, KSTEP_NODE_CALL, f);
+	n->fn = fn;
+	n->vals = f->vals;
+	if (fn->flags & KSTEP_FN_OVERHEAD)
+		c->st.overhead++;
+	/* name the interrupt by its handler, not by irq_enter/irq_exit */
+	if (parent->kind == KSTEP_NODE_IRQ && !parent->fn && !strstr(fn->name, "irq_enter") &&
+	    !strstr(fn->name, "irq_exit"))
+		parent->fn = fn;
+	add_child(parent, n);
+	push(c, n);
+	note_cpu(c, f->cpu, n);
+}
+
+static void set_exit(struct kstep_node *n, const struct kstep_fact *f)
+{
+	n->t_exit = f->ts;
+	if (f->has_times && f->rettime >= f->calltime)
+		n->dur = f->rettime - f->calltime;
+	if (f->retv && !n->retv)
+		n->retv = f->retv;
+}
+
+static void feed_exit(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_func *fn = fact_func(c, f);
+	size_t k;
+	struct kstep_node *n;
+
+	ctx_transition(c, f, fn, false);
+	k = find_open(c, fn, 0);
+	if (k) {
+		n = c->stk[k];
+		close_above(c, k);
+		set_exit(n, f);
+		c->depth = k;
+		note_cpu(c, f->cpu, n);
+		return;
+	}
+	n = new_node(c, KSTEP_NODE_CALL, f);
+	n->fn = fn;
+	n->flags |= KSTEP_NF_NO_ENTRY;
+	n->t_entry = f->has_times && f->calltime <= f->ts ? f->calltime : 0;
+	set_exit(n, f);
+	add_child(top(c), n);
+	c->st.no_entry++;
+	note_cpu(c, f->cpu, n);
+}
+
+static void feed_call(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_func *fn = fact_func(c, f);
+	struct kstep_node *n;
+
+	ctx_transition(c, f, fn, true);
+	n = new_node(c, KSTEP_NODE_CALL, f);
+	n->fn = fn;
+	n->flags |= KSTEP_NF_POINT;
+	if (f->retip) {
+		n->retip = f->retip;
+		n->flags |= KSTEP_NF_RETIP;
+	}
+	add_child(top(c), n);
+	note_cpu(c, f->cpu, n);
+}
+
+static void feed_probe(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_func *fn = fact_func(c, f);
+	struct kstep_node *m, *n;
+	uint64_t off = 0;
+
+	if (!f->user && c->ks)
+		kstep_ksyms_lookup(c->ks, f->addr, &off);
+	ctx_transition(c, f, fn, true);
+	m = real_top(c);
+	if (m->kind == KSTEP_NODE_CALL && m->fn == fn && !(m->flags & KSTEP_NF_PROBED) &&
+	    !(m->flags & KSTEP_NF_SPAN)) {
+		kstep_val_append(&m->vals, f->vals);
+		m->src |= (uint16_t)f->src;
+		m->flags |= KSTEP_NF_PROBED;
+		if (off)
+			m->at = f->addr;
+		note_cpu(c, f->cpu, m);
+		return;
+	}
+	n = new_node(c, KSTEP_NODE_CALL, f);
+	n->fn = fn;
+	n->vals = f->vals;
+	n->flags |= KSTEP_NF_PROBED;
+	if (off)
+		n->at = f->addr;
+	add_child(top(c), n);
+	if (fn->flags & KSTEP_FN_RETPROBE) {
+		n->flags |= KSTEP_NF_SPAN;
+		push(c, n);
+	} else {
+		n->flags |= KSTEP_NF_POINT;
+	}
+	note_cpu(c, f->cpu, n);
+}
+
+static void attach_ret(struct kstep_chain *c, struct kstep_node *n, const struct kstep_fact *f)
+{
+	struct kstep_val *v;
+
+	for (v = f->vals; v; v = v->next)
+		v->role = KSTEP_VAL_OUT;
+	kstep_val_append(&n->vals, f->vals);
+	if (f->retv)
+		n->retv = f->retv;
+	n->src |= (uint16_t)f->src;
+	n->flags |= KSTEP_NF_PROBED_RET;
+	if (f->retip && !is_trampoline(c, f->retip)) {
+		n->retip = f->retip;
+		n->flags |= KSTEP_NF_RETIP;
+	}
+}
+
+static struct kstep_func *ret_func(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	size_t i;
+
+	if (!f->user)
+		return fact_func(c, f);
+	/* a uretprobe names its function by address: find the open entry */
+	for (i = c->depth - 1; i > 0; i--) {
+		struct kstep_node *n = c->stk[i];
+
+		if (n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_USER) && n->fn->addr == f->addr)
+			return n->fn;
+	}
+	return fact_func(c, f);
+}
+
+static void feed_probe_ret(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_func *fn = ret_func(c, f);
+	struct kstep_node *n, *last;
+	size_t k;
+
+	ctx_transition(c, f, fn, false);
+	k = find_open(c, fn, KSTEP_NF_PROBED_RET);
+	if (k) {
+		n = c->stk[k];
+		attach_ret(c, n, f);
+		if (n->flags & KSTEP_NF_SPAN) {
+			close_above(c, k);
+			n->t_exit = f->ts;
+			c->depth = k;
+		}
+		note_cpu(c, f->cpu, n);
+		return;
+	}
+	/* function_graph may have closed the call just before the return probe */
+	last = top(c)->last;
+	if (last && last->kind == KSTEP_NODE_CALL && last->fn == fn && !(last->flags & KSTEP_NF_PROBED_RET)) {
+		attach_ret(c, last, f);
+		note_cpu(c, f->cpu, last);
+		return;
+	}
+	n = new_node(c, KSTEP_NODE_CALL, f);
+	n->fn = fn;
+	n->flags |= KSTEP_NF_NO_ENTRY;
+	n->t_entry = 0;
+	n->t_exit = f->ts;
+	attach_ret(c, n, f);
+	add_child(top(c), n);
+	c->st.no_entry++;
+	note_cpu(c, f->cpu, n);
+}
+
+static void feed_sys_enter(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_node *t, *n;
+
+	ctx_transition(c, f, NULL, true);
+	t = top(c);
+	/* raw_syscalls:sys_enter and syscalls:sys_enter_X of one call */
+	if (t->kind == KSTEP_NODE_SYSCALL && t->sysnr == f->sysnr && !t->child &&
+	    f->ts - t->t_entry < SAME_SYSCALL_NS) {
+		if (f->name && strncmp(f->name, "syscall_", 8)) {
+			t->name = f->name;
+			t->vals = f->vals;
+		}
+		note_cpu(c, f->cpu, t);
+		return;
+	}
+	n = new_node(c, KSTEP_NODE_SYSCALL, f);
+	n->name = f->name;
+	n->sysnr = (int32_t)f->sysnr;
+	n->vals = f->vals;
+	add_child(t, n);
+	push(c, n);
+	note_cpu(c, f->cpu, n);
+}
+
+static void feed_sys_exit(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_node *n, *last;
+	size_t i;
+
+	ctx_transition(c, f, NULL, false);
+	for (i = c->depth - 1; i > 0; i--) {
+		n = c->stk[i];
+		if (n->kind == KSTEP_NODE_SYSCALL && (n->sysnr == f->sysnr || f->sysnr < 0)) {
+			close_above(c, i);
+			n->t_exit = f->ts;
+			n->retv = f->retv;
+			c->depth = i;
+			note_cpu(c, f->cpu, n);
+			return;
+		}
+	}
+	last = top(c)->last;
+	if (last && last->kind == KSTEP_NODE_SYSCALL && last->sysnr == f->sysnr &&
+	    f->ts - last->t_exit < SAME_SYSCALL_NS)
+		return;
+	n = new_node(c, KSTEP_NODE_SYSCALL, f);
+	n->name = f->name;
+	n->sysnr = (int32_t)f->sysnr;
+	n->flags |= KSTEP_NF_NO_ENTRY;
+	n->t_entry = 0;
+	n->t_exit = f->ts;
+	n->retv = f->retv;
+	add_child(top(c), n);
+	c->st.no_entry++;
+	note_cpu(c, f->cpu, n);
+}
+
+static void feed_event(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_node *n;
+
+	ctx_transition(c, f, NULL, true);
+	n = new_node(c, KSTEP_NODE_EVENT, f);
+	n->name = f->name;
+	n->desc = f->desc;
+	n->vals = f->vals;
+	n->t_exit = f->ts;
+	add_child(top(c), n);
+	note_cpu(c, f->cpu, n);
+}
+
+static void feed_stack(struct kstep_chain *c, const struct kstep_fact *f, bool user)
+{
+	struct kstep_node *n = f->cpu >= 0 && f->cpu < c->ncpuslots ? c->last_on_cpu[f->cpu] : NULL;
+	uint64_t *copy;
+
+	c->st.stacks++;
+	if (!n || (user ? n->ustack : n->stack) || !f->nstack) {
+		c->st.stacks_unattached++;
+		return;
+	}
+	copy = kstep_arena_alloc(&c->arena, f->nstack * sizeof(*copy));
+	memcpy(copy, f->stack, f->nstack * sizeof(*copy));
+	if (user) {
+		n->ustack = copy;
+		n->nustack = (uint32_t)f->nstack;
+	} else {
+		n->stack = copy;
+		n->nstack = (uint32_t)f->nstack;
+	}
+}
+
+static void feed_switch_out(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	struct kstep_node *n;
+
+	ctx_transition(c, f, NULL, false);
+	n = new_node(c, KSTEP_NODE_OFFCPU, f);
+	n->name = "off-cpu";
+	n->vals = f->vals;
+	add_child(top(c), n);
+	push(c, n);
+	c->st.offcpu++;
+}
+
+static void feed_switch_in(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	size_t i;
+
+	for (i = c->depth - 1; i > 0; i--) {
+		struct kstep_node *n = c->stk[i];
+
+		if (n->kind == KSTEP_NODE_OFFCPU) {
+			close_above(c, i);
+			n->t_exit = f->ts;
+			c->depth = i;
+			return;
+		}
+	}
+}
+
+void kstep_chain_feed(struct kstep_chain *c, const struct kstep_fact *f)
+{
+	if (!c->st.facts++)
+		c->first_ts = f->ts;
+	if (f->ts > c->last_ts)
+		c->last_ts = f->ts;
+	c->st.sources |= f->src;
+	switch (f->kind) {
+	case KSTEP_F_ENTRY:
+		feed_entry(c, f);
+		break;
+	case KSTEP_F_EXIT:
+		feed_exit(c, f);
+		break;
+	case KSTEP_F_CALL:
+		feed_call(c, f);
+		break;
+	case KSTEP_F_PROBE:
+		feed_probe(c, f);
+		break;
+	case KSTEP_F_PROBE_RET:
+		feed_probe_ret(c, f);
+		break;
+	case KSTEP_F_SYS_ENTER:
+		feed_sys_enter(c, f);
+		break;
+	case KSTEP_F_SYS_EXIT:
+		feed_sys_exit(c, f);
+		break;
+	case KSTEP_F_EVENT:
+		feed_event(c, f);
+		break;
+	case KSTEP_F_KSTACK:
+		feed_stack(c, f, false);
+		break;
+	case KSTEP_F_USTACK:
+		feed_stack(c, f, true);
+		break;
+	case KSTEP_F_SWITCH_OUT:
+		feed_switch_out(c, f);
+		break;
+	case KSTEP_F_SWITCH_IN:
+		feed_switch_in(c, f);
+		break;
+	}
+}
+
+/* Kernel stacks → frames, within one syscall */
+
+static const char *sym_name(struct kstep_chain *c, uint64_t addr)
+{
+	const struct kstep_ksym *s;
+	uint64_t off;
+
+	if (!c->ks)
+		return NULL;
+	s = kstep_ksyms_lookup(c->ks, addr, &off);
+	return s ? s->name : NULL;
+}
+
+/*
+ * The part of n's stack to merge under parent P, outermost first in
+ * path[0..*len): frames below the syscall handler (P a syscall) or below P's
+ * function (P a probe span). Tracing frames at the top are dropped; *at gets
+ * the address where the event happened.
+ */
+static bool stack_path(struct kstep_chain *c, const struct kstep_node *P, const struct kstep_node *n,
+		       size_t *first, size_t *last, uint64_t *retip_out)
+{
+	size_t inner = 0, outer, i;
+	bool found = false;
+
+	while (inner < n->nstack && kstep_list_match("stack_skip", sym_name(c, n->stack[inner])))
+		inner++;
+	if (inner >= n->nstack)
+		return false;
+	outer = n->nstack - 1;
+	for (i = n->nstack; i-- > inner;) {
+		const char *name = sym_name(c, n->stack[i]);
+
+		if (!name)
+			continue;
+		if (P->kind == KSTEP_NODE_SYSCALL ? kstep_list_match("syscall_anchor", name) :
+		    (P->fn && kstep_func_same(name, P->fn->name))) {
+			outer = i;
+			found = true;
+			break;
+		}
+	}
+	if (!found && P->kind == KSTEP_NODE_SYSCALL) {
+		/* no handler frame: start below the entry code */
+		for (outer = n->nstack - 1; outer > inner; outer--)
+			if (!kstep_list_match("stack_entry", sym_name(c, n->stack[outer])))
+				break;
+		found = true;
+	}
+	if (!found)
+		return false;
+	/* below a probe span, the span itself is the outermost frame */
+	if (P->kind != KSTEP_NODE_SYSCALL) {
+		if (outer == inner)
+			return false;
+		outer--;
+	}
+	*first = outer;
+	*last = inner;
+	*retip_out = outer + 1 < n->nstack ? n->stack[outer + 1] : 0;
+	return true;
+}
+
+static struct kstep_node *frame_child(struct kstep_chain *c, struct kstep_node *parent,
+				      struct kstep_node **list_head, struct kstep_node **list_tail,
+				      const char *name, uint64_t retip, const struct kstep_node *ev)
+{
+	struct kstep_node *k, *n;
+	struct kstep_func *fn;
+
+	for (k = list_head ? *list_head : parent->child; k; k = k->next) {
+		if ((k->flags & KSTEP_NF_FRAME) && k->retip == retip && k->fn &&
+		    !strcmp(k->fn->name, name)) {
+			k->merged++;
+			if (k->merged == 2) {
+				c->st.frames_merged++;
+				k->src = KSTEP_SRC_STACK_MERGED;
+			}
+			if (ev->t_entry > k->t_exit)
+				k->t_exit = ev->t_entry;
+			return k;
+		}
+	}
+	{
+		const struct kstep_ksym *s = c->ks ? kstep_ksyms_find(c->ks, name) : NULL;
+
+		fn = func_get(c, name, s ? s->addr : 0, false);
+	}
+	n = kstep_arena_alloc(&c->arena, sizeof(*n));
+	n->kind = KSTEP_NODE_CALL;
+	n->fn = fn;
+	n->flags = KSTEP_NF_FRAME | KSTEP_NF_RETIP;
+	n->retip = retip;
+	n->merged = 1;
+	n->src = KSTEP_SRC_STACK;
+	n->sysnr = -1;
+	n->ctx = parent->ctx;
+	n->cpu = ev->cpu;
+	n->t_entry = ev->t_entry;
+	n->t_exit = ev->t_entry;
+	n->parent = parent;
+	c->st.nodes++;
+	c->st.frames++;
+	if (list_head) {
+		if (*list_tail)
+			(*list_tail)->next = n;
+		else
+			*list_head = n;
+		*list_tail = n;
+	} else {
+		add_child(parent, n);
+	}
+	return n;
+}
+
+static void merge_under(struct kstep_chain *c, struct kstep_node *P)
+{
+	struct kstep_node *head = NULL, *tail = NULL, *k = P->child, *next;
+
+	for (; k; k = next) {
+		size_t first, last, i;
+		uint64_t retip;
+		struct kstep_node *cur = P;
+
+		next = k->next;
+		k->next = NULL;
+		if (k->kind != KSTEP_NODE_EVENT || !k->stack ||
+		    !stack_path(c, P, k, &first, &last, &retip)) {
+			if (tail)
+				tail->next = k;
+			else
+				head = k;
+			tail = k;
+			continue;
+		}
+		for (i = first + 1; i-- > last;) {
+			const char *name = sym_name(c, k->stack[i]);
+			char buf[32];
+
+			if (!name) {
+				snprintf(buf, sizeof(buf), "0x%" PRIx64, k->stack[i]);
+				name = buf;
+			}
+			cur = frame_child(c, cur, cur == P ? &head : NULL, cur == P ? &tail : NULL, name,
+					  retip, k);
+			retip = k->stack[i];
+		}
+		k->at = k->stack[last];
+		k->flags |= KSTEP_NF_STACK_MERGED;
+		k->parent = cur;
+		k->next = NULL;
+		if (cur->last)
+			cur->last->next = k;
+		else
+			cur->child = k;
+		cur->last = k;
+	}
+	P->child = head;
+	P->last = tail;
+}
+
+static void merge_stacks(struct kstep_chain *c)
+{
+	struct kstep_node *n;
+
+	for (n = c->root; n; n = kstep_node_next(n, c->root)) {
+		if (n->kind == KSTEP_NODE_SYSCALL ||
+		    (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_SPAN) && !(n->fn->flags & KSTEP_FN_USER)))
+			merge_under(c, n);
+	}
+}
+
+void kstep_chain_finish(struct kstep_chain *c)
+{
+	close_above(c, 0);
+	merge_stacks(c);
+	c->root->t_entry = c->first_ts;
+	c->root->t_exit = c->last_ts;
+}
+
+struct kstep_node *kstep_chain_root(const struct kstep_chain *c)
+{
+	return c->root;
+}
+
+const struct kstep_chain_stats *kstep_chain_stats(const struct kstep_chain *c)
+{
+	return &c->st;
+}
+
+/* Records → facts */
+
+static uint8_t rec_ctx(const struct kstep_rec *rec)
+{
+	unsigned fl = kstep_rec_flags(rec);
+
+	if (fl & TRACE_FLAG_NMI)
+		return KSTEP_CTX_NMI;
+	if (fl & TRACE_FLAG_HARDIRQ)
+		return KSTEP_CTX_HARDIRQ;
+	if (fl & TRACE_FLAG_SOFTIRQ)
+		return KSTEP_CTX_SOFTIRQ;
+	return KSTEP_CTX_TASK;
+}
+
+static struct kstep_val *num_val(struct kstep_chain *c, const char *name,
+				 const struct tep_format_field *fld, bool hex, uint64_t v, unsigned src)
+{
+	enum kstep_val_type t = hex ? KSTEP_VT_HEX :
+				(fld && (fld->flags & TEP_FIELD_IS_SIGNED)) ? KSTEP_VT_INT : KSTEP_VT_UINT;
+	struct kstep_val *val = kstep_chain_val(c, name, v, t, KSTEP_VAL_IN);
+
+	val->src = (uint16_t)src;
+	return val;
+}
+
+/* The event's fields as values; arrays become name[i]. */
+static struct kstep_val *record_vals(struct kstep_chain *c, const struct kstep_rec *rec,
+				     const struct kstep_evdesc *d, unsigned src)
+{
+	struct kstep_val *head = NULL;
+	int i;
+
+	for (i = 0; i < d->nvals; i++) {
+		const struct kstep_evfield *ef = &d->vals[i];
+		struct kstep_val *v;
+		uint64_t num;
+
+		if (ef->string) {
+			const char *s;
+			size_t len;
+
+			if (kstep_rec_str(rec, ef->f, &s, &len))
+				continue;
+			v = kstep_chain_val(c, ef->f->name, 0, KSTEP_VT_STR, KSTEP_VAL_IN);
+			v->str = kstep_chain_strdup(c, s, len);
+			v->src = (uint16_t)src;
+		} else if (ef->array) {
+			size_t n = kstep_rec_array_len(rec, ef->f), k;
+
+			for (k = 0; k < n && k < 16; k++) {
+				char name[64];
+
+				if (kstep_rec_array(rec, ef->f, k, &num))
+					break;
+				snprintf(name, sizeof(name), "%s[%zu]", ef->f->name, k);
+				v = num_val(c, kstep_chain_strdup(c, name, strlen(name)), ef->f, true, num, src);
+				kstep_val_append(&head, v);
+			}
+			continue;
+		} else {
+			if (kstep_rec_num(rec, ef->f, &num))
+				continue;
+			v = num_val(c, ef->f->name, ef->f, ef->hex, num, src);
+		}
+		kstep_val_append(&head, v);
+	}
+	return head;
+}
+
+/* raw_syscalls args[6] → arg0..arg5 */
+static struct kstep_val *raw_args(struct kstep_chain *c, const struct kstep_rec *rec,
+				  const struct kstep_evdesc *d)
+{
+	static const char *const names[] = { "arg0", "arg1", "arg2", "arg3", "arg4", "arg5" };
+	struct kstep_val *head = NULL;
+	size_t k;
+
+	for (k = 0; k < 6; k++) {
+		uint64_t v;
+
+		if (kstep_rec_array(rec, d->f_args, k, &v))
+			break;
+		kstep_val_append(&head, num_val(c, names[k], NULL, true, v, KSTEP_SRC_SYSCALL));
+	}
+	return head;
+}
+
+/* Takes the return value out of a return probe's values. */
+static struct kstep_val *take_ret(struct kstep_val **vals)
+{
+	static const char *const names[] = { "ret", "retval", "__retval", "arg1", "return" };
+	struct kstep_val **p;
+	size_t i;
+
+	for (i = 0; i < KSTEP_ARRAY_SIZE(names); i++) {
+		for (p = vals; *p; p = &(*p)->next) {
+			if (!strcmp((*p)->name, names[i])) {
+				struct kstep_val *v = *p;
+
+				*p = v->next;
+				v->next = NULL;
+				v->role = KSTEP_VAL_OUT;
+				return v;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Uses the kernel's own print format to name values (GFP_KERNEL, symbols). */
+static void kernel_decode(struct kstep_chain *c, struct tep_handle *tep, const struct kstep_rec *rec,
+			  struct kstep_val *vals)
+{
+	char *p, *tok, *save = NULL;
+
+	if (!vals)
+		return;
+	if (!c->seq_init) {
+		trace_seq_init(&c->seq);
+		c->seq_init = true;
+	}
+	trace_seq_reset(&c->seq);
+	tep_print_event(tep, &c->seq, (struct tep_record *)&rec->tr, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&c->seq);
+	if (!c->seq.buffer)
+		return;
+	p = c->seq.buffer;
+	for (tok = strtok_r(p, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+		struct kstep_val *v;
+		char raw[32];
+
+		if (!eq || eq == tok)
+			continue;
+		*eq = '\0';
+		for (v = vals; v; v = v->next) {
+			if (strcmp(v->name, tok) || v->type == KSTEP_VT_STR || v->decoded)
+				continue;
+			if (v->type == KSTEP_VT_HEX)
+				snprintf(raw, sizeof(raw), "0x%" PRIx64, v->num);
+			else if (v->type == KSTEP_VT_INT)
+				snprintf(raw, sizeof(raw), "%" PRId64, (int64_t)v->num);
+			else
+				snprintf(raw, sizeof(raw), "%" PRIu64, v->num);
+			if (strcmp(raw, eq + 1) && strcasecmp(raw + (raw[0] == '0' && raw[1] == 'x' ? 2 : 0),
+							      eq + 1))
+				v->decoded = kstep_chain_strdup(c, eq + 1, strlen(eq + 1));
+		}
+	}
+}
+
+static bool dynamic_fields_ok(const struct kstep_rec *rec, const struct kstep_evdesc *d)
+{
+	int i;
+
+	for (i = 0; i < d->nvals; i++) {
+		const char *s;
+		size_t len;
+
+		if ((d->vals[i].f->flags & TEP_FIELD_IS_DYNAMIC) && kstep_rec_str(rec, d->vals[i].f, &s, &len))
+			return false;
+	}
+	return true;
+}
+
+static void stack_fact(struct kstep_chain *c, const struct kstep_rec *rec,
+		       const struct kstep_evdesc *d, struct kstep_fact *f, bool user)
+{
+	uint64_t *frames = c->frames;
+	size_t n = kstep_rec_array_len(rec, d->f_caller), k, m = 0;
+	uint64_t size = 0;
+
+	if (!user && d->f_size && !kstep_rec_num(rec, d->f_size, &size) && size < n)
+		n = (size_t)size;
+	for (k = 0; k < n && m < KSTEP_ARRAY_SIZE(c->frames); k++) {
+		uint64_t v;
+
+		if (kstep_rec_array(rec, d->f_caller, k, &v))
+			break;
+		if (!v || v == (c->long_size == 4 ? 0xffffffffULL : ~0ULL))
+			break;
+		frames[m++] = v;
+	}
+	f->kind = user ? KSTEP_F_USTACK : KSTEP_F_KSTACK;
+	f->stack = frames;
+	f->nstack = m;
+}
+
+int kstep_chain_add_record(struct kstep_chain *c, struct tep_handle *tep,
+			   const struct kstep_rec *rec, const struct kstep_evdesc *d, int pid)
+{
+	struct kstep_fact f = { 0 };
+	uint64_t v = 0;
+	int rpid = kstep_rec_pid(rec);
+
+	if (d->kind == KSTEP_EV_SCHED_SWITCH) {
+		uint64_t prev = 0, next = 0;
+
+		kstep_rec_num(rec, d->f_prev_pid, &prev);
+		kstep_rec_num(rec, d->f_next_pid, &next);
+		f.ts = rec->ts;
+		f.cpu = rec->cpu;
+		f.src = KSTEP_SRC_EVENT;
+		if ((int)prev == pid && (int)next != pid) {
+			f.kind = KSTEP_F_SWITCH_OUT;
+			f.vals = record_vals(c, rec, d, KSTEP_SRC_EVENT);
+			kernel_decode(c, tep, rec, f.vals);
+		} else if ((int)next == pid && (int)prev != pid) {
+			f.kind = KSTEP_F_SWITCH_IN;
+		} else {
+			return 0;
+		}
+		kstep_chain_feed(c, &f);
+		return 1;
+	}
+	if (rpid != pid)
+		return 0;
+	f.ts = rec->ts;
+	f.cpu = rec->cpu;
+	f.ctx = rec_ctx(rec);
+	f.src = d->src;
+	f.desc = d;
+	switch (d->kind) {
+	case KSTEP_EV_FG_ENTRY:
+		f.kind = KSTEP_F_ENTRY;
+		kstep_rec_num(rec, d->f_func, &f.addr);
+		if (d->f_args && kstep_rec_array_len(rec, d->f_args))
+			f.vals = record_vals(c, rec, d, KSTEP_SRC_FGRAPH);
+		break;
+	case KSTEP_EV_FG_EXIT:
+		f.kind = KSTEP_F_EXIT;
+		kstep_rec_num(rec, d->f_func, &f.addr);
+		if (!kstep_rec_num(rec, d->f_calltime, &f.calltime) &&
+		    !kstep_rec_num(rec, d->f_rettime, &f.rettime))
+			f.has_times = true;
+		if (d->f_retval && !kstep_rec_num(rec, d->f_retval, &v)) {
+			f.retv = kstep_chain_val(c, "retval", v, KSTEP_VT_HEX, KSTEP_VAL_OUT);
+			f.retv->src = KSTEP_SRC_FGRAPH;
+		}
+		break;
+	case KSTEP_EV_FUNC:
+		f.kind = KSTEP_F_CALL;
+		kstep_rec_num(rec, d->f_func, &f.addr);
+		kstep_rec_num(rec, d->f_parent, &f.retip);
+		break;
+	case KSTEP_EV_PROBE:
+	case KSTEP_EV_PROBE_RET:
+		kstep_rec_num(rec, d->f_ip, &f.addr);
+		f.src = kstep_probe_src(d, f.addr, c->long_size);
+		f.user = f.src == KSTEP_SRC_UPROBE;
+		if (f.user) {
+			f.name = d->ev->name;
+			/* uprobes fire from the breakpoint trap: its flags say nothing of the task */
+			f.ctx = KSTEP_CTX_TASK;
+		}
+		f.vals = record_vals(c, rec, d, f.src);
+		if (d->kind == KSTEP_EV_PROBE) {
+			f.kind = KSTEP_F_PROBE;
+		} else {
+			f.kind = KSTEP_F_PROBE_RET;
+			kstep_rec_num(rec, d->f_retip, &f.retip);
+			f.retv = take_ret(&f.vals);
+		}
+		break;
+	case KSTEP_EV_SYS_ENTER:
+	case KSTEP_EV_RAW_SYS_ENTER:
+	case KSTEP_EV_SYS_EXIT:
+	case KSTEP_EV_RAW_SYS_EXIT: {
+		bool enter = d->kind == KSTEP_EV_SYS_ENTER || d->kind == KSTEP_EV_RAW_SYS_ENTER;
+		const char *name;
+
+		f.kind = enter ? KSTEP_F_SYS_ENTER : KSTEP_F_SYS_EXIT;
+		f.sysnr = -1;
+		if (!kstep_rec_num(rec, d->f_nr, &v))
+			f.sysnr = (long)(int64_t)v;
+		name = d->syscall ? d->syscall : kstep_syscall_name(f.sysnr);
+		if (!name) {
+			char buf[32];
+
+			snprintf(buf, sizeof(buf), "syscall_%ld", f.sysnr);
+			name = kstep_chain_strdup(c, buf, strlen(buf));
+		}
+		f.name = name;
+		if (enter)
+			f.vals = d->kind == KSTEP_EV_RAW_SYS_ENTER ? raw_args(c, rec, d) :
+				 record_vals(c, rec, d, KSTEP_SRC_SYSCALL);
+		else if (!kstep_rec_num(rec, d->f_ret, &v))
+			f.retv = kstep_chain_val(c, "ret", v, KSTEP_VT_INT, KSTEP_VAL_OUT);
+		if (f.retv)
+			f.retv->src = KSTEP_SRC_SYSCALL;
+		break;
+	}
+	case KSTEP_EV_KSTACK:
+		stack_fact(c, rec, d, &f, false);
+		break;
+	case KSTEP_EV_USTACK:
+		stack_fact(c, rec, d, &f, true);
+		break;
+	default: {
+		char name[256];
+
+		f.kind = KSTEP_F_EVENT;
+		snprintf(name, sizeof(name), "%s:%s", d->ev->system, d->ev->name);
+		f.name = kstep_chain_strdup(c, name, strlen(name));
+		f.src = KSTEP_SRC_EVENT;
+		f.vals = record_vals(c, rec, d, KSTEP_SRC_EVENT);
+		if (dynamic_fields_ok(rec, d))
+			kernel_decode(c, tep, rec, f.vals);
+		break;
+	}
+	}
+	kstep_chain_feed(c, &f);
+	return 1;
+}
+
+/* Node helpers */
+
+const char *kstep_node_name(const struct kstep_node *n)
+{
+	switch (n->kind) {
+	case KSTEP_NODE_CALL:
+		return n->fn ? n->fn->name : "?";
+	case KSTEP_NODE_ROOT:
+		return "task";
+	default:
+		return n->name ? n->name : "?";
+	}
+}
+
+uint64_t kstep_node_dur(const struct kstep_node *n)
+{
+	if (n->flags & (KSTEP_NF_FRAME | KSTEP_NF_POINT))
+		return 0;
+	if (n->dur)
+		return n->dur;
+	if (n->t_entry && n->t_exit > n->t_entry && !(n->flags & (KSTEP_NF_NO_ENTRY | KSTEP_NF_NO_EXIT)))
+		return n->t_exit - n->t_entry;
+	return 0;
+}
+
+struct kstep_node *kstep_node_next(struct kstep_node *n, const struct kstep_node *topn)
+{
+	if (n->child)
+		return n->child;
+	while (n && n != topn) {
+		if (n->next)
+			return n->next;
+		n = n->parent;
+	}
+	return NULL;
+}
+
+struct kstep_val *kstep_node_val(const struct kstep_node *n, const char *name)
+{
+	struct kstep_val *v;
+
+	for (v = n->vals; v; v = v->next)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}

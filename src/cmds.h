@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmds.h - the subcommands, one source file each (src/cmd-NAME.c).
+ */
+#ifndef KSTEP_CMDS_H
+#define KSTEP_CMDS_H
+
+struct kstep_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage;	/* full help text for "kstep help NAME" */
+};
+
+extern const struct kstep_cmd kstep_cmd_steps;
+extern const struct kstep_cmd kstep_cmd_tree;
+extern const struct kstep_cmd kstep_cmd_info;
+
+#endif

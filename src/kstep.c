@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * kstep.c - git-style dispatch: kstep [-v] COMMAND [ARGS].
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "log.h"
+
+static const struct kstep_cmd *const commands[] = {
+	&kstep_cmd_steps,
+	&kstep_cmd_tree,
+	&kstep_cmd_info,
+};
+
+static const struct kstep_cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < KSTEP_ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"usage: kstep [-v] [--version] [--help] COMMAND [ARGS]\n"
+		"\n"
+		"See, with real values, what the Linux kernel does for one user action.\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < KSTEP_ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(out, "  %-8s %s\n", "help", "show the help of a command: kstep help COMMAND");
+	fprintf(out,
+		"\n"
+		"Options:\n"
+		"  -v, --verbose   more messages (-vv: debug)\n"
+		"  --version       print the version and exit\n"
+		"  -h, --help      print this help and exit\n"
+		"\n"
+		"Exit status: 0 success, 1 differences (diff), 2 unusable input or usage error.\n");
+}
+
+static int help_cmd(int argc, char **argv)
+{
+	const struct kstep_cmd *cmd;
+
+	if (argc < 2) {
+		usage(stdout);
+		return KSTEP_EXIT_OK;
+	}
+	cmd = find_cmd(argv[1]);
+	if (!cmd) {
+		kstep_error("no such command '%s' (see kstep --help)", argv[1]);
+		return KSTEP_EXIT_ERROR;
+	}
+	fputs(cmd->usage, stdout);
+	return KSTEP_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct kstep_cmd *cmd;
+	int level = KSTEP_LOG_WARN;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--version")) {
+			printf("kstep %s\n", PACKAGE_VERSION);
+			return KSTEP_EXIT_OK;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return KSTEP_EXIT_OK;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			level++;
+		} else if (!strcmp(a, "-vv")) {
+			level += 2;
+		} else {
+			kstep_error("unknown option '%s' (see kstep --help)", a);
+			return KSTEP_EXIT_ERROR;
+		}
+	}
+	kstep_log_set_level(level);
+	if (i >= argc) {
+		usage(stderr);
+		return KSTEP_EXIT_ERROR;
+	}
+	if (!strcmp(argv[i], "help"))
+		return help_cmd(argc - i, argv + i);
+	cmd = find_cmd(argv[i]);
+	if (!cmd) {
+		kstep_error("'%s' is not a kstep command (see kstep --help)", argv[i]);
+		return KSTEP_EXIT_ERROR;
+	}
+	return cmd->run(argc - i, argv + i);
+}

@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * load.c - formats into libtraceevent, pages into records, CPUs merged.
+ *
+ * Each page header is checked before kbuffer sees it: kbuffer trusts the
+ * commit size, and a zeroed page simply "has no events" to it, which is how
+ * records vanish silently in naive readers.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceevent/kbuffer.h>
+
+#include "load.h"
+#include "log.h"
+
+#define RB_MISSED_EVENTS (1ULL << 31)
+#define RB_MISSED_STORED (1ULL << 30)
+#define RB_COMMIT_MASK ((1ULL << 27) - 1)
+
+struct cpu_it {
+	int idx;
+	int cpu;
+	struct kstep_dat_pages *ps;
+	struct kbuffer *kb;
+	const unsigned char *page;
+	uint64_t page_off;
+	uint32_t commit;	/* bytes of event data in the page */
+	bool page_loaded;
+	bool first_in_page;
+	bool done;
+	uint64_t last_ts;
+	/* a damage entry waiting for the next good timestamp */
+	long open_damage;
+	long trunc_damage;	/* the cut-short entry, dated when this CPU ends */
+	struct kstep_rec rec;	/* the record at the head of this CPU */
+};
+
+struct kstep_load {
+	struct kstep_dat *dat;
+	struct tep_handle *tep;
+	struct kstep_ksyms *ksyms;
+	int bad_formats;
+	bool ts_ns;
+	bool tsc;
+	uint32_t tsc_mult;
+	uint32_t tsc_shift;
+	int64_t ts_offset;
+	unsigned hdr_size;	/* page header: timestamp + commit */
+	struct cpu_it *cpus;
+	int ncpus;
+	int *heap;		/* indexes into cpus, ordered by head timestamp */
+	int nheap;
+	bool started;
+	bool pending;		/* heap[0] was handed out and must advance */
+	struct kstep_load_stats stats;
+};
+
+static void set_err(char *err, size_t errlen, const char *path, const char *msg)
+{
+	snprintf(err, errlen, "%s: %s", path, msg);
+}
+
+/* Formats */
+
+static void add_formats(struct kstep_load *ld)
+{
+	const struct kstep_dat_blob *fmts;
+	size_t n, i;
+
+	fmts = kstep_dat_formats(ld->dat, &n);
+	for (i = 0; i < n; i++) {
+		const char *sys = fmts[i].system ? fmts[i].system : "ftrace";
+		enum tep_errno r = tep_parse_event(ld->tep, fmts[i].data, fmts[i].len, sys);
+
+		/* A format whose print fmt fails still has usable fields. */
+		if (r && r != TEP_ERRNO__MEM_ALLOC_FAILED) {
+			char buf[128];
+
+			ld->bad_formats++;
+			tep_strerror(ld->tep, r, buf, sizeof(buf));
+			kstep_debug("%s: a %s format did not parse fully: %s",
+				    kstep_dat_path(ld->dat), sys, buf);
+		}
+	}
+}
+
+static int build_tep(struct kstep_load *ld, char *err, size_t errlen)
+{
+	struct kstep_dat *dat = ld->dat;
+	const char *data;
+	size_t len;
+	char *copy;
+
+	ld->tep = tep_alloc();
+	if (!ld->tep) {
+		set_err(err, errlen, kstep_dat_path(dat), "cannot allocate a tep handle");
+		return -1;
+	}
+	tep_set_file_bigendian(ld->tep, kstep_dat_big_endian(dat) ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(ld->tep, TEP_LITTLE_ENDIAN);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	tep_set_local_bigendian(ld->tep, TEP_BIG_ENDIAN);
+#endif
+	tep_set_long_size(ld->tep, kstep_dat_long_size(dat));
+	tep_set_page_size(ld->tep, (int)kstep_dat_page_size(dat));
+	tep_set_cpus(ld->tep, (int)kstep_dat_cpucount(dat));
+
+	kstep_dat_header_page(dat, &data, &len);
+	copy = kstep_xstrndup(data ? data : "", len);
+	if (tep_parse_header_page(ld->tep, copy, (unsigned long)len, kstep_dat_long_size(dat))) {
+		free(copy);
+		set_err(err, errlen, kstep_dat_path(dat),
+			"damaged: the header_page format does not parse (record the file again)");
+		return -1;
+	}
+	free(copy);
+	add_formats(ld);
+
+	kstep_dat_kallsyms(dat, &data, &len);
+	if (data && len)
+		tep_parse_kallsyms(ld->tep, data);
+	ld->ksyms = kstep_ksyms_parse(data, data ? len : 0);
+	kstep_dat_printk(dat, &data, &len);
+	if (data && len)
+		tep_parse_printk_formats(ld->tep, data);
+	kstep_dat_cmdlines(dat, &data, &len);
+	if (data && len)
+		tep_parse_saved_cmdlines(ld->tep, data);
+	return 0;
+}
+
+static void setup_clock(struct kstep_load *ld)
+{
+	const char *clock = kstep_dat_clock(ld->dat);
+	uint64_t off;
+
+	ld->ts_offset = kstep_dat_ts_offset(ld->dat);
+	ld->tsc = kstep_dat_tsc2nsec(ld->dat, &ld->tsc_mult, &ld->tsc_shift, &off);
+	ld->ts_ns = ld->tsc || !clock ||
+		    !(strcmp(clock, "counter") == 0 || strcmp(clock, "x86-tsc") == 0);
+}
+
+struct kstep_load *kstep_load_open(const char *path, char *err, size_t errlen)
+{
+	struct kstep_load *ld = kstep_xcalloc(1, sizeof(*ld));
+	const struct kstep_dat_cpu *cpus;
+	int n, i;
+
+	kstep_vec_init(&ld->stats.damage, sizeof(struct kstep_damage));
+	ld->dat = kstep_dat_open(path, err, errlen);
+	if (!ld->dat)
+		goto fail;
+	if (build_tep(ld, err, errlen))
+		goto fail;
+	setup_clock(ld);
+	ld->hdr_size = 8 + (unsigned)kstep_dat_long_size(ld->dat);
+	cpus = kstep_dat_cpus(ld->dat, &n);
+	ld->cpus = kstep_xcalloc((size_t)n, sizeof(*ld->cpus));
+	ld->heap = kstep_xcalloc((size_t)n, sizeof(*ld->heap));
+	for (i = 0; i < n; i++) {
+		struct cpu_it *c = &ld->cpus[ld->ncpus];
+
+		if (!cpus[i].data_size)
+			continue;
+		c->idx = i;
+		c->cpu = cpus[i].cpu;
+		c->kb = kbuffer_alloc(kstep_dat_long_size(ld->dat) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+				      kstep_dat_big_endian(ld->dat) ? KBUFFER_ENDIAN_BIG :
+				      KBUFFER_ENDIAN_LITTLE);
+		if (!c->kb) {
+			set_err(err, errlen, path, "cannot allocate a kbuffer");
+			goto fail;
+		}
+		ld->ncpus++;
+	}
+	if (kstep_load_rewind(ld, err, errlen))
+		goto fail;
+	return ld;
+fail:
+	kstep_load_close(ld);
+	return NULL;
+}
+
+void kstep_load_close(struct kstep_load *ld)
+{
+	int i;
+
+	if (!ld)
+		return;
+	for (i = 0; i < ld->ncpus; i++) {
+		kstep_dat_pages_close(ld->cpus[i].ps);
+		if (ld->cpus[i].kb)
+			kbuffer_free(ld->cpus[i].kb);
+	}
+	free(ld->cpus);
+	free(ld->heap);
+	kstep_vec_free(&ld->stats.damage);
+	kstep_ksyms_free(ld->ksyms);
+	if (ld->tep)
+		tep_free(ld->tep);
+	kstep_dat_close(ld->dat);
+	free(ld);
+}
+
+struct kstep_dat *kstep_load_dat(const struct kstep_load *ld)
+{
+	return ld->dat;
+}
+
+struct tep_handle *kstep_load_tep(const struct kstep_load *ld)
+{
+	return ld->tep;
+}
+
+const struct kstep_ksyms *kstep_load_ksyms(const struct kstep_load *ld)
+{
+	return ld->ksyms;
+}
+
+int kstep_load_bad_formats(const struct kstep_load *ld)
+{
+	return ld->bad_formats;
+}
+
+bool kstep_load_ts_is_ns(const struct kstep_load *ld)
+{
+	return ld->ts_ns;
+}
+
+const struct kstep_load_stats *kstep_load_stats(const struct kstep_load *ld)
+{
+	return &ld->stats;
+}
+
+/* Damage bookkeeping */
+
+static struct kstep_damage *add_damage(struct kstep_load *ld, struct cpu_it *c, bool lost,
+				       int64_t count, const char *fmt, ...) KSTEP_PRINTF(5, 6);
+
+static struct kstep_damage *add_damage(struct kstep_load *ld, struct cpu_it *c, bool lost,
+				       int64_t count, const char *fmt, ...)
+{
+	struct kstep_damage *d = kstep_vec_push(&ld->stats.damage);
+	va_list ap;
+
+	d->cpu = c->cpu;
+	d->lost = lost;
+	d->count = count;
+	d->from_ts = c->last_ts;
+	va_start(ap, fmt);
+	vsnprintf(d->what, sizeof(d->what), fmt, ap);
+	va_end(ap);
+	c->open_damage = (long)ld->stats.damage.n - 1;
+	return d;
+}
+
+static void close_damage(struct kstep_load *ld, struct cpu_it *c, uint64_t ts)
+{
+	struct kstep_damage *d;
+
+	if (c->open_damage < 0)
+		return;
+	d = kstep_vec_at(&ld->stats.damage, (size_t)c->open_damage);
+	d->to_ts = ts;
+	c->open_damage = -1;
+}
+
+static uint64_t conv_ts(const struct kstep_load *ld, uint64_t ts)
+{
+	if (ld->tsc)
+		ts = (uint64_t)(((unsigned __int128)ts * ld->tsc_mult) >> ld->tsc_shift);
+	return ts + (uint64_t)ld->ts_offset;
+}
+
+/* Pages */
+
+/* Returns 1 when a page with events is loaded, 0 at the end, -1 fatal. */
+static int load_page(struct kstep_load *ld, struct cpu_it *c, char *err, size_t errlen)
+{
+	uint32_t psize = kstep_dat_page_size(ld->dat);
+	int lsize = kstep_dat_long_size(ld->dat);
+	bool be = kstep_dat_big_endian(ld->dat);
+
+	for (;;) {
+		uint64_t ts, commit, size, cap = psize - ld->hdr_size;
+		char perr[512];
+		int r = kstep_dat_pages_next(c->ps, &c->page, &c->page_off, perr, sizeof(perr));
+
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "%s", perr);
+			/* A lost chunk is skipped; a read failure ends this CPU. */
+			if (strstr(perr, "truncated"))
+				return 0;
+			continue;
+		}
+		ld->stats.pages++;
+		ts = kstep_get64(c->page, be);
+		commit = kstep_getn(c->page + 8, (size_t)lsize, be);
+		size = commit & RB_COMMIT_MASK;
+		if (ts == 0 && commit == 0) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a zeroed page at data offset %" PRIu64
+				   ": its events are missing", c->page_off);
+			continue;
+		}
+		if ((commit & ~(RB_COMMIT_MASK | RB_MISSED_EVENTS | RB_MISSED_STORED)) ||
+		    size > cap || ((commit & RB_MISSED_STORED) && size + (uint64_t)lsize > cap)) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a page at data offset %" PRIu64
+				   " claims %" PRIu64 " bytes of events (at most %" PRIu64
+				   " fit): its events are missing", c->page_off, size, cap);
+			continue;
+		}
+		if (size == 0)
+			continue;
+		if (c->last_ts && conv_ts(ld, ts) < c->last_ts) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a page at data offset %" PRIu64
+				   " starts before the previous one ended: its events are missing",
+				   c->page_off);
+			continue;
+		}
+		if (commit & RB_MISSED_EVENTS) {
+			int64_t n = -1;
+
+			if (commit & RB_MISSED_STORED)
+				n = (int64_t)kstep_getn(c->page + ld->hdr_size + size, (size_t)lsize, be);
+			if (n >= 0)
+				ld->stats.lost_events += (uint64_t)n;
+			else
+				ld->stats.lost_unknown++;
+			add_damage(ld, c, true, n, "the kernel lost events before this page "
+				   "(ring buffer overrun)");
+		}
+		c->commit = (uint32_t)size;
+		if (kbuffer_load_subbuffer(c->kb, (void *)c->page) < 0) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a page at data offset %" PRIu64
+				   " cannot be decoded: its events are missing", c->page_off);
+			continue;
+		}
+		c->first_in_page = true;
+		return 1;
+	}
+}
+
+static bool rec_in_page(const struct kstep_load *ld, const struct cpu_it *c, const void *data,
+			int size)
+{
+	const unsigned char *p = data;
+	const unsigned char *lo = c->page + ld->hdr_size, *hi = lo + c->commit;
+
+	return size >= 8 && p >= lo && p <= hi && (size_t)size <= (size_t)(hi - p);
+}
+
+/* Finds the next valid record of one CPU; returns 1, 0 at the end, -1 fatal. */
+static int cpu_advance(struct kstep_load *ld, struct cpu_it *c, char *err, size_t errlen)
+{
+	for (;;) {
+		unsigned long long ts;
+		void *data;
+		int size, id, r;
+		struct tep_event *ev;
+
+		if (!c->page_loaded) {
+			r = load_page(ld, c, err, errlen);
+			if (r <= 0)
+				return r;
+			c->page_loaded = true;
+			data = kbuffer_read_event(c->kb, &ts);
+		} else {
+			data = kbuffer_next_event(c->kb, &ts);
+		}
+		if (!data) {
+			c->page_loaded = false;
+			continue;
+		}
+		size = kbuffer_event_size(c->kb);
+		if (!rec_in_page(ld, c, data, size)) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a record at data offset %" PRIu64
+				   " runs past its page: the rest of the page is skipped",
+				   c->page_off);
+			c->page_loaded = false;
+			continue;
+		}
+		id = (int)tep_read_number(ld->tep, data, 2);
+		ev = tep_find_event(ld->tep, id);
+		if (!ev) {
+			ld->stats.unknown_ids++;
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a record at data offset %" PRIu64
+				   " has event id %d, which the file has no format for: "
+				   "the rest of the page is skipped", c->page_off, id);
+			c->page_loaded = false;
+			continue;
+		}
+		c->rec.ts = conv_ts(ld, ts);
+		c->rec.cpu = c->cpu;
+		c->rec.size = size;
+		c->rec.data = data;
+		c->rec.event = ev;
+		c->rec.missed = c->first_in_page ? kbuffer_missed_events(c->kb) : 0;
+		c->first_in_page = false;
+		close_damage(ld, c, c->rec.ts);
+		if (c->rec.ts > c->last_ts)
+			c->last_ts = c->rec.ts;
+		return 1;
+	}
+}
+
+/* Heap of CPUs ordered by (timestamp, cpu) of their head record. */
+
+static bool heap_less(const struct kstep_load *ld, int a, int b)
+{
+	const struct cpu_it *x = &ld->cpus[a], *y = &ld->cpus[b];
+
+	if (x->rec.ts != y->rec.ts)
+		return x->rec.ts < y->rec.ts;
+	return x->cpu < y->cpu;
+}
+
+static void heap_down(struct kstep_load *ld, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i, t;
+
+		if (l < ld->nheap && heap_less(ld, ld->heap[l], ld->heap[m]))
+			m = l;
+		if (r < ld->nheap && heap_less(ld, ld->heap[r], ld->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = ld->heap[i];
+		ld->heap[i] = ld->heap[m];
+		ld->heap[m] = t;
+		i = m;
+	}
+}
+
+static void add_truncation(struct kstep_load *ld)
+{
+	const struct kstep_dat_cpu *cpus;
+	int n, i, k;
+
+	cpus = kstep_dat_cpus(ld->dat, &n);
+	for (i = 0; i < n; i++) {
+		struct kstep_damage *d;
+
+		if (!cpus[i].missing)
+			continue;
+		ld->stats.damaged++;
+		d = kstep_vec_push(&ld->stats.damage);
+		d->cpu = cpus[i].cpu;
+		d->count = -1;
+		snprintf(d->what, sizeof(d->what), "the file is cut short: the end of this CPU's "
+			 "data is missing (copy the file again)");
+		/* the gap starts where the CPU's readable data ends */
+		for (k = 0; k < ld->ncpus; k++)
+			if (ld->cpus[k].idx == i)
+				ld->cpus[k].trunc_damage = (long)ld->stats.damage.n - 1;
+	}
+}
+
+int kstep_load_rewind(struct kstep_load *ld, char *err, size_t errlen)
+{
+	int i;
+
+	ld->nheap = 0;
+	ld->started = false;
+	ld->pending = false;
+	ld->stats.records = ld->stats.pages = 0;
+	ld->stats.lost_events = ld->stats.lost_unknown = 0;
+	ld->stats.damaged = ld->stats.unknown_ids = 0;
+	ld->stats.damage.n = 0;
+	for (i = 0; i < ld->ncpus; i++) {
+		struct cpu_it *c = &ld->cpus[i];
+
+		kstep_dat_pages_close(c->ps);
+		c->ps = kstep_dat_pages_open(ld->dat, c->idx, err, errlen);
+		if (!c->ps)
+			return -1;
+		c->page_loaded = false;
+		c->done = false;
+		c->trunc_damage = -1;
+		c->last_ts = 0;
+		c->open_damage = -1;
+	}
+	add_truncation(ld);
+	return 0;
+}
+
+static int start(struct kstep_load *ld, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < ld->ncpus; i++) {
+		int r = cpu_advance(ld, &ld->cpus[i], err, errlen);
+
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			ld->heap[ld->nheap++] = i;
+	}
+	for (i = ld->nheap / 2 - 1; i >= 0; i--)
+		heap_down(ld, i);
+	ld->started = true;
+	return 0;
+}
+
+int kstep_load_next(struct kstep_load *ld, struct kstep_rec *rec, char *err, size_t errlen)
+{
+	struct cpu_it *c;
+
+	if (!ld->started && start(ld, err, errlen))
+		return -1;
+	/*
+	 * The record handed out last time pointed into its CPU's page: that CPU
+	 * moves on only now, so the record stayed valid until this call.
+	 */
+	if (ld->pending) {
+		int r = cpu_advance(ld, &ld->cpus[ld->heap[0]], err, errlen);
+
+		ld->pending = false;
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			struct cpu_it *c0 = &ld->cpus[ld->heap[0]];
+
+			if (c0->trunc_damage >= 0)
+				((struct kstep_damage *)kstep_vec_at(&ld->stats.damage,
+					(size_t)c0->trunc_damage))->from_ts = c0->last_ts;
+			ld->heap[0] = ld->heap[--ld->nheap];
+		}
+		heap_down(ld, 0);
+	}
+	if (!ld->nheap)
+		return 0;
+	c = &ld->cpus[ld->heap[0]];
+	*rec = c->rec;
+	memset(&rec->tr, 0, sizeof(rec->tr));
+	rec->tr.ts = rec->ts;
+	rec->tr.cpu = rec->cpu;
+	rec->tr.size = rec->size;
+	rec->tr.data = (void *)rec->data;
+	rec->tr.missed_events = rec->missed;
+	ld->stats.records++;
+	ld->pending = true;
+	return 1;
+}
+
+/* Field access */
+
+static const unsigned char *rec_end(const struct kstep_rec *rec)
+{
+	return (const unsigned char *)rec->data + rec->size;
+}
+
+int kstep_rec_num(const struct kstep_rec *rec, const struct tep_format_field *f, uint64_t *val)
+{
+	const unsigned char *p;
+	unsigned sz;
+
+	if (!f)
+		return -1;
+	sz = (unsigned)f->size;
+	if (sz != 1 && sz != 2 && sz != 4 && sz != 8)
+		return -1;
+	if (f->offset < 0 || (size_t)f->offset + sz > (size_t)rec->size)
+		return -1;
+	p = (const unsigned char *)rec->data + f->offset;
+	*val = tep_read_number(f->event->tep, p, (int)sz);
+	if ((f->flags & TEP_FIELD_IS_SIGNED) && sz < 8) {
+		uint64_t sign = 1ULL << (sz * 8 - 1);
+
+		if (*val & sign)
+			*val |= ~((sign << 1) - 1);
+	}
+	return 0;
+}
+
+int kstep_rec_str(const struct kstep_rec *rec, const struct tep_format_field *f, const char **s,
+		  size_t *len)
+{
+	const unsigned char *base = rec->data, *p;
+	size_t off, n;
+
+	if (!f || f->offset < 0)
+		return -1;
+	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+		uint32_t loc;
+
+		if ((size_t)f->offset + 4 > (size_t)rec->size)
+			return -1;
+		loc = (uint32_t)tep_read_number(f->event->tep, base + f->offset, 4);
+		off = loc & 0xffff;
+		n = loc >> 16;
+		if (f->flags & TEP_FIELD_IS_RELATIVE)
+			off += (size_t)f->offset + 4;
+	} else {
+		off = (size_t)f->offset;
+		n = (size_t)f->size;
+	}
+	if (off > (size_t)rec->size || n > (size_t)rec->size - off)
+		return -1;
+	p = base + off;
+	*s = (const char *)p;
+	*len = strnlen((const char *)p, n);
+	(void)rec_end;
+	return 0;
+}
+
+size_t kstep_rec_array_len(const struct kstep_rec *rec, const struct tep_format_field *f)
+{
+	size_t esz, avail;
+
+	if (!f || f->offset < 0 || (size_t)f->offset > (size_t)rec->size)
+		return 0;
+	esz = f->elementsize > 0 ? (size_t)f->elementsize : (size_t)f->size;
+	if (!esz)
+		esz = (size_t)tep_get_long_size(f->event->tep);
+	avail = ((size_t)rec->size - (size_t)f->offset) / esz;
+	/* Fixed arrays are what the format says; open ones ([] ) run to the end. */
+	if (f->arraylen > 0 && !(f->flags & TEP_FIELD_IS_DYNAMIC) && f->size > 0 &&
+	    (size_t)f->arraylen < avail && strcmp(f->name, "caller") != 0)
+		return (size_t)f->arraylen;
+	return avail;
+}
+
+int kstep_rec_array(const struct kstep_rec *rec, const struct tep_format_field *f, size_t i,
+		    uint64_t *val)
+{
+	size_t esz;
+	const unsigned char *p;
+
+	if (i >= kstep_rec_array_len(rec, f))
+		return -1;
+	esz = f->elementsize > 0 ? (size_t)f->elementsize : (size_t)tep_get_long_size(f->event->tep);
+	if (esz != 1 && esz != 2 && esz != 4 && esz != 8)
+		return -1;
+	p = (const unsigned char *)rec->data + f->offset + i * esz;
+	*val = tep_read_number(f->event->tep, p, (int)esz);
+	return 0;
+}
+
+int kstep_rec_pid(const struct kstep_rec *rec)
+{
+	return (int)(int32_t)tep_read_number(rec->event->tep, (const unsigned char *)rec->data + 4, 4);
+}
+
+unsigned kstep_rec_flags(const struct kstep_rec *rec)
+{
+	return ((const unsigned char *)rec->data)[2];
+}
+
+unsigned kstep_rec_preempt(const struct kstep_rec *rec)
+{
+	return ((const unsigned char *)rec->data)[3];
+}

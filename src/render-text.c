@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * render-text.c - the step log and the tree for people: aligned columns,
+ * one step per line, the footer after.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "render.h"
+
+#define NAME_MAX_W 56
+#define VALS_MAX_W 72
+
+void kstep_render_name(const struct kstep_node *n, char *out, size_t len)
+{
+	switch (n->kind) {
+	case KSTEP_NODE_IRQ:
+		snprintf(out, len, "[%s]%s%s", n->name, n->fn ? " " : "", n->fn ? n->fn->name : "");
+		break;
+	case KSTEP_NODE_OFFCPU:
+		snprintf(out, len, "[off-cpu]");
+		break;
+	case KSTEP_NODE_SYSCALL:
+		snprintf(out, len, "%s()", n->name ? n->name : "?");
+		break;
+	case KSTEP_NODE_CALL:
+		snprintf(out, len, "%s%s", kstep_node_name(n), (n->flags & KSTEP_NF_FRAME) ? "" : "()");
+		break;
+	default:
+		snprintf(out, len, "%s", kstep_node_name(n));
+		break;
+	}
+}
+
+void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len)
+{
+	char raw[256];
+	size_t n;
+
+	kstep_val_raw(v, raw, sizeof(raw));
+	n = (size_t)snprintf(out, len, "%s", raw);
+	if (v->decoded && n < len)
+		n += (size_t)snprintf(out + n, len - n, " %s", v->decoded);
+	if (!with_deriv || n >= len)
+		return;
+	switch (v->deriv) {
+	case KSTEP_DERIV_PRODUCED:
+		snprintf(out + n, len - n, " (new)");
+		break;
+	case KSTEP_DERIV_STEP:
+		snprintf(out + n, len - n, " (#%d)", v->from_step);
+		break;
+	case KSTEP_DERIV_SYMBOL:
+		if (v->decoded && strstr(v->decoded, v->sym))
+			snprintf(out + n, len - n, " (kallsyms)");
+		else if (v->symoff)
+			snprintf(out + n, len - n, " = %s+0x%" PRIx64 " (kallsyms)", v->sym, v->symoff);
+		else
+			snprintf(out + n, len - n, " = %s (kallsyms)", v->sym);
+		break;
+	case KSTEP_DERIV_UNDERIVED:
+		snprintf(out + n, len - n, " (underived)");
+		break;
+	default:
+		break;
+	}
+}
+
+static void vals_text(const struct kstep_node *n, struct kstep_sbuf *b)
+{
+	const struct kstep_val *v;
+	char one[512];
+
+	for (v = n->vals; v; v = v->next) {
+		if (!kstep_val_shown(v))
+			continue;
+		kstep_render_val(v, true, one, sizeof(one));
+		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",
+				v->role == KSTEP_VAL_OUT ? "out:" : "", v->name, one);
+	}
+	if (n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
+		kstep_sbuf_addf(b, "%s[stack of %" PRIu32 " frames]", b->len ? " " : "", n->nstack);
+}
+
+static void ret_text(const struct kstep_node *n, bool ascii, struct kstep_sbuf *b)
+{
+	char one[512];
+
+	if (!n->retv)
+		return;
+	kstep_render_val(n->retv, true, one, sizeof(one));
+	kstep_sbuf_addf(b, "%s %s", ascii ? "->" : "→", one);
+}
+
+static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t len)
+{
+	uint64_t d = kstep_node_dur(n);
+
+	if (n->flags & KSTEP_NF_NO_EXIT)
+		snprintf(out, len, "no return");
+	else if (n->flags & KSTEP_NF_NO_ENTRY)
+		snprintf(out, len, "no entry");
+	else if (d) {
+		kstep_fmt_dur(out, len, d);
+		if (!ascii) {
+			char *u = strstr(out, " us");
+
+			if (u)
+				memcpy(u, " \xc2\xb5s", 4);
+		}
+	} else
+		snprintf(out, len, "%s", ascii ? "-" : "–");
+}
+
+/* width in characters of a UTF-8 string */
+static size_t cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void pad(FILE *out, const char *s, size_t w)
+{
+	size_t c = cols(s);
+
+	fputs(s, out);
+	while (c++ < w)
+		fputc(' ', out);
+}
+
+void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const char *what)
+{
+	const struct kstep_session *s = r->s;
+	const char *sep = r->ascii ? " | " : " · ";
+	char tags[128];
+
+	fprintf(out, "kstep %s: %s (pid %d)%s%s\n", what, r->sel->comm, r->sel->pid, sep,
+		r->sel->action);
+	fprintf(out, "file %s%strace.dat v%d %s%s%s%sclock %s%srecorded by %s\n", s->path, sep,
+		kstep_dat_version(s->dat), kstep_dat_compression(s->dat), sep,
+		kstep_dat_uname(s->dat) ? kstep_dat_uname(s->dat) : "kernel not recorded", sep,
+		kstep_dat_clock(s->dat) ? kstep_dat_clock(s->dat) : "?", sep, s->recorder);
+	kstep_src_tags(r->st ? r->st->sources : 0, tags, sizeof(tags));
+	fprintf(out, "task chosen: %s%ssources: %s\n\n", r->sel->how ? r->sel->how : "-", sep,
+		tags[0] ? tags : "none");
+}
+
+struct row {
+	char num[16];
+	char name[320];
+	char *vals;
+	char *ret;
+	char time[32];
+	const char *caller;
+	const char *tag;
+	char hidden[96];
+};
+
+static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *st, struct row *row)
+{
+	struct kstep_sbuf b = { 0 };
+	char name[256];
+	int i, k = 0;
+
+	snprintf(row->num, sizeof(row->num), "%d", st->n);
+	for (i = 0; i < st->depth && k < 160; i++)
+		k += snprintf(row->name + k, sizeof(row->name) - (size_t)k, "  ");
+	kstep_render_name(st->node, name, sizeof(name));
+	snprintf(row->name + k, sizeof(row->name) - (size_t)k, "%s", name);
+	vals_text(st->node, &b);
+	row->vals = kstep_sbuf_steal(&b);
+	ret_text(st->node, r->ascii, &b);
+	row->ret = kstep_sbuf_steal(&b);
+	time_text(st->node, r->ascii, row->time, sizeof(row->time));
+	row->caller = st->caller ? st->caller : "-";
+	row->tag = kstep_src_tag(st->node->src);
+	row->hidden[0] = '\0';
+	if (st->hidden_count) {
+		char d[32];
+
+		kstep_fmt_dur(d, sizeof(d), st->hidden_ns);
+		snprintf(row->hidden, sizeof(row->hidden), "  (+%" PRIu32 " hidden%s%s)", st->hidden_count,
+			 st->hidden_ns ? ", " : "", st->hidden_ns ? d : "");
+	}
+}
+
+static void footer(FILE *out, const struct kstep_steps *st, bool ascii)
+{
+	static const struct {
+		const char *title;
+		size_t off;
+	} parts[] = {
+		{ "NEW THINGS INTRODUCED WITHOUT DERIVATION", offsetof(struct kstep_steps, underived) },
+		{ "LOST EVENTS", offsetof(struct kstep_steps, lost) },
+		{ "MISSING DATA", offsetof(struct kstep_steps, missing) },
+		{ "KNOWN GAPS", offsetof(struct kstep_steps, gaps) },
+	};
+	size_t p, i;
+
+	for (p = 0; p < KSTEP_ARRAY_SIZE(parts); p++) {
+		const struct kstep_vec *v = (const void *)((const char *)st + parts[p].off);
+
+		fprintf(out, "\n%s\n", parts[p].title);
+		if (!v->n)
+			fprintf(out, "  none\n");
+		for (i = 0; i < v->n; i++)
+			fprintf(out, "  %s %s\n", ascii ? "-" : "•",
+				((const struct kstep_note *)kstep_vec_at(v, i))->text);
+	}
+	if (st->pass)
+		fprintf(out, "\nREJECTION STATUS: PASS\n");
+	else
+		fprintf(out, "\nREJECTION STATUS: FAIL (%zu underived, %zu lost, %zu missing)\n",
+			st->underived.n, st->lost.n, st->missing.n);
+}
+
+void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
+{
+	const struct kstep_steps *st = r->st;
+	struct row *rows = kstep_xcalloc(st->n ? st->n : 1, sizeof(*rows));
+	size_t wn = 1, wname = 4, wvals = 6, wret = 6, wtime = 4, wcaller = 6, i;
+
+	for (i = 0; i < st->n; i++) {
+		struct row *row = &rows[i];
+
+		make_row(r, &st->v[i], row);
+		wn = strlen(row->num) > wn ? strlen(row->num) : wn;
+		wname = cols(row->name) > wname ? cols(row->name) : wname;
+		wvals = cols(row->vals) > wvals ? cols(row->vals) : wvals;
+		wret = cols(row->ret) > wret ? cols(row->ret) : wret;
+		wtime = cols(row->time) > wtime ? cols(row->time) : wtime;
+		wcaller = cols(row->caller) > wcaller ? cols(row->caller) : wcaller;
+	}
+	wname = wname > NAME_MAX_W ? NAME_MAX_W : wname;
+	wvals = wvals > VALS_MAX_W ? VALS_MAX_W : wvals;
+	kstep_render_header_text(out, r, "steps");
+	fprintf(out, "%*s  ", (int)wn, "#");
+	pad(out, "step", wname);
+	fputs("  ", out);
+	pad(out, "values", wvals);
+	fputs("  ", out);
+	pad(out, "return", wret);
+	fputs("  ", out);
+	pad(out, "time", wtime);
+	fputs("  ", out);
+	pad(out, "caller", wcaller);
+	fputs("  evidence\n", out);
+	for (i = 0; i < st->n; i++) {
+		struct row *row = &rows[i];
+
+		fprintf(out, "%*s  ", (int)wn, row->num);
+		pad(out, row->name, wname);
+		fputs("  ", out);
+		pad(out, row->vals, wvals);
+		fputs("  ", out);
+		pad(out, row->ret, wret);
+		fputs("  ", out);
+		pad(out, row->time, wtime);
+		fputs("  ", out);
+		pad(out, row->caller, wcaller);
+		fprintf(out, "  %s%s\n", row->tag, row->hidden);
+		free(row->vals);
+		free(row->ret);
+	}
+	if (!st->n)
+		fprintf(out, "  (no steps: the selected task has no traced activity in this window)\n");
+	free(rows);
+	footer(out, st, r->ascii);
+}
+
+static void tree_node(FILE *out, const struct kstep_node *n, int depth, int maxdepth, bool ascii)
+{
+	const struct kstep_node *k;
+	char name[256], t[32], tags[96];
+	struct kstep_sbuf b = { 0 };
+
+	if (n->kind != KSTEP_NODE_ROOT) {
+		kstep_render_name(n, name, sizeof(name));
+		time_text(n, ascii, t, sizeof(t));
+		kstep_src_tags(n->src, tags, sizeof(tags));
+		ret_text(n, ascii, &b);
+		fprintf(out, "%*s%s%s%s  %s  [%s]\n", depth * 2, "", name, b.len ? "  " : "",
+			kstep_sbuf_str(&b), t, tags);
+		kstep_sbuf_free(&b);
+	}
+	if (maxdepth > 0 && depth >= maxdepth)
+		return;
+	for (k = n->child; k; k = k->next)
+		tree_node(out, k, n->kind == KSTEP_NODE_ROOT ? 0 : depth + 1, maxdepth, ascii);
+}
+
+void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
+		       int depth, bool json)
+{
+	(void)json;
+	kstep_render_header_text(out, r, "tree");
+	tree_node(out, kstep_chain_root(c), 0, depth, r->ascii);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * steps.h - the numbered step log made from a call tree: which nodes are
+ * steps (noise hidden and summed into the parent, never dropped), their
+ * numbers in true order, each value decoded and accounted for (produced
+ * here, from step #N, a kernel symbol, or underived), and the footer.
+ */
+#ifndef KSTEP_STEPS_H
+#define KSTEP_STEPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chain.h"
+#include "select.h"
+#include "session.h"
+
+struct kstep_steps_opts {
+	const char **hide;	/* --hide globs */
+	size_t nhide;
+	int depth;		/* --depth: 0 = no limit */
+	bool all;		/* --all: no default hide list, interrupts and probe machinery expanded */
+};
+
+struct kstep_step {
+	int n;			/* 1-based */
+	int depth;		/* 0 = top */
+	int parent;		/* step number of the shown parent, 0 = none */
+	struct kstep_node *node;
+	uint32_t hidden_count;	/* calls hidden under this step */
+	uint64_t hidden_ns;	/* their time */
+	const char *caller;	/* who called it (or where it happened) */
+};
+
+/* One line of the footer, optionally about a step. */
+struct kstep_note {
+	int step;		/* 0: about the whole log */
+	const char *text;
+};
+
+struct kstep_steps {
+	struct kstep_step *v;
+	size_t n;
+	struct kstep_vec underived;	/* struct kstep_note */
+	struct kstep_vec lost;		/* lost events */
+	struct kstep_vec missing;	/* missing data: damage, calls without entry or exit */
+	struct kstep_vec gaps;		/* known gaps: what the trace cannot show */
+	unsigned sources;
+	uint64_t hidden_total;
+	bool pass;
+	struct kstep_arena arena;
+};
+
+/*
+ * Builds the step log of chain c (finished). Returns the steps; the caller
+ * frees them with kstep_steps_free. Values of the chain get their decoding
+ * and derivation filled in.
+ */
+struct kstep_steps *kstep_steps_build(struct kstep_chain *c, const struct kstep_session *s,
+				      const struct kstep_selection *sel,
+				      const struct kstep_steps_opts *o);
+void kstep_steps_free(struct kstep_steps *st);
+
+/* Formatting shared by the renderers */
+
+/* Writes the raw value as the kernel stored it (decimal, signed or 0x hex, or the string). */
+void kstep_val_raw(const struct kstep_val *v, char *out, size_t len);
+/* Returns the errno name when v is a negative errno return, else NULL. */
+const char *kstep_val_errno(const struct kstep_val *v);
+/* Returns true when v looks like a kernel or user address. */
+bool kstep_val_pointer(const struct kstep_val *v);
+/* Writes what the step is ("call", "syscall", "event", "frame", "interrupt", "off-cpu"). */
+const char *kstep_step_kind(const struct kstep_step *st);
+/* Returns true when the value is shown among the step's values (not internal). */
+bool kstep_val_shown(const struct kstep_val *v);
+
+#endif
