@@ -1169,12 +1169,9 @@ static int load_chunk(struct kstep_dat_pages *ps, char *err, size_t errlen)
 	r = ZSTD_decompressDCtx(ps->dat->zctx, ps->chunk, ch->size, ps->zbuf, ch->zsize);
 	if (ZSTD_isError(r) || r != ch->size) {
 		snprintf(err, errlen, "%s: damaged: compressed chunk %" PRIu32 " of CPU %d at offset %"
-			 PRIu64 " does not decompress (%s); its %" PRIu32 " bytes of events are lost",
+			 PRIu64 " does not decompress (%s): the file is corrupt (%" PRIu32 " bytes of events); record it again",
 			 ps->dat->path, ps->next_chunk, ps->cpu->cpu, ch->zoffset,
 			 ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short output", ch->size);
-		ps->pos += ch->size;
-		ps->next_chunk++;
-		ps->chunk_len = ps->chunk_pos = 0;
 		return -1;
 	}
 	ps->chunk_len = ch->size;

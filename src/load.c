@@ -294,12 +294,9 @@ static int load_page(struct kstep_load *ld, struct cpu_it *c, char *err, size_t 
 		if (r == 0)
 			return 0;
 		if (r < 0) {
-			ld->stats.damaged++;
-			add_damage(ld, c, false, 1, "%s", perr);
-			/* A lost chunk is skipped; a read failure ends this CPU. */
-			if (strstr(perr, "truncated"))
-				return 0;
-			continue;
+			/* corrupt compressed data or an unreadable page: the file is damaged */
+			snprintf(err, errlen, "%s", perr);
+			return -1;
 		}
 		ld->stats.pages++;
 		ts = kstep_get64(c->page, be);
