@@ -14,6 +14,7 @@ static const struct kstep_cmd *const commands[] = {
 	&kstep_cmd_steps,
 	&kstep_cmd_tree,
 	&kstep_cmd_info,
+	&kstep_cmd_caps,
 };
 
 static const struct kstep_cmd *find_cmd(const char *name)

@@ -403,7 +403,8 @@ int kstep_select(struct kstep_session *s, const struct kstep_select_opts *o,
 	if (window(s, &sc))
 		goto fail;
 	/* sorted and unique */
-	qsort(sc.retfuncs.v, sc.retfuncs.n, sizeof(uint64_t), cmp_u64);
+	if (sc.retfuncs.n)
+		qsort(sc.retfuncs.v, sc.retfuncs.n, sizeof(uint64_t), cmp_u64);
 	sel->retfuncs = kstep_xcalloc(sc.retfuncs.n, sizeof(uint64_t));
 	for (k = 0, u = 0; k < sc.retfuncs.n; k++) {
 		uint64_t v = *(uint64_t *)kstep_vec_at(&sc.retfuncs, k);
