@@ -647,7 +647,12 @@ static void feed_stack(struct kstep_chain *c, const struct kstep_fact *f, bool u
 	uint64_t *copy;
 
 	c->st.stacks++;
-	if (!n || (user ? n->ustack : n->stack) || !f->nstack) {
+	if (n && (user ? n->ustack : n->stack)) {
+		/* a second stack of one node: taken at its return event, nothing new */
+		c->st.stacks_at_returns++;
+		return;
+	}
+	if (!n || !f->nstack) {
 		c->st.stacks_unattached++;
 		return;
 	}

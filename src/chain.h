@@ -181,6 +181,7 @@ struct kstep_chain_stats {
 	uint64_t overhead;	/* probe machinery nodes inside the graph */
 	uint64_t stacks;
 	uint64_t stacks_unattached;
+	uint64_t stacks_at_returns;	/* a node's second stack (at its return): not kept */
 	uint64_t frames;
 	uint64_t frames_merged;
 	unsigned sources;	/* every enum kstep_src seen */

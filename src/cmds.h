@@ -16,5 +16,7 @@ extern const struct kstep_cmd kstep_cmd_steps;
 extern const struct kstep_cmd kstep_cmd_tree;
 extern const struct kstep_cmd kstep_cmd_info;
 extern const struct kstep_cmd kstep_cmd_caps;
+extern const struct kstep_cmd kstep_cmd_record;
+extern const struct kstep_cmd kstep_cmd_convert;
 
 #endif

@@ -401,9 +401,11 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 	case KSTEP_DAT_DATE:
 		/* microseconds, as "0x..." text; option data is always NUL-terminated */
 		dat->ts_offset += strtoll(data, NULL, 0) * 1000;
+		keep_raw(dat, id, data, len);
 		break;
 	case KSTEP_DAT_OFFSET:
 		dat->ts_offset += strtoll(data, NULL, 0);
+		keep_raw(dat, id, data, len);
 		break;
 	case KSTEP_DAT_CPUSTAT:
 		*(char **)kstep_vec_push(&dat->cpustats) = opt_string(data, len);
@@ -443,6 +445,7 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 			dat->tsc_shift = kstep_get32(data + 4, dat->be);
 			dat->tsc_offset = kstep_get64(data + 8, dat->be);
 		}
+		keep_raw(dat, id, data, len);
 		break;
 	case KSTEP_DAT_HEADER_INFO:
 	case KSTEP_DAT_FTRACE_EVENTS:

@@ -80,7 +80,10 @@ struct kstep_dat_blob {
 	size_t len;
 };
 
-/* An option kstep does not interpret itself (its own ids, unknown ids). */
+/*
+ * An option kept as stored: kstep's own ids, ids unknown to kstep, and the
+ * time options (DATE, OFFSET, TSC2NSEC) that a conversion must carry over.
+ */
 struct kstep_dat_rawopt {
 	uint16_t id;
 	uint32_t len;
@@ -168,5 +171,44 @@ struct kstep_dat_pages *kstep_dat_pages_open(struct kstep_dat *dat, int idx, cha
 int kstep_dat_pages_next(struct kstep_dat_pages *ps, const unsigned char **page,
 			 uint64_t *offset, char *err, size_t errlen);
 void kstep_dat_pages_close(struct kstep_dat_pages *ps);
+
+/* Writer */
+struct kstep_datw;
+
+struct kstep_datw_opts {
+	int version;		/* 6 or 7 */
+	const char *compression;	/* "zstd" or "none" (v7 only) */
+	bool big_endian;
+	int long_size;
+	uint32_t page_size;	/* the ring buffer's sub-buffer size */
+};
+
+/* Returns a writer for path (nothing is written before finish), or NULL with err. */
+struct kstep_datw *kstep_datw_new(const char *path, const struct kstep_datw_opts *o, char *err,
+				  size_t errlen);
+void kstep_datw_header_page(struct kstep_datw *w, const char *data, size_t len);
+void kstep_datw_header_event(struct kstep_datw *w, const char *data, size_t len);
+/* An event format as in tracefs; system NULL for ftrace's own formats. */
+void kstep_datw_add_format(struct kstep_datw *w, const char *system, const char *data, size_t len);
+void kstep_datw_kallsyms(struct kstep_datw *w, const char *data, size_t len);
+void kstep_datw_printk(struct kstep_datw *w, const char *data, size_t len);
+void kstep_datw_cmdlines(struct kstep_datw *w, const char *data, size_t len);
+/* The trace_clock file's text ("[local] global ..."): the TRACECLOCK option and the clock name. */
+void kstep_datw_clock(struct kstep_datw *w, const char *trace_clock_text);
+/* Any other option, kept in the order given (copied). */
+void kstep_datw_option(struct kstep_datw *w, uint16_t id, const void *data, size_t len);
+/*
+ * The ring-buffer pages of one CPU: size bytes (a multiple of the page size)
+ * read from fd at offset during finish; the fd must stay open until then.
+ * Returns 0, or -1 when size is not whole pages.
+ */
+int kstep_datw_cpu(struct kstep_datw *w, int cpu, int fd, uint64_t offset, uint64_t size);
+/*
+ * Writes the file under a temporary name next to path, fsyncs it and renames
+ * it to path. Returns 0, or -1 with a message in err (path is then untouched).
+ */
+int kstep_datw_finish(struct kstep_datw *w, char *err, size_t errlen);
+/* Frees the writer; removes the temporary file of an unfinished write. */
+void kstep_datw_free(struct kstep_datw *w);
 
 #endif

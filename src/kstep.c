@@ -11,10 +11,12 @@
 #include "log.h"
 
 static const struct kstep_cmd *const commands[] = {
+	&kstep_cmd_record,
 	&kstep_cmd_steps,
 	&kstep_cmd_tree,
 	&kstep_cmd_info,
 	&kstep_cmd_caps,
+	&kstep_cmd_convert,
 };
 
 static const struct kstep_cmd *find_cmd(const char *name)
