@@ -155,9 +155,16 @@ static void print_text(struct kstep_session *s, const struct info *in)
 	kstep_src_tags(in->sources, tags, sizeof(tags));
 	printf("sources:      %s\n", in->sources ? tags : "(none)");
 	printf("traced:       ");
-	if (s->traced_pid > 0)
-		printf("%s (pid %d, from the file)\n", s->traced_cmd, s->traced_pid);
-	else
+	if (s->traced_pid > 0) {
+		printf("%s (pid %d, from the file)", s->traced_cmd, s->traced_pid);
+		if (s->have_exit && s->exit_signal)
+			printf(", killed by signal %d (%s)", s->exit_signal, strsignal(s->exit_signal));
+		else if (s->have_exit && s->exit_code >= 0)
+			printf(", exit status %d", s->exit_code);
+		else if (s->have_exit)
+			printf(", still running when recording stopped");
+		printf("\n");
+	} else
 		printf("(not recorded in the file)\n");
 	printf("events:\n");
 	for (i = 0; i < in->ncounts; i++) {
@@ -211,6 +218,10 @@ static void print_json(struct kstep_session *s, const struct info *in)
 		kstep_json_obj_open(&j, "traced");
 		kstep_json_i64(&j, "pid", s->traced_pid);
 		kstep_json_str(&j, "command", s->traced_cmd);
+		if (s->have_exit) {
+			kstep_json_i64(&j, "exit_code", s->exit_code);
+			kstep_json_i64(&j, "exit_signal", s->exit_signal);
+		}
 		kstep_json_obj_close(&j);
 	} else {
 		kstep_json_null(&j, "traced");

@@ -1021,9 +1021,16 @@ static void teardown(struct recorder *r)
 		if (r->cpus[c].tcpu)
 			tracefs_cpu_close(r->cpus[c].tcpu);
 	if (r->inst) {
-		if (tracefs_instance_destroy(r->inst))
+		int tries = 0, rc;
+
+		/* the kernel may still hold the instance briefly (EBUSY): retry */
+		while ((rc = tracefs_instance_destroy(r->inst)) && errno == EBUSY && tries++ < 100)
+			poll(NULL, 0, 10);
+		if (rc)
 			kstep_warning("could not remove the instance %s: %s (kstep record --cleanup "
 				      "removes it)", r->inst_name, strerror(errno));
+		else if (tries)
+			kstep_debug("instance %s removed after %d retries", r->inst_name, tries);
 		tracefs_instance_free(r->inst);
 		r->inst = NULL;
 	}

@@ -35,6 +35,18 @@ static void read_command(struct kstep_session *s)
 	}
 }
 
+static void read_exit(struct kstep_session *s)
+{
+	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_EXIT);
+	bool be = kstep_dat_big_endian(s->dat);
+
+	if (!o || o->len < 8)
+		return;
+	s->have_exit = true;
+	s->exit_code = (int)(int32_t)kstep_get32(o->data, be);
+	s->exit_signal = (int)(int32_t)kstep_get32(o->data + 4, be);
+}
+
 static void read_recorder(struct kstep_session *s)
 {
 	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_VERSION);
@@ -63,6 +75,7 @@ int kstep_session_open(struct kstep_session *s, const char *path)
 	s->dat = kstep_load_dat(s->ld);
 	s->evtab = kstep_evtab_new(kstep_load_tep(s->ld));
 	read_command(s);
+	read_exit(s);
 	read_recorder(s);
 	if (kstep_ksyms_zeroed(kstep_load_ksyms(s->ld)))
 		kstep_warning("%s: kallsyms was recorded with hidden addresses (kptr_restrict): "

@@ -19,6 +19,9 @@ struct kstep_session {
 	struct kstep_evtab *evtab;
 	int traced_pid;			/* from kstep's COMMAND option, else 0 */
 	char traced_cmd[256];
+	bool have_exit;			/* kstep's EXIT option: how the command ended */
+	int exit_code;			/* -1 when killed by a signal */
+	int exit_signal;
 	char recorder[128];		/* "kstep 0.1.0", "trace-cmd 3.1.6", ... */
 	/* losses and damage of the last full pass over the file */
 	struct kstep_load_stats kept;

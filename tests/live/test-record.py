@@ -1,0 +1,113 @@
+"""kstep record on this machine's kernel (events, stacks, uprobes; no kprobes):
+the socket plan, checked against trace-cmd's report of the file kstep wrote,
+round trips through trace-cmd convert, and the count kstep drained."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
+sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
+import kstepjson  # noqa: E402
+import live  # noqa: E402
+import oracle  # noqa: E402
+from tap import Tap  # noqa: E402
+
+t = Tap()
+why = live.why_not()
+if why:
+    t.skip("live recording", why)
+    t.done()
+live.lock()
+tmp = tempfile.mkdtemp(prefix="kstep-live-")
+out = os.path.join(tmp, "socket.dat")
+before = live.snapshot()
+p = live.record(out, "--plan", "socket", "--", live.prog("socket_inet"))
+t.eq(live.diff(before, live.snapshot()), [], "tracefs is left as it was found")
+t.ok(os.path.exists(out), "the trace file is written")
+t.ok("socket(AF_INET, SOCK_STREAM, 0) = 3" in p.stdout, "the command ran with its output", p.stdout)
+t.ok("skipped" in p.stderr and "kprobes" in p.stderr,
+     "what this kernel cannot trace is reported and skipped", p.stderr)
+t.eq([f for f in os.listdir(tmp) if f != "socket.dat"], [], "no temporary file is left")
+
+rep = subprocess.run([oracle.TRACE_CMD, "report", "-i", out], stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, text=True)
+t.eq(rep.returncode, 0, "trace-cmd report reads kstep's file")
+recs = oracle.records(out)
+pid = oracle.first(recs, "sys_enter_socket").pid
+t.ok(recs, "trace-cmd finds records in it")
+
+log = kstepjson.steps(out)
+t.eq(log.doc["task"]["pid"], pid, "the traced command's pid is recorded in the file")
+t.eq(log.doc["task"]["how"], "the traced command recorded in the file", "... and used by steps")
+main = log.one("main")
+libc = log.one("libc_socket")
+sc = log.one("socket", "syscall")
+t.eq((main["evidence"], libc["evidence"]), ("uprobe", "uprobe"), "main and libc socket are uprobes")
+t.eq([int(a["raw"]) for a in libc["args"]], [2, 1, 0], "libc socket(2, 1, 0)")
+t.eq(sc["syscall_nr"], 41, "syscall 41 entry")
+t.ok(main["n"] < libc["n"] < sc["n"], "main, then libc socket, then the syscall")
+t.eq(int(sc["ret"]["raw"]), 3, "syscall exit 3")
+t.eq(int(libc["ret"]["raw"]), 3, "libc socket returns 3")
+t.ok(libc["end_ns"] >= sc["end_ns"], "libc socket returns after the syscall")
+
+allocs = log.named("kmem:kmem_cache_alloc")
+caches = {kstepjson.Log.arg(log, s, "name")["raw"]: s for s in allocs}
+
+
+def frames(s):
+    return [a["name"] for a in reversed(log.ancestors(s)) if a["kind"] == "frame"]
+
+
+for cache, want in (("sock_inode_cache", ["sock_alloc"]), ("TCP", ["inet_create", "sk_alloc"]),
+                    ("filp", ["sock_alloc_file", "alloc_file_pseudo"])):
+    got = frames(caches[cache]) if cache in caches else []
+    t.ok(all(w in got for w in want) and [g for g in got if g in want] == want,
+         "%s is allocated under %s" % (cache, " > ".join(want)), got)
+o_allocs = [r for r in recs if r.event == "kmem_cache_alloc"]
+libc_in, libc_out = oracle.first(recs, "libc_socket"), oracle.first(recs, "libc_socket_ret")
+t.ok(o_allocs and all(oracle.ts_ns(libc_in.ts) <= oracle.ts_ns(r.ts) <= oracle.ts_ns(libc_out.ts)
+                      for r in o_allocs),
+     "the window: every allocation lies inside libc's socket (none from exec or ld.so)")
+t.eq(len(allocs), len(o_allocs), "one step per allocation trace-cmd sees")
+t.eq(log.doc["footer"]["status"], "PASS", "REJECTION STATUS: PASS")
+
+# the plan as asked and as applied, the build-id and the rest are in the file
+dump = subprocess.run([oracle.TRACE_CMD, "dump", "--options", "-i", out], stdout=subprocess.PIPE,
+                      stderr=subprocess.STDOUT, text=True)
+t.eq(dump.returncode, 0, "trace-cmd dump reads the options")
+info = kstepjson.info(out)
+t.ok(info["traced"] and info["traced"]["command"].endswith("socket_inet"),
+     "kstep info shows the traced command", info["traced"])
+with open(out, "rb") as f:
+    blob = f.read()
+t.ok(b"# plan socket as applied on this kernel" in blob, "the plan as applied is stored")
+t.ok(b"kprobe __sys_socket" in blob, "the plan as asked is stored")
+loss = re.search(rb"lost (\d+) drained (\d+)", blob)
+t.ok(loss is not None, "the loss accounting is stored")
+if loss:
+    t.eq(int(loss.group(1)), 0, "nothing was lost")
+    t.eq(int(loss.group(2)), len(recs), "the events drained equal the events in the file")
+
+# round trips: the other version, and back, through trace-cmd convert
+raw = subprocess.run([oracle.TRACE_CMD, "report", "-R", "-i", out], stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL, text=True).stdout
+for version, comp in (("6", None), ("7", "none")):
+    conv = os.path.join(tmp, "conv-%s.dat" % version)
+    args = [oracle.TRACE_CMD, "convert", "--file-version", version, "-i", out, "-o", conv]
+    if comp:
+        args += ["--compression", comp]
+    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    got = subprocess.run([oracle.TRACE_CMD, "report", "-R", "-i", conv], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    t.eq(got.splitlines(), raw.splitlines(), "trace-cmd convert to v%s: identical report -R" % version)
+
+for version, comp in (("6", "none"), ("7", "none")):
+    other = os.path.join(tmp, "socket-%s-%s.dat" % (version, comp))
+    live.record(other, "-q", "--file-version", version, "--compression", comp, "--plan", "socket", "--",
+                live.prog("socket_inet"))
+    o = oracle.records(other)
+    t.eq(sorted(oracle.event_counts(o).items()), sorted(oracle.event_counts(recs).items()),
+         "recorded as v%s %s: trace-cmd sees the same events" % (version, comp))
+t.done()
