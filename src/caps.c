@@ -23,6 +23,7 @@
 #include "caps.h"
 #include "elfsym.h"
 #include "json.h"
+#include "log.h"
 #include "util.h"
 
 static const char *const cap_names[KSTEP_CAP_COUNT] = {
@@ -72,13 +73,28 @@ static void set(struct kstep_caps *caps, enum kstep_cap_id id, enum kstep_cap_st
 	va_start(ap, fmt);
 	vsnprintf(caps->c[id].why, sizeof(caps->c[id].why), fmt, ap);
 	va_end(ap);
+	if (st != KSTEP_CAP_UNKNOWN)
+		kstep_debug("caps: %s: %s", cap_names[id], caps->c[id].why);
 }
 
 /* A failed write: EPERM/EACCES is a refusal, anything else says its errno. */
+/* What the kernel's error_log gained since it was last looked at, or NULL. */
+static char *new_kernel_error(struct kstep_caps *caps)
+{
+	char *all = tracefs_error_all(NULL), *fresh = NULL;
+	size_t len = all ? strlen(all) : 0;
+
+	if (all && len > caps->elog_seen)
+		fresh = kstep_xstrdup(all + caps->elog_seen);
+	caps->elog_seen = len;
+	free(all);
+	return fresh;
+}
+
 static void set_write_failure(struct kstep_caps *caps, enum kstep_cap_id id, int err,
 			      const char *what)
 {
-	char *klog = tracefs_error_last(NULL);
+	char *klog = new_kernel_error(caps);
 
 	set(caps, id, KSTEP_CAP_REFUSED, "refused: %s: %s%s%s", what, strerror(err),
 	    klog && *klog ? "; kernel says: " : "", klog && *klog ? klog : "");
@@ -99,20 +115,25 @@ const char *kstep_cap_name(enum kstep_cap_id id)
 	return id < KSTEP_CAP_COUNT ? cap_names[id] : "?";
 }
 
-static char *read_small(const char *path)
+/* The first max bytes of a file, NUL-terminated; NULL when unreadable. */
+static char *read_head(const char *path, size_t max)
 {
-	char buf[4096];
+	struct kstep_sbuf b = { 0 };
+	char buf[65536];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
+	while (b.len < max && (n = read(fd, buf, sizeof(buf))) > 0)
+		kstep_sbuf_addn(&b, buf, (size_t)n);
 	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return kstep_xstrdup(buf);
+	return kstep_sbuf_steal(&b);
+}
+
+static char *read_small(const char *path)
+{
+	return read_head(path, 4096);
 }
 
 static bool ksym_exists(const char *name)
@@ -175,32 +196,100 @@ static bool probe_instances(struct probe_ctx *p)
 	return true;
 }
 
+static bool listed(const char *list, const char *word)
+{
+	char *padded = kstep_xasprintf(" %s ", list ? list : ""), *w = kstep_xasprintf(" %s ", word);
+	bool found;
+
+	for (char *q = padded; *q; q++)
+		if (*q == '\n')
+			*q = ' ';
+	found = strstr(padded, w) != NULL;
+	free(padded);
+	free(w);
+	return found;
+}
+
+/*
+ * A tracer switched on traces every function until it is switched off, which
+ * can stall an emulated machine: one filtered function is enough to learn
+ * whether the tracer is allowed. Returns 0 or -1 with errno from the switch.
+ */
+static int try_tracer(struct probe_ctx *p, struct tracefs_instance *inst, const char *tracer)
+{
+	bool filtered = p->target &&
+			tracefs_instance_file_write(inst, "set_ftrace_filter", p->target) >= 0;
+	int ret = tracefs_instance_file_write(inst, "current_tracer", tracer), err = errno;
+
+	if (ret >= 0)
+		tracefs_instance_file_write(inst, "current_tracer", "nop");
+	if (filtered)
+		tracefs_instance_file_clear(inst, "set_ftrace_filter");
+	errno = err;
+	return ret < 0 ? -1 : 0;
+}
+
+/* The top level's function filter is someone else's when it is not empty. */
+static bool top_filter_free(void)
+{
+	char *f = tracefs_instance_file_read(NULL, "set_ftrace_filter", NULL);
+	bool free_ = !f || !*f || !strncmp(f, "#### all functions enabled ####", 31);
+
+	free(f);
+	return free_;
+}
+
+/*
+ * Some tracers exist only in the top-level instance (function_graph before
+ * 6.6): try it there when the top level is idle, and put it back.
+ */
+static void probe_top_tracer(struct probe_ctx *p, enum kstep_cap_id id, const char *tracer)
+{
+	char *top = tracefs_instance_file_read(NULL, "available_tracers", NULL);
+	char *cur = tracefs_instance_file_read(NULL, "current_tracer", NULL);
+
+	if (!listed(top, tracer)) {
+		set(p->caps, id, KSTEP_CAP_ABSENT, "absent: not in available_tracers");
+	} else if (!cur || strncmp(cur, "nop", 3)) {
+		set(p->caps, id, KSTEP_CAP_REFUSED, "only in the top-level instance, which is in use "
+		    "(current_tracer=%.*s)", cur ? (int)strcspn(cur, "\n") : 1, cur ? cur : "?");
+	} else if (!top_filter_free()) {
+		set(p->caps, id, KSTEP_CAP_REFUSED, "only in the top-level instance, whose "
+		    "set_ftrace_filter is in use");
+	} else if (try_tracer(p, NULL, tracer) < 0) {
+		set_write_failure(p->caps, id, errno, "writing the top-level current_tracer");
+	} else {
+		set(p->caps, id, KSTEP_CAP_YES, "only in the top-level instance: kstep records there and "
+		    "restores it");
+		if (id == KSTEP_CAP_FUNCTION_GRAPH)
+			p->caps->graph_top_only = true;
+	}
+	free(top);
+	free(cur);
+}
+
 static void probe_tracer(struct probe_ctx *p, enum kstep_cap_id id, const char *tracer)
 {
 	char *avail = tracefs_instance_file_read(p->inst, "available_tracers", NULL);
-	char word[64];
+	bool here = listed(avail, tracer);
 
-	snprintf(word, sizeof(word), " %s ", tracer);
-	if (avail) {
-		char *padded = kstep_xasprintf(" %s ", avail);
-
-		for (char *q = padded; *q; q++)
-			if (*q == '\n')
-				*q = ' ';
-		if (!strstr(padded, word)) {
-			set(p->caps, id, KSTEP_CAP_ABSENT, "absent: not in available_tracers");
-			free(padded);
-			free(avail);
-			return;
-		}
-		free(padded);
-	}
 	free(avail);
-	if (tracefs_instance_file_write(p->inst, "current_tracer", tracer) < 0) {
+	if (!here) {
+		probe_top_tracer(p, id, tracer);
+		return;
+	}
+	if (try_tracer(p, p->inst, tracer) < 0) {
 		set_write_failure(p->caps, id, errno, "writing current_tracer");
 		return;
 	}
-	tracefs_instance_file_write(p->inst, "current_tracer", "nop");
+	/* graph roots are what make function_graph usable for one action */
+	if (id == KSTEP_CAP_FUNCTION_GRAPH && !tracefs_file_exists(p->inst, "set_graph_function") &&
+	    tracefs_file_exists(NULL, "set_graph_function")) {
+		p->caps->graph_top_only = true;
+		set(p->caps, id, KSTEP_CAP_YES, "usable in an own instance, but set_graph_function "
+		    "exists only in the top-level one: kstep records there and restores it");
+		return;
+	}
 	set(p->caps, id, KSTEP_CAP_YES, "usable in an own instance");
 }
 
@@ -366,11 +455,26 @@ static void probe_pidfile(struct probe_ctx *p, enum kstep_cap_id id, const char 
 	set(p->caps, id, KSTEP_CAP_YES, "%s works", file);
 }
 
+/* Per-CPU symbols sit at 0 even when visible: look at a text symbol. */
+static bool kallsyms_visible(const char *text)
+{
+	const char *p = strstr(text, " T _stext\n");
+
+	if (!p)
+		p = strstr(text, " T _text\n");
+	if (!p)
+		p = strstr(text, " T ");
+	while (p && p > text && p[-1] != '\n')
+		p--;
+	return p && strncmp(p, "0000000000000000", 16);
+}
+
 static void probe_system(struct kstep_caps *caps)
 {
 	char *lock = read_small("/sys/kernel/security/lockdown");
 	char *kptr = read_small("/proc/sys/kernel/kptr_restrict");
-	char *ksyms = read_small("/proc/kallsyms");
+	/* per-CPU symbols come first; the text symbols follow within a few 100 KB */
+	char *ksyms = read_head("/proc/kallsyms", 1 << 20);
 	struct btf *btf;
 
 	if (!lock)
@@ -380,7 +484,7 @@ static void probe_system(struct kstep_caps *caps)
 	else
 		set(caps, KSTEP_CAP_LOCKDOWN, KSTEP_CAP_REFUSED, "lockdown is on (%.*s): probes and "
 		    "kallsyms may be restricted", (int)strcspn(lock, "\n"), lock);
-	if (ksyms && strncmp(ksyms, "0000000000000000 ", 17))
+	if (ksyms && kallsyms_visible(ksyms))
 		set(caps, KSTEP_CAP_KALLSYMS, KSTEP_CAP_YES, "addresses visible (kptr_restrict=%.*s)",
 		    kptr ? (int)strcspn(kptr, "\n") : 1, kptr ? kptr : "?");
 	else
@@ -417,6 +521,7 @@ void kstep_caps_probe(struct kstep_caps *caps)
 	probe_system(caps);
 	if (!probe_tracefs(caps))
 		return;
+	free(new_kernel_error(caps));
 	snprintf(p.group, sizeof(p.group), "kstep_caps_%d", (int)getpid());
 	for (i = 0; i < KSTEP_ARRAY_SIZE(probe_targets) && !p.target; i++)
 		if (ksym_exists(probe_targets[i]))

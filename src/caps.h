@@ -54,6 +54,12 @@ struct kstep_caps {
 	char tracefs[256];	/* where tracefs is mounted */
 	char tracers[256];	/* available_tracers */
 	char uname[256];
+	/*
+	 * The tracer works only in the top-level instance (function_graph
+	 * before 6.6): kstep must record there, saving and restoring its state.
+	 */
+	bool graph_top_only;
+	size_t elog_seen;	/* bytes of the kernel's error_log already accounted for */
 };
 
 /*

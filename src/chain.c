@@ -51,6 +51,14 @@ struct kstep_chain {
 	uint64_t first_ts;
 	uint64_t last_ts;
 	struct kstep_chain_stats st;
+	/*
+	 * A probe hit inside the probe machinery (kprobe_ftrace_handler...)
+	 * announces a call whose function_graph entry comes right after it:
+	 * the two become one node.
+	 */
+	struct kstep_node *pending;
+	/* the last call function_graph closed: its return probe may follow */
+	struct kstep_node *last_closed;
 	struct trace_seq seq;
 	bool seq_init;
 	uint64_t frames[128];	/* one stack record's frames, while it is fed */
@@ -197,6 +205,13 @@ void kstep_chain_free(struct kstep_chain *c)
 
 void kstep_chain_note_retprobe(struct kstep_chain *c, uint64_t addr)
 {
+	const struct kstep_ksym *sym;
+	uint64_t off = 0;
+
+	/* on IBT kernels the probe sits after the endbr64: func+4 */
+	sym = c->ks ? kstep_ksyms_lookup(c->ks, addr, &off) : NULL;
+	if (sym && off <= 16)
+		addr = sym->addr;
 	if (c->nret == c->capret) {
 		c->capret = c->capret ? c->capret * 2 : 16;
 		c->retprobes = kstep_xrealloc(c->retprobes, c->capret * sizeof(*c->retprobes));
@@ -377,6 +392,68 @@ static struct kstep_node *real_top(struct kstep_chain *c)
 	return c->root;
 }
 
+/* Is the innermost open node probe machinery? */
+static bool in_overhead(struct kstep_chain *c)
+{
+	struct kstep_node *t = top(c);
+
+	return t->kind == KSTEP_NODE_CALL && (t->fn->flags & KSTEP_FN_OVERHEAD);
+}
+
+static void unlink_node(struct kstep_node *n)
+{
+	struct kstep_node *p = n->parent, *k, *prev = NULL;
+
+	for (k = p->child; k && k != n; k = k->next)
+		prev = k;
+	if (!k)
+		return;
+	if (prev)
+		prev->next = n->next;
+	else
+		p->child = n->next;
+	if (p->last == n)
+		p->last = prev;
+	n->next = NULL;
+	n->parent = NULL;
+}
+
+/*
+ * The pending probe met the next function_graph entry: when that is its
+ * call, the entry's node takes the probe's values; otherwise the probe
+ * stays a call of its own, moved out of the machinery to the real caller.
+ */
+static struct kstep_node *outside_machinery(struct kstep_node *n)
+{
+	while (n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_OVERHEAD))
+		n = n->parent;
+	return n;
+}
+
+static bool take_pending(struct kstep_chain *c, struct kstep_node *n)
+{
+	struct kstep_node *p = c->pending;
+
+	/* calls the probe handler makes (copy_from_kernel_nofault...) are not it */
+	if (n && n->parent != outside_machinery(p->parent))
+		return false;
+	c->pending = NULL;
+	if (n && p->fn == n->fn) {
+		unlink_node(p);
+		kstep_val_append(&p->vals, n->vals);
+		n->vals = p->vals;
+		n->src |= p->src;
+		n->flags |= KSTEP_NF_PROBED;
+		n->at = p->at;
+		c->st.nodes--;
+		return true;
+	}
+	n = outside_machinery(p->parent);
+	unlink_node(p);
+	add_child(n, p);
+	return false;
+}
+
 static bool is_trampoline(struct kstep_chain *c, uint64_t addr)
 {
 	const struct kstep_ksym *sym;
@@ -409,6 +486,8 @@ static void feed_entry(struct kstep_chain *c, const struct kstep_fact *f)
 	add_child(parent, n);
 	push(c, n);
 	note_cpu(c, f->cpu, n);
+	if (c->pending && !(fn->flags & KSTEP_FN_OVERHEAD))
+		take_pending(c, n);
 }
 
 static void set_exit(struct kstep_node *n, const struct kstep_fact *f)
@@ -434,6 +513,8 @@ static void feed_exit(struct kstep_chain *c, const struct kstep_fact *f)
 		set_exit(n, f);
 		c->depth = k;
 		note_cpu(c, f->cpu, n);
+		if (!(fn->flags & KSTEP_FN_OVERHEAD))
+			c->last_closed = n;
 		return;
 	}
 	n = new_node(c, KSTEP_NODE_CALL, f);
@@ -483,6 +564,8 @@ static void feed_probe(struct kstep_chain *c, const struct kstep_fact *f)
 		note_cpu(c, f->cpu, m);
 		return;
 	}
+	if (c->pending)
+		take_pending(c, NULL);
 	n = new_node(c, KSTEP_NODE_CALL, f);
 	n->fn = fn;
 	n->vals = f->vals;
@@ -490,7 +573,11 @@ static void feed_probe(struct kstep_chain *c, const struct kstep_fact *f)
 	if (off)
 		n->at = f->addr;
 	add_child(top(c), n);
-	if (fn->flags & KSTEP_FN_RETPROBE) {
+	if (in_overhead(c) && !f->user) {
+		/* the call itself starts when the machinery returns */
+		n->flags |= KSTEP_NF_POINT;
+		c->pending = n;
+	} else if (fn->flags & KSTEP_FN_RETPROBE) {
 		n->flags |= KSTEP_NF_SPAN;
 		push(c, n);
 	} else {
@@ -551,8 +638,14 @@ static void feed_probe_ret(struct kstep_chain *c, const struct kstep_fact *f)
 		note_cpu(c, f->cpu, n);
 		return;
 	}
-	/* function_graph may have closed the call just before the return probe */
+	/*
+	 * function_graph may have closed the call just before the return probe,
+	 * which then fires inside the probe machinery (kretprobe_rethook_handler)
+	 */
 	last = top(c)->last;
+	if (!(last && last->kind == KSTEP_NODE_CALL && last->fn == fn) && c->last_closed &&
+	    c->last_closed->parent == real_top(c))
+		last = c->last_closed;
 	if (last && last->kind == KSTEP_NODE_CALL && last->fn == fn && !(last->flags & KSTEP_NF_PROBED_RET)) {
 		attach_ret(c, last, f);
 		note_cpu(c, f->cpu, last);
@@ -917,6 +1010,8 @@ static void merge_stacks(struct kstep_chain *c)
 
 void kstep_chain_finish(struct kstep_chain *c)
 {
+	if (c->pending)
+		take_pending(c, NULL);
 	close_above(c, 0);
 	merge_stacks(c);
 	c->root->t_entry = c->first_ts;

@@ -140,6 +140,10 @@ static void print_text(struct kstep_session *s, const struct info *in)
 	       kstep_dat_page_size(s->dat));
 	printf("recorded by:  %s\n", s->recorder);
 	printf("kernel:       %s\n", kstep_dat_uname(s->dat) ? kstep_dat_uname(s->dat) : "(not recorded)");
+	printf("build-id:     %s\n", *s->build_id ? s->build_id : "(not recorded)");
+	if (*s->plan)
+		printf("plan:         %s: %d items applied, %d skipped on the recording kernel\n", s->plan,
+		       s->plan_applied, s->plan_skipped);
 	printf("clock:        %s%s\n", kstep_dat_clock(s->dat) ? kstep_dat_clock(s->dat) : "(not recorded)",
 	       kstep_load_ts_is_ns(s->ld) ? "" : " (timestamps are clock ticks)");
 	cpus = kstep_dat_cpus(s->dat, &ncpu);
@@ -205,6 +209,14 @@ static void print_json(struct kstep_session *s, const struct info *in)
 	kstep_json_str(&j, "uname", kstep_dat_uname(s->dat));
 	kstep_json_str(&j, "clock", kstep_dat_clock(s->dat));
 	kstep_json_str(&j, "recorder", s->recorder);
+	kstep_json_str(&j, "build_id", *s->build_id ? s->build_id : NULL);
+	if (*s->plan) {
+		kstep_json_obj_open(&j, "plan");
+		kstep_json_str(&j, "name", s->plan);
+		kstep_json_u64(&j, "applied", (uint64_t)s->plan_applied);
+		kstep_json_u64(&j, "skipped", (uint64_t)s->plan_skipped);
+		kstep_json_obj_close(&j);
+	}
 	kstep_json_u64(&j, "cpus", kstep_dat_cpucount(s->dat));
 	kstep_json_u64(&j, "records", in->records);
 	kstep_json_u64(&j, "first_ts", in->first_ts);

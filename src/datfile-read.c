@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -497,6 +498,71 @@ static int read_options(struct cur *c, uint64_t *next)
 	}
 }
 
+/*
+ * Text sections have a fixed line shape; a compressed section damaged inside
+ * a literal block still decompresses (trace.dat chunks carry no checksum),
+ * so the lines are checked: a damaged kallsyms or cmdlines would otherwise
+ * give wrong names silently.
+ */
+static bool hexdigits(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return false;
+	return n > 0;
+}
+
+/* "ADDR T name[\t[module]]" */
+static bool kallsyms_line_ok(const char *p, size_t n)
+{
+	const char *sp = memchr(p, ' ', n);
+	size_t a = sp ? (size_t)(sp - p) : 0;
+
+	return sp && hexdigits(p, a) && a <= 16 && n > a + 3 && isalpha((unsigned char)p[a + 1]) &&
+	       p[a + 2] == ' ' && (unsigned char)p[a + 3] > ' ';
+}
+
+/* "PID COMM" */
+static bool cmdline_line_ok(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && isdigit((unsigned char)p[i]))
+		i++;
+	return i > 0 && i < n && p[i] == ' ';
+}
+
+static int check_lines(struct cur *c, const char *text, size_t len, const char *what,
+		       bool (*ok)(const char *, size_t))
+{
+	const char *p = text, *end = text + len;
+	size_t line = 1;
+
+	while (text && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (l && !(l == 1 && *p == '\0') && !ok(p, l))
+			return fail(c, "damaged: line %zu of the %s is not a %s line (the file is corrupt; "
+				    "record it again)", line, what, what);
+		p += l + 1;
+		line++;
+	}
+	return 0;
+}
+
+static int check_text_sections(struct cur *c)
+{
+	struct kstep_dat *dat = c->dat;
+
+	if (check_lines(c, dat->kallsyms, dat->kallsyms_len, "kallsyms", kallsyms_line_ok) ||
+	    check_lines(c, dat->cmdlines, dat->cmdlines_len, "saved cmdlines", cmdline_line_ok))
+		return -1;
+	return 0;
+}
+
 /* Version 6 */
 
 static int read_v6(struct cur *c)
@@ -512,6 +578,7 @@ static int read_v6(struct cur *c)
 	    read_sized32(c, &dat->kallsyms, &dat->kallsyms_len, "the kallsyms") ||
 	    read_sized32(c, &dat->printk, &dat->printk_len, "the printk formats") ||
 	    read_sized64(c, &dat->cmdlines, &dat->cmdlines_len, "the saved command lines") ||
+	    check_text_sections(c) ||
 	    cur_u32(c, &ncpu, "the CPU count"))
 		return -1;
 	if (ncpu == 0 || ncpu > 8192)
@@ -803,7 +870,8 @@ static int read_v7(struct cur *c)
 	    read_meta_section(c, KSTEP_DAT_EVENT_FORMATS, "event formats", read_event_formats, false) ||
 	    read_meta_section(c, KSTEP_DAT_KALLSYMS, "kallsyms", read_kallsyms_sec, false) ||
 	    read_meta_section(c, KSTEP_DAT_PRINTK, "printk", read_printk_sec, false) ||
-	    read_meta_section(c, KSTEP_DAT_CMDLINES, "cmdlines", read_cmdlines_sec, false))
+	    read_meta_section(c, KSTEP_DAT_CMDLINES, "cmdlines", read_cmdlines_sec, false) ||
+	    check_text_sections(c))
 		return -1;
 	if (!dat->cpucount)
 		dat->cpucount = (uint32_t)dat->ncpus;

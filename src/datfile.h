@@ -59,7 +59,7 @@ enum kstep_dat_kopt {
 	KSTEP_KOPT_VERSION = 0x4b01,	/* string: kstep version */
 	KSTEP_KOPT_COMMAND = 0x4b02,	/* u32 pid, u32 argc, argc NUL-terminated strings */
 	KSTEP_KOPT_EXIT = 0x4b03,	/* i32 exit code (-1 if signalled), i32 signal */
-	KSTEP_KOPT_BUILD_ID = 0x4b04,	/* kernel GNU build-id bytes */
+	KSTEP_KOPT_BUILD_ID = 0x4b04,	/* string: kernel GNU build-id, lowercase hex */
 	KSTEP_KOPT_PLAN_ASKED = 0x4b05,	/* string: plan text as asked */
 	KSTEP_KOPT_PLAN_APPLIED = 0x4b06,	/* string: plan text as applied here */
 	KSTEP_KOPT_CAPS = 0x4b07,	/* string: capability report */

@@ -26,6 +26,9 @@ int kstep_log_level(void)
 }
 
 static void vlog(int level, const char *prefix, const char *fmt, va_list ap)
+	KSTEP_PRINTF(3, 0);
+
+static void vlog(int level, const char *prefix, const char *fmt, va_list ap)
 {
 	if (level > log_level)
 		return;
@@ -83,7 +86,7 @@ unsigned long kstep_log_tep_messages(void)
  * they show only with -vv, and damage is reported by kstep's own checks.
  */
 int tep_vprint(const char *name, enum tep_loglevel level, bool print_err,
-	       const char *fmt, va_list ap);
+	       const char *fmt, va_list ap) KSTEP_PRINTF(4, 0);
 int tep_vprint(const char *name, enum tep_loglevel level, bool print_err,
 	       const char *fmt, va_list ap)
 {

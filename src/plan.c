@@ -182,6 +182,33 @@ static int check_target(const struct kstep_plan_item *it, char *err, size_t errl
 	return 0;
 }
 
+static bool is_kernel_probe(enum kstep_pi_kind k)
+{
+	return k == KSTEP_PI_KPROBE || k == KSTEP_PI_KRETPROBE || k == KSTEP_PI_FPROBE ||
+	       k == KSTEP_PI_FEXIT;
+}
+
+/* A kernel probe line may end in "window": on only during the action. */
+static void take_window_word(struct kstep_plan_item *it)
+{
+	size_t n = strlen(it->args);
+
+	while (n && isspace((unsigned char)it->args[n - 1]))
+		n--;
+	if (n < 6 || strncmp(it->args + n - 6, "window", 6) ||
+	    (n > 6 && !isspace((unsigned char)it->args[n - 7])))
+		return;
+	it->window = true;
+	n -= 6;
+	while (n && isspace((unsigned char)it->args[n - 1]))
+		n--;
+	it->args[n] = '\0';
+	if (!n) {
+		free(it->args);
+		it->args = NULL;
+	}
+}
+
 int kstep_plan_add(struct kstep_plan *p, const char *line, const char *origin, int lineno, char *err,
 		   size_t errlen)
 {
@@ -228,6 +255,16 @@ int kstep_plan_add(struct kstep_plan *p, const char *line, const char *origin, i
 			goto bad;
 	} else if (*rest) {
 		it.args = kstep_xstrdup(rest);
+	}
+	if (is_kernel_probe(it.kind) && it.args)
+		take_window_word(&it);
+	if (it.kind == KSTEP_PI_FIELD && it.args && strchr(it.args, '=') &&
+	    strchr(it.args, '=') < strstr(it.args, "->")) {
+		char *eq = strchr(it.args, '='), *path = kstep_xstrdup(eq + 1);
+
+		snprintf(it.fname, sizeof(it.fname), "%.*s", (int)(eq - it.args), it.args);
+		free(it.args);
+		it.args = path;
 	}
 	if (check_target(&it, why, sizeof(why)))
 		goto bad;
@@ -543,7 +580,7 @@ static int field_fetch(struct btf *btf, const char *func, const char *path, stru
 		inner = kstep_sbuf_steal(out);
 		kstep_sbuf_addf(out, "+%u(%s)", off, inner);
 		free(inner);
-		kstep_sbuf_addf(name, "__%s", seg);
+		kstep_sbuf_addf(name, "_%s", seg);
 		cur = mtype;
 		cast = -1;
 		if (to && (cast = btf__find_by_name_kind(btf, to, BTF_KIND_STRUCT)) < 0) {
@@ -556,6 +593,28 @@ static int field_fetch(struct btf *btf, const char *func, const char *path, stru
 out:
 	free(copy);
 	return ret;
+}
+
+/*
+ * The fetch argument's name: NAME= from the plan line, else the path joined
+ * with '_', shortened from the front to the kernel's 31-character limit.
+ */
+static const char *field_name(const struct kstep_plan_item *it, const char *joined)
+{
+	static const size_t max = 31;
+	size_t l = strlen(joined);
+
+	if (it->fname[0])
+		return it->fname;
+	while (l > max) {
+		const char *us = strchr(joined, '_');
+
+		if (!us)
+			break;
+		joined = us + 1;
+		l = strlen(joined);
+	}
+	return joined;
 }
 
 static void resolve_field(struct resolver *r, struct kstep_plan_item *it)
@@ -592,7 +651,7 @@ static void resolve_field(struct resolver *r, struct kstep_plan_item *it)
 		kstep_sbuf_free(&name);
 		return;
 	}
-	it->fetch = kstep_xasprintf("%s=%s", kstep_sbuf_str(&name), kstep_sbuf_str(&fetch));
+	it->fetch = kstep_xasprintf("%s=%s", field_name(it, kstep_sbuf_str(&name)), kstep_sbuf_str(&fetch));
 	snprintf(it->note, sizeof(it->note), "%s", it->fetch);
 	it->applied = true;
 	kstep_sbuf_free(&fetch);

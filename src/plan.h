@@ -38,6 +38,7 @@ struct kstep_plan_item {
 	bool stack;
 	bool window;
 	int depth;
+	char fname[32];		/* field: the value's name when the plan gives NAME=PATH */
 	/* resolution */
 	bool applied;
 	char note[256];		/* why skipped, or what it became */

@@ -82,6 +82,11 @@ struct recorder {
 	struct kstep_vec triggers;	/* struct rec_trigger */
 	struct kstep_vec events;	/* char * "system/event" whose formats go in the file */
 	char *maps;		/* last /proc/PID/maps seen */
+	bool top;		/* recording in the top-level instance (journaled) */
+	bool cpus_closed;
+	struct kstep_vec journal;	/* struct jentry: how to put the top level back */
+	int jfd;		/* the journal on disk, for --cleanup after SIGKILL */
+	char jpath[128];
 	uint64_t missed_probes;
 	char *loss_text;
 };
@@ -215,6 +220,8 @@ static int remove_stale_fprobes(bool verbose)
 	return n;
 }
 
+static int restore_stale_journals(bool verbose);
+
 int kstep_record_cleanup(bool verbose)
 {
 	char **names = tracefs_instances(NULL);
@@ -256,7 +263,7 @@ int kstep_record_cleanup(bool verbose)
 		free(ev);
 	}
 	tracefs_dynevent_list_free(evs);
-	return n + remove_stale_fprobes(verbose);
+	return n + remove_stale_fprobes(verbose) + restore_stale_journals(verbose);
 }
 
 /* Setting up */
@@ -275,10 +282,231 @@ static void note_event(struct recorder *r, const char *sys, const char *ev)
 	*(char **)kstep_vec_push(&r->events) = key;
 }
 
+/*
+ * The top-level instance journal: before kstep changes a top-level file, the
+ * old value goes to memory and to /run/kstep/top-PID.journal, so that the
+ * teardown, or --cleanup after a SIGKILL, can put everything back.
+ */
+#define JOURNAL_DIR "/run/kstep"
+
+struct jentry {
+	char kind;		/* 'v' value, 'l' list file, 't' trigger added */
+	char *file;
+	char *old;		/* old content, or the trigger text */
+};
+
+static void jescape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", f);
+		else if (*s == '\t')
+			fputs("\\t", f);
+		else if (*s == '\\')
+			fputs("\\\\", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void journal_add(struct recorder *r, char kind, const char *file, const char *old)
+{
+	struct jentry *e;
+	size_t i;
+	FILE *f;
+
+	if (!r->top)
+		return;
+	for (i = 0; kind != 't' && i < r->journal.n; i++) {
+		e = kstep_vec_at(&r->journal, i);
+		if (e->kind == kind && !strcmp(e->file, file))
+			return;	/* the first (original) value is the one to restore */
+	}
+	e = kstep_vec_push(&r->journal);
+	e->kind = kind;
+	e->file = kstep_xstrdup(file);
+	e->old = kstep_xstrdup(old ? old : "");
+	if (r->jfd < 0)
+		return;
+	f = fdopen(dup(r->jfd), "a");
+	if (!f)
+		return;
+	fprintf(f, "%c\t%s\t", kind, file);
+	jescape(f, e->old);
+	fputc('\n', f);
+	fflush(f);
+	fsync(fileno(f));
+	fclose(f);
+}
+
+static void journal_value(struct recorder *r, char kind, const char *file)
+{
+	char *old;
+
+	if (!r->top)
+		return;
+	old = tracefs_instance_file_read(NULL, file, NULL);
+	journal_add(r, kind, file, old);
+	free(old);
+}
+
+static int tf_write(struct recorder *r, const char *file, const char *val)
+{
+	journal_value(r, strstr(file, "_pid") || !strcmp(file, "set_graph_function") ? 'l' : 'v', file);
+	kstep_debug("%s%s = %s", r->inst ? "" : "top-level ", file, val);
+	return tracefs_instance_file_write(r->inst, file, val) < 0 ? -1 : 0;
+}
+
+static int tf_append(struct recorder *r, const char *file, const char *val)
+{
+	journal_value(r, 'l', file);
+	kstep_debug("%s%s += %s", r->inst ? "" : "top-level ", file, val);
+	return tracefs_instance_file_append(r->inst, file, val) < 0 ? -1 : 0;
+}
+
+static int tf_option(struct recorder *r, const char *name)
+{
+	char *file = kstep_xasprintf("options/%s", name);
+	int ret = tf_write(r, file, "1");
+
+	free(file);
+	return ret;
+}
+
+static int tf_enable(struct recorder *r, const char *sys, const char *ev, bool on)
+{
+	char *file = kstep_xasprintf("events/%s/%s/enable", sys, ev);
+	int ret = tf_write(r, file, on ? "1" : "0");
+
+	free(file);
+	return ret;
+}
+
+/* Writes back one journal entry. */
+static void restore_entry(char kind, const char *file, const char *old)
+{
+	char buf[64];
+
+	if (kind == 't') {
+		char *undo = kstep_xasprintf("!%s", old);
+
+		tracefs_instance_file_append(NULL, file, undo);
+		free(undo);
+	} else if (kind == 'l') {
+		char *copy = kstep_xstrdup(old), *line, *save = NULL;
+
+		tracefs_instance_file_clear(NULL, file);
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (line[0] != '#' && strncmp(line, "no pid", 6))
+				tracefs_instance_file_append(NULL, file, line);
+		free(copy);
+	} else if (!strcmp(file, "trace_clock")) {
+		const char *open = strchr(old, '['), *close = open ? strchr(open, ']') : NULL;
+
+		if (open && close) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)(close - open - 1), open + 1);
+			tracefs_instance_file_write(NULL, file, buf);
+		}
+	} else {
+		/* "1408 (expanded: ...)", "0*", "nop\n": the first token */
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(old, " *\n"), old);
+		tracefs_instance_file_write(NULL, file, buf);
+	}
+}
+
+static void journal_restore(struct recorder *r)
+{
+	size_t i;
+
+	for (i = r->journal.n; i-- > 0;) {
+		struct jentry *e = kstep_vec_at(&r->journal, i);
+
+		restore_entry(e->kind, e->file, e->old);
+		free(e->file);
+		free(e->old);
+	}
+	r->journal.n = 0;
+	if (r->jfd >= 0) {
+		close(r->jfd);
+		r->jfd = -1;
+		unlink(r->jpath);
+	}
+}
+
+static char *junescape(const char *s)
+{
+	struct kstep_sbuf b = { 0 };
+
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			kstep_sbuf_addc(&b, *s == 'n' ? '\n' : *s == 't' ? '\t' : *s);
+		} else {
+			kstep_sbuf_addc(&b, *s);
+		}
+	}
+	return kstep_sbuf_steal(&b);
+}
+
+/* Puts back what a killed kstep changed in the top level, newest first. */
+static int restore_journal_file(const char *path)
+{
+	struct kstep_vec lines;
+	char *text = read_file(path, NULL), *line, *save = NULL;
+	size_t i;
+
+	kstep_vec_init(&lines, sizeof(char *));
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		*(char **)kstep_vec_push(&lines) = line;
+	for (i = lines.n; i-- > 0;) {
+		char *l = *(char **)kstep_vec_at(&lines, i), *file, *old;
+
+		if (strlen(l) < 4 || l[1] != '\t' || !(old = strchr(l + 2, '\t')))
+			continue;
+		*old++ = '\0';
+		file = l + 2;
+		old = junescape(old);
+		restore_entry(l[0], file, old);
+		free(old);
+	}
+	kstep_vec_free(&lines);
+	free(text);
+	return unlink(path) ? 0 : 1;
+}
+
+static int restore_stale_journals(bool verbose)
+{
+	DIR *d = opendir(JOURNAL_DIR);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		int pid;
+
+		if (sscanf(de->d_name, "top-%d.journal", &pid) != 1 || pid_alive(pid))
+			continue;
+		{
+			char *path = kstep_xasprintf("%s/%s", JOURNAL_DIR, de->d_name);
+
+			n += restore_journal_file(path);
+			if (verbose)
+				kstep_info("restored the top-level tracefs settings a killed kstep (%d) changed", pid);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static int add_trigger(struct recorder *r, const char *sys, const char *ev, const char *text)
 {
 	struct rec_trigger *t;
 
+	char *file = kstep_xasprintf("events/%s/%s/trigger", sys, ev);
+
+	journal_add(r, 't', file, text);
+	free(file);
 	if (tracefs_event_file_append(r->inst, sys, ev, "trigger", text) < 0) {
 		kstep_warning("trigger '%s' on %s:%s refused (%s): skipped", text, sys, ev, strerror(errno));
 		return -1;
@@ -382,20 +610,32 @@ static int open_instance(struct recorder *r)
 
 	snprintf(r->inst_name, sizeof(r->inst_name), "kstep-%d", (int)getpid());
 	snprintf(r->group, sizeof(r->group), "kstep_%d", (int)getpid());
-	r->inst = tracefs_instance_create(r->inst_name);
-	if (!r->inst) {
-		kstep_error("cannot create the tracefs instance %s: %s", r->inst_name, strerror(errno));
-		return -1;
+	if (r->top) {
+		snprintf(r->inst_name, sizeof(r->inst_name), "(top level)");
+		mkdir(JOURNAL_DIR, 0700);
+		snprintf(r->jpath, sizeof(r->jpath), "%s/top-%d.journal", JOURNAL_DIR, (int)getpid());
+		r->jfd = open(r->jpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (r->jfd < 0)
+			kstep_warning("cannot keep a journal in %s (%s): a killed kstep could not be "
+				      "undone by --cleanup", r->jpath, strerror(errno));
+	} else {
+		r->inst = tracefs_instance_create(r->inst_name);
+		if (!r->inst) {
+			kstep_error("cannot create the tracefs instance %s: %s", r->inst_name, strerror(errno));
+			return -1;
+		}
 	}
-	tracefs_trace_off(r->inst);
+	tf_write(r, "tracing_on", "0");
+	if (r->top)
+		tracefs_instance_file_clear(NULL, "trace");
 	snprintf(kb, sizeof(kb), "%zu", r->o->buffer_kb);
-	if (tracefs_instance_file_write(r->inst, "buffer_size_kb", kb) < 0)
+	if (tf_write(r, "buffer_size_kb", kb))
 		kstep_warning("buffer_size_kb=%s refused (%s): using the default size", kb, strerror(errno));
-	if (tracefs_instance_file_write(r->inst, "trace_clock", r->o->clock) < 0)
+	if (tf_write(r, "trace_clock", r->o->clock))
 		kstep_warning("trace clock %s refused: using the default", r->o->clock);
 	/* children of the traced command are traced too */
-	tracefs_option_enable(r->inst, TRACEFS_OPTION_EVENT_FORK);
-	tracefs_option_enable(r->inst, TRACEFS_OPTION_FUNCTION_FORK);
+	tf_option(r, "event-fork");
+	tf_option(r, "function-fork");
 	return 0;
 }
 
@@ -466,7 +706,7 @@ static int release_child(struct recorder *r)
 
 static void enable_event(struct recorder *r, const char *sys, const char *ev)
 {
-	if (tracefs_event_enable(r->inst, sys, ev) < 0)
+	if (tf_enable(r, sys, ev, true))
 		kstep_warning("event %s:%s could not be enabled (%s)", sys, ev, strerror(errno));
 	note_event(r, sys, ev);
 }
@@ -519,7 +759,7 @@ static void configure_graph(struct recorder *r)
 
 		if (it->kind != KSTEP_PI_GRAPH || !it->applied)
 			continue;
-		if (tracefs_instance_file_append(r->inst, "set_graph_function", it->target) < 0)
+		if (tf_append(r, "set_graph_function", it->target))
 			kstep_warning("set_graph_function %s refused (%s)", it->target, strerror(errno));
 		else
 			any = true;
@@ -527,9 +767,9 @@ static void configure_graph(struct recorder *r)
 	if (!any)
 		return;
 	snprintf(pid, sizeof(pid), "%d", r->pid);
-	if (tracefs_instance_file_write(r->inst, "set_ftrace_pid", pid) < 0)
+	if (tf_write(r, "set_ftrace_pid", pid))
 		kstep_warning("set_ftrace_pid refused: function_graph sees every task");
-	if (tracefs_instance_file_write(r->inst, "current_tracer", "function_graph") < 0)
+	if (tf_write(r, "current_tracer", "function_graph"))
 		kstep_warning("function_graph refused now (%s): recording without it", strerror(errno));
 	else
 		note_event(r, "ftrace", "funcgraph_entry");
@@ -543,7 +783,7 @@ static void configure_events(struct recorder *r)
 
 	snprintf(pid, sizeof(pid), "%d", r->pid);
 	snprintf(cond, sizeof(cond), "if common_pid == %d", r->pid);
-	if (tracefs_instance_file_write(r->inst, "set_event_pid", pid) < 0)
+	if (tf_write(r, "set_event_pid", pid))
 		kstep_warning("set_event_pid refused: events of every task are recorded");
 	for (i = 0; i < r->plan->items.n; i++) {
 		const struct kstep_plan_item *it = kstep_plan_item(r->plan, i);
@@ -558,14 +798,14 @@ static void configure_events(struct recorder *r)
 			snprintf(text, sizeof(text), "sys_exit_%s", it->target);
 			enable_event(r, "syscalls", text);
 			break;
-		case KSTEP_PI_KPROBE:
-		case KSTEP_PI_KRETPROBE:
-		case KSTEP_PI_FPROBE:
-		case KSTEP_PI_FEXIT:
 		case KSTEP_PI_UPROBE:
 		case KSTEP_PI_URETPROBE:
 			enable_event(r, it->system, it->event);
 			break;
+		case KSTEP_PI_KPROBE:
+		case KSTEP_PI_KRETPROBE:
+		case KSTEP_PI_FPROBE:
+		case KSTEP_PI_FEXIT:
 		case KSTEP_PI_EVENT:
 			note_event(r, it->system, it->event);
 			if (it->window && window) {
@@ -609,7 +849,7 @@ static void configure_stacks(struct recorder *r)
 			fprintf(stderr, "kstep: no event stacks: function_graph records the calls\n");
 		return;
 	}
-	if (tracefs_option_enable(r->inst, TRACEFS_OPTION_STACKTRACE) < 0) {
+	if (tf_option(r, "stacktrace")) {
 		kstep_warning("the stacktrace option was refused (%s): events have no stacks", strerror(errno));
 		return;
 	}
@@ -1005,7 +1245,14 @@ static void teardown(struct recorder *r)
 	size_t i;
 	int c;
 
-	if (r->inst) {
+	if (r->top) {
+		for (c = 0; r->cpus && c < r->ncpus; c++)
+			if (r->cpus[c].tcpu)
+				tracefs_cpu_close(r->cpus[c].tcpu);
+		r->cpus_closed = true;
+		journal_restore(r);
+		tracefs_instance_file_clear(NULL, "trace");
+	} else if (r->inst) {
 		tracefs_trace_off(r->inst);
 		for (i = r->triggers.n; i-- > 0;) {
 			struct rec_trigger *t = kstep_vec_at(&r->triggers, i);
@@ -1017,7 +1264,7 @@ static void teardown(struct recorder *r)
 		tracefs_event_disable(r->inst, NULL, NULL);
 		tracefs_instance_file_write(r->inst, "current_tracer", "nop");
 	}
-	for (c = 0; r->cpus && c < r->ncpus; c++)
+	for (c = 0; !r->cpus_closed && r->cpus && c < r->ncpus; c++)
 		if (r->cpus[c].tcpu)
 			tracefs_cpu_close(r->cpus[c].tcpu);
 	if (r->inst) {
@@ -1068,6 +1315,7 @@ static void free_recorder(struct recorder *r)
 	kstep_vec_free(&r->dynevents);
 	kstep_vec_free(&r->fprobes);
 	kstep_vec_free(&r->triggers);
+	kstep_vec_free(&r->journal);
 	if (r->kb)
 		kbuffer_free(r->kb);
 	free(r->cpus);
@@ -1104,6 +1352,47 @@ static void report_plan(struct recorder *r)
 	if (!r->o->quiet)
 		fprintf(stderr, "kstep: plan %s: %zu items applied, %zu skipped on this kernel\n",
 			r->plan->name ? r->plan->name : "(command line)", applied, skipped);
+}
+
+/*
+ * function_graph works only in the top-level instance on some kernels (before
+ * 6.6): record there when it is idle, journaling every change; when someone
+ * else uses it, record without function_graph.
+ */
+static void choose_top(struct recorder *r)
+{
+	char *cur, *events;
+	bool graph = false, idle;
+	size_t i;
+
+	for (i = 0; i < r->plan->items.n; i++) {
+		const struct kstep_plan_item *it = kstep_plan_item(r->plan, i);
+
+		graph |= it->applied && it->kind == KSTEP_PI_GRAPH;
+	}
+	if (!graph || !r->caps.graph_top_only)
+		return;
+	cur = tracefs_instance_file_read(NULL, "current_tracer", NULL);
+	events = tracefs_instance_file_read(NULL, "set_event", NULL);
+	idle = cur && !strncmp(cur, "nop", 3) && (!events || !*events);
+	free(cur);
+	free(events);
+	if (idle) {
+		r->top = true;
+		if (!r->o->quiet)
+			fprintf(stderr, "kstep: function_graph with graph roots works only in the top-level instance here: "
+				"recording there; its settings are restored afterwards\n");
+		return;
+	}
+	for (i = 0; i < r->plan->items.n; i++) {
+		struct kstep_plan_item *it = kstep_plan_item(r->plan, i);
+
+		if (it->applied && (it->kind == KSTEP_PI_GRAPH || it->kind == KSTEP_PI_GRAPH_DEPTH)) {
+			it->applied = false;
+			snprintf(it->note, sizeof(it->note), "function_graph works only in the top-level "
+				 "instance here, and another tracer is using it");
+		}
+	}
 }
 
 static int prepare(struct recorder *r)
@@ -1143,13 +1432,14 @@ static int prepare(struct recorder *r)
 	env = (struct kstep_plan_env){ .caps = &r->caps, .prog = r->prog, .group = r->group,
 				       .kallsyms = r->kallsyms, .kallsyms_len = r->kallsyms_len };
 	kstep_plan_resolve(r->plan, &env);
+	choose_top(r);
 	return 0;
 }
 
 int kstep_record_run(struct kstep_plan *plan, const struct kstep_record_opts *o, bool show_only)
 {
 	struct recorder r = { .o = o, .plan = plan, .sigfd = -1, .hold = { -1, -1 },
-			      .execerr = { -1, -1 } };
+			      .execerr = { -1, -1 }, .jfd = -1 };
 	sigset_t block;
 	int ret = KSTEP_EXIT_ERROR;
 	size_t i;
@@ -1158,6 +1448,7 @@ int kstep_record_run(struct kstep_plan *plan, const struct kstep_record_opts *o,
 	kstep_vec_init(&r.fprobes, sizeof(char *));
 	kstep_vec_init(&r.triggers, sizeof(struct rec_trigger));
 	kstep_vec_init(&r.events, sizeof(char *));
+	kstep_vec_init(&r.journal, sizeof(struct jentry));
 	/* from here on Ctrl-C is read, not fatal: cleanup always runs */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -1193,11 +1484,11 @@ int kstep_record_run(struct kstep_plan *plan, const struct kstep_record_opts *o,
 	configure_stacks(&r);
 	if (open_cpus(&r))
 		goto out;
-	tracefs_trace_on(r.inst);
+	tf_write(&r, "tracing_on", "1");
 	if (release_child(&r))
 		goto out;
 	run_loop(&r);
-	tracefs_trace_off(r.inst);
+	tf_write(&r, "tracing_on", "0");
 	drain(&r, true);
 	r.missed_probes = probe_misses(&r, "kprobe_profile");
 	if (write_file(&r))

@@ -111,8 +111,8 @@ static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t 
 		if (!ascii) {
 			char *u = strstr(out, " us");
 
-			if (u)
-				memcpy(u, " \xc2\xb5s", 4);
+			if (u)	/* one byte longer than " us": keep the terminator */
+				snprintf(u, len - (size_t)(u - out), " \xc2\xb5s");
 		}
 	} else
 		snprintf(out, len, "%s", ascii ? "-" : "–");

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,43 @@ static void read_recorder(struct kstep_session *s)
 		snprintf(s->recorder, sizeof(s->recorder), "unknown");
 }
 
+static void read_build_id(struct kstep_session *s)
+{
+	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_BUILD_ID);
+	size_t n, i;
+
+	if (!o)
+		return;
+	n = strnlen(o->data, o->len);
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)o->data[i]))
+			return;	/* not what kstep writes: say nothing rather than garbage */
+	snprintf(s->build_id, sizeof(s->build_id), "%.*s", (int)n, o->data);
+}
+
+/* The applied plan: "# plan NAME as applied...", items, "# skipped: ..." lines. */
+static void read_plan(struct kstep_session *s)
+{
+	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_PLAN_APPLIED);
+	const char *p, *end;
+
+	if (!o)
+		return;
+	p = o->data;
+	end = o->data + strnlen(o->data, o->len);
+	if (sscanf(p, "# plan %63s", s->plan) != 1)
+		snprintf(s->plan, sizeof(s->plan), "?");
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!strncmp(p, "# skipped:", 10))
+			s->plan_skipped++;
+		else if (*p != '#' && *p != '\n')
+			s->plan_applied++;
+		p = nl ? nl + 1 : end;
+	}
+}
+
 int kstep_session_open(struct kstep_session *s, const char *path)
 {
 	char err[1024];
@@ -77,6 +115,8 @@ int kstep_session_open(struct kstep_session *s, const char *path)
 	read_command(s);
 	read_exit(s);
 	read_recorder(s);
+	read_build_id(s);
+	read_plan(s);
 	if (kstep_ksyms_zeroed(kstep_load_ksyms(s->ld)))
 		kstep_warning("%s: kallsyms was recorded with hidden addresses (kptr_restrict): "
 			      "functions show as addresses; record as root", path);

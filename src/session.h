@@ -23,6 +23,10 @@ struct kstep_session {
 	int exit_code;			/* -1 when killed by a signal */
 	int exit_signal;
 	char recorder[128];		/* "kstep 0.1.0", "trace-cmd 3.1.6", ... */
+	char build_id[129];		/* the kernel's build-id in hex, "" when not recorded */
+	char plan[64];			/* the plan's name, "" when not recorded */
+	int plan_applied;		/* its items applied and skipped on the recording kernel */
+	int plan_skipped;
 	/* losses and damage of the last full pass over the file */
 	struct kstep_load_stats kept;
 	bool have_kept;

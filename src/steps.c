@@ -170,15 +170,34 @@ static void add_hidden(struct builder *b, long acc, const struct kstep_node *n)
 
 static void walk(struct builder *b, const struct kstep_node *n, long parent, int depth);
 
+static void visit(struct builder *b, struct kstep_node *k, long parent, int depth);
+
+/*
+ * Probe machinery is instrumentation: the calls function_graph saw inside
+ * it (copy_from_kernel_nofault for fetch args...) go with it; a probe hit or
+ * an event recorded inside it stays visible.
+ */
+static void walk_machinery(struct builder *b, const struct kstep_node *n, long parent, int depth)
+{
+	struct kstep_node *k;
+
+	for (k = n->child; k; k = k->next) {
+		if (k->kind == KSTEP_NODE_CALL && (k->src & KSTEP_SRC_FGRAPH) &&
+		    !(k->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
+			walk_machinery(b, k, parent, depth);
+		else
+			visit(b, k, parent, depth);
+	}
+}
+
 static void visit(struct builder *b, struct kstep_node *k, long parent, int depth)
 {
 	struct kstep_step *st;
 	long idx;
 
 	if (k->kind == KSTEP_NODE_CALL && (k->fn->flags & KSTEP_FN_OVERHEAD) && !b->o->all) {
-		/* instrumentation: gone, but what ran inside it stays visible */
 		b->overhead_hidden++;
-		walk(b, k, parent, depth);
+		walk_machinery(b, k, parent, depth);
 		return;
 	}
 	if (user_hidden(b, k)) {
@@ -345,6 +364,11 @@ static void derive_input(struct builder *b, struct prodmap *m, int step, struct 
 	     "no kernel symbol)", step, kstep_node_name(n), v->name, raw);
 }
 
+/*
+ * A value handed out again (a return value that an allocation inside the
+ * call produced) cites where it came from, and becomes the latest producer:
+ * later uses cite the step that handed it out last.
+ */
 static void derive_output(struct prodmap *m, int step, struct kstep_val *v, bool always_new)
 {
 	int from;
@@ -355,33 +379,61 @@ static void derive_output(struct prodmap *m, int step, struct kstep_val *v, bool
 	if (from && !always_new) {
 		v->deriv = KSTEP_DERIV_STEP;
 		v->from_step = from;
-		return;
+	} else {
+		v->deriv = KSTEP_DERIV_PRODUCED;
 	}
-	v->deriv = KSTEP_DERIV_PRODUCED;
 	map_put(m, v->num, step);
 }
 
+/* What a call produces when it returns: its return value and return-probe values. */
+static void derive_return(struct prodmap *m, const struct kstep_step *st)
+{
+	struct kstep_node *n = st->node;
+	struct kstep_val *v;
+
+	for (v = n->vals; v; v = v->next)
+		if (v->role == KSTEP_VAL_OUT && !is_producer_field(n, v))
+			derive_output(m, st->n, v, false);
+	if (n->retv)
+		derive_output(m, st->n, n->retv, false);
+}
+
+/*
+ * Values in time order: a step's inputs (and an event's products) when it
+ * starts, its return values once the steps inside it are done.
+ */
 static void derive(struct builder *b)
 {
 	struct prodmap m = { 0 };
+	struct kstep_vec open;
 	size_t i;
 
+	kstep_vec_init(&open, sizeof(struct kstep_step *));
 	for (i = 0; i < b->steps.n; i++) {
 		struct kstep_step *st = kstep_vec_at(&b->steps, i);
 		struct kstep_node *n = st->node;
 		struct kstep_val *v;
 
+		while (open.n) {
+			struct kstep_step *o = *(struct kstep_step **)kstep_vec_at(&open, open.n - 1);
+
+			if (o->depth < st->depth)
+				break;
+			derive_return(&m, o);
+			open.n--;
+		}
 		decode_vals(b, n);
-		/* arguments are used on entry, before the call produces anything */
 		for (v = n->vals; v; v = v->next)
 			if (v->role == KSTEP_VAL_IN && !is_producer_field(n, v))
 				derive_input(b, &m, st->n, n, v);
 		for (v = n->vals; v; v = v->next)
-			if (v->role == KSTEP_VAL_OUT || is_producer_field(n, v))
-				derive_output(&m, st->n, v, is_producer_field(n, v));
-		if (n->retv)
-			derive_output(&m, st->n, n->retv, false);
+			if (is_producer_field(n, v))
+				derive_output(&m, st->n, v, true);
+		*(struct kstep_step **)kstep_vec_push(&open) = st;
 	}
+	for (; open.n; open.n--)
+		derive_return(&m, *(struct kstep_step **)kstep_vec_at(&open, open.n - 1));
+	kstep_vec_free(&open);
 	free(m.keys);
 	free(m.steps);
 }
@@ -436,10 +488,14 @@ static uint64_t cpustat_get(const char *stat, const char *name)
 
 static void footer_losses(struct builder *b)
 {
-	const struct kstep_load_stats *ls = kstep_session_damage(b->s);
+	const struct kstep_load_stats *ls;
 	const char *stat;
 	size_t i;
 	char x[32], y[32];
+
+	if (!b->s)
+		return;
+	ls = kstep_session_damage(b->s);
 
 	for (i = 0; i < ls->damage.n; i++) {
 		const struct kstep_damage *d = kstep_vec_at(&ls->damage, i);
@@ -570,7 +626,7 @@ static void footer_gaps(struct builder *b)
 	if (cs->stacks_unattached)
 		note(st, &st->gaps, 0, "%" PRIu64 " stack traces had no preceding event of the task on "
 		     "their CPU to attach to", cs->stacks_unattached);
-	if (kstep_load_bad_formats(b->s->ld))
+	if (b->s && kstep_load_bad_formats(b->s->ld))
 		note(st, &st->gaps, 0, "%d event formats of the file did not parse fully: their "
 		     "events show raw fields", kstep_load_bad_formats(b->s->ld));
 	note(st, &st->gaps, 0, "inlined functions and tail calls leave no event: they are not "
@@ -583,7 +639,7 @@ struct kstep_steps *kstep_steps_build(struct kstep_chain *c, const struct kstep_
 {
 	struct kstep_steps *st = kstep_xcalloc(1, sizeof(*st));
 	struct builder b = { .st = st, .o = o, .c = c, .s = s, .sel = sel,
-			     .ks = kstep_load_ksyms(s->ld) };
+			     .ks = s ? kstep_load_ksyms(s->ld) : NULL };
 
 	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
 	kstep_vec_init(&st->lost, sizeof(struct kstep_note));

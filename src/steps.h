@@ -54,7 +54,8 @@ struct kstep_steps {
 /*
  * Builds the step log of chain c (finished). Returns the steps; the caller
  * frees them with kstep_steps_free. Values of the chain get their decoding
- * and derivation filled in.
+ * and derivation filled in. s is NULL for a chain fed by hand (unit tests):
+ * no losses, no kallsyms.
  */
 struct kstep_steps *kstep_steps_build(struct kstep_chain *c, const struct kstep_session *s,
 				      const struct kstep_selection *sel,

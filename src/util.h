@@ -35,7 +35,8 @@ void kstep_sbuf_add(struct kstep_sbuf *b, const char *s);
 void kstep_sbuf_addn(struct kstep_sbuf *b, const char *s, size_t n);
 void kstep_sbuf_addc(struct kstep_sbuf *b, char c);
 void kstep_sbuf_addf(struct kstep_sbuf *b, const char *fmt, ...) KSTEP_PRINTF(2, 3);
-void kstep_sbuf_vaddf(struct kstep_sbuf *b, const char *fmt, va_list ap);
+void kstep_sbuf_vaddf(struct kstep_sbuf *b, const char *fmt, va_list ap)
+	KSTEP_PRINTF(2, 0);
 void kstep_sbuf_reset(struct kstep_sbuf *b);
 /* Returns the buffer's string ("" when empty); valid until the next change. */
 const char *kstep_sbuf_str(const struct kstep_sbuf *b);

@@ -3,12 +3,23 @@ reads it: one "ok N - name" or "not ok N - name" per check, "# ..." comments,
 the plan at the end)."""
 import os
 import sys
+import traceback
 
 
 class Tap:
     def __init__(self):
         self.n = 0
         self.failed = 0
+        sys.excepthook = self._crashed
+
+    def _crashed(self, kind, value, tb):
+        """An exception is one more failed check, with its traceback, and the
+        plan still comes out so the driver counts what ran before it."""
+        self.ok(False, "the test script ran to its end (%s: %s)" % (kind.__name__, str(value)[:200]),
+                "".join(traceback.format_exception(kind, value, tb)))
+        print("1..%d" % self.n)
+        sys.stdout.flush()
+        os._exit(1)
 
     def ok(self, cond, name, diag=None):
         self.n += 1

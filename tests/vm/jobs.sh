@@ -9,7 +9,7 @@ echo "kstep record exit $?" >> /out/socket.kstep.out
 ls /sys/kernel/tracing/instances > /out/after-instances
 cat /sys/kernel/tracing/kprobe_events /sys/kernel/tracing/uprobe_events > /out/after-probes
 cat /sys/kernel/tracing/current_tracer > /out/after-tracer
-trace-cmd record -q -p function_graph -g __x64_sys_socket -e syscalls:sys_enter_socket \
+trace-cmd record -q -b 16384 -p function_graph -g __x64_sys_socket -e syscalls:sys_enter_socket \
 	-e syscalls:sys_exit_socket -o /out/socket.tracecmd.dat -F /usr/bin/socket_inet \
 	> /out/socket.tracecmd.out 2>&1
 echo "trace-cmd record exit $?" >> /out/socket.tracecmd.out

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test-chain.c - the chain builder on hand-made fact sequences: the cases a
+ * real trace produces but a fixture cannot pin down one at a time (nesting,
+ * lost exits and entries, a task moving between CPUs, an interrupt inside a
+ * call, a return probe without its entry, a slab address used twice), and
+ * the function_graph return value of kernels newer than the fixtures'.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event-parse.h>
+
+#include "chain.h"
+#include "event.h"
+#include "load.h"
+#include "steps.h"
+
+/* Facts */
+
+static struct kstep_fact fact(enum kstep_fact_kind kind, uint64_t ts, int cpu, const char *name)
+{
+	struct kstep_fact f = { .kind = kind, .ts = ts, .cpu = cpu, .name = name };
+
+	switch (kind) {
+	case KSTEP_F_ENTRY:
+	case KSTEP_F_EXIT:
+		f.src = KSTEP_SRC_FGRAPH;
+		break;
+	case KSTEP_F_SYS_ENTER:
+	case KSTEP_F_SYS_EXIT:
+		f.src = KSTEP_SRC_SYSCALL;
+		break;
+	case KSTEP_F_EVENT:
+		f.src = KSTEP_SRC_EVENT;
+		break;
+	default:
+		f.src = KSTEP_SRC_KPROBE;
+	}
+	return f;
+}
+
+static void feed(struct kstep_chain *c, enum kstep_fact_kind kind, uint64_t ts, int cpu,
+		 const char *name)
+{
+	struct kstep_fact f = fact(kind, ts, cpu, name);
+
+	kstep_chain_feed(c, &f);
+}
+
+/* The children of n as "a,b,c". */
+static const char *children(const struct kstep_node *n)
+{
+	static char buf[512];
+	const struct kstep_node *k;
+
+	buf[0] = '\0';
+	for (k = n->child; k; k = k->next) {
+		if (buf[0])
+			strcat(buf, ",");
+		strcat(buf, kstep_node_name(k));
+	}
+	return buf;
+}
+
+/* The first node named name in pre-order, or NULL. */
+static struct kstep_node *find(struct kstep_chain *c, const char *name)
+{
+	struct kstep_node *root = kstep_chain_root(c), *n;
+
+	for (n = root->child; n; n = kstep_node_next(n, root))
+		if (!strcmp(kstep_node_name(n), name))
+			return n;
+	return NULL;
+}
+
+/* Tests */
+
+static void nesting(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_node *a, *b;
+
+	(void)state;
+	feed(c, KSTEP_F_ENTRY, 100, 0, "a");
+	feed(c, KSTEP_F_ENTRY, 110, 0, "b");
+	feed(c, KSTEP_F_ENTRY, 120, 0, "c");
+	feed(c, KSTEP_F_EXIT, 130, 0, "c");
+	feed(c, KSTEP_F_ENTRY, 140, 0, "d");
+	feed(c, KSTEP_F_EXIT, 150, 0, "d");
+	feed(c, KSTEP_F_EXIT, 160, 0, "b");
+	feed(c, KSTEP_F_ENTRY, 170, 0, "e");
+	feed(c, KSTEP_F_EXIT, 180, 0, "e");
+	feed(c, KSTEP_F_EXIT, 200, 0, "a");
+	kstep_chain_finish(c);
+	assert_string_equal(children(kstep_chain_root(c)), "a");
+	a = find(c, "a");
+	b = find(c, "b");
+	assert_string_equal(children(a), "b,e");
+	assert_string_equal(children(b), "c,d");
+	assert_int_equal(kstep_node_dur(a), 100);
+	assert_int_equal(kstep_node_dur(b), 50);
+	assert_int_equal(kstep_chain_stats(c)->no_exit + kstep_chain_stats(c)->no_entry, 0);
+	kstep_chain_free(c);
+}
+
+/* An exit that never came is closed by its caller's exit and said so. */
+static void missing_exit(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_node *b;
+
+	(void)state;
+	feed(c, KSTEP_F_ENTRY, 100, 0, "a");
+	feed(c, KSTEP_F_ENTRY, 110, 0, "b");
+	feed(c, KSTEP_F_ENTRY, 120, 0, "c");
+	feed(c, KSTEP_F_EXIT, 200, 0, "a");
+	feed(c, KSTEP_F_ENTRY, 210, 0, "d");
+	feed(c, KSTEP_F_EXIT, 220, 0, "d");
+	kstep_chain_finish(c);
+	b = find(c, "b");
+	assert_true(b->flags & KSTEP_NF_NO_EXIT);
+	assert_true(find(c, "c")->flags & KSTEP_NF_NO_EXIT);
+	assert_false(find(c, "a")->flags & KSTEP_NF_NO_EXIT);
+	/* d comes after a, not inside the calls that lost their exits */
+	assert_string_equal(children(kstep_chain_root(c)), "a,d");
+	assert_int_equal(kstep_chain_stats(c)->no_exit, 2);
+	kstep_chain_free(c);
+}
+
+/* An exit whose entry was lost (recording started inside the call). */
+static void missing_entry(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_fact f = fact(KSTEP_F_EXIT, 150, 0, "x");
+
+	(void)state;
+	f.has_times = true;
+	f.calltime = 90;
+	f.rettime = 150;
+	kstep_chain_feed(c, &f);
+	feed(c, KSTEP_F_ENTRY, 160, 0, "y");
+	feed(c, KSTEP_F_EXIT, 170, 0, "y");
+	kstep_chain_finish(c);
+	assert_string_equal(children(kstep_chain_root(c)), "x,y");
+	assert_true(find(c, "x")->flags & KSTEP_NF_NO_ENTRY);
+	/* function_graph's own times still give the duration */
+	assert_int_equal(kstep_node_dur(find(c, "x")), 60);
+	assert_int_equal(kstep_chain_stats(c)->no_entry, 1);
+	kstep_chain_free(c);
+}
+
+/*
+ * The task migrates: the call starts on CPU 0 and ends on CPU 1; a stack
+ * arriving on CPU 0 after an event on CPU 1 belongs to the last event of the
+ * task on CPU 0.
+ */
+static void interleaved_cpus(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_fact st = fact(KSTEP_F_KSTACK, 0, 0, NULL);
+	static const uint64_t frames[] = { 0xffffffff81000010, 0xffffffff81000020 };
+
+	(void)state;
+	feed(c, KSTEP_F_SYS_ENTER, 100, 0, "socket");
+	feed(c, KSTEP_F_EVENT, 110, 0, "kmem:kmem_cache_alloc");
+	feed(c, KSTEP_F_EVENT, 120, 1, "sched:sched_migrate_task");
+	st.ts = 111;
+	st.stack = frames;
+	st.nstack = 2;
+	kstep_chain_feed(c, &st);
+	feed(c, KSTEP_F_SYS_EXIT, 200, 1, "socket");
+	kstep_chain_finish(c);
+	assert_string_equal(children(kstep_chain_root(c)), "socket");
+	/* the stack became frames (outermost first) above the allocation */
+	assert_string_equal(children(find(c, "socket")), "0xffffffff81000020,sched:sched_migrate_task");
+	assert_int_equal(find(c, "kmem:kmem_cache_alloc")->nstack, 2);
+	assert_true(find(c, "kmem:kmem_cache_alloc")->parent->flags & KSTEP_NF_FRAME);
+	assert_null(find(c, "sched:sched_migrate_task")->stack);
+	assert_int_equal(kstep_node_dur(find(c, "socket")), 100);
+	kstep_chain_free(c);
+}
+
+/* Interrupt work inside a call is an interrupt node, not a callee. */
+static void irq_inside_call(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_fact f;
+	struct kstep_node *a, *irq;
+
+	(void)state;
+	feed(c, KSTEP_F_ENTRY, 100, 0, "a");
+	f = fact(KSTEP_F_ENTRY, 110, 0, "timer_handler");
+	f.ctx = KSTEP_CTX_HARDIRQ;
+	kstep_chain_feed(c, &f);
+	f = fact(KSTEP_F_EXIT, 120, 0, "timer_handler");
+	f.ctx = KSTEP_CTX_HARDIRQ;
+	kstep_chain_feed(c, &f);
+	feed(c, KSTEP_F_ENTRY, 130, 0, "b");
+	feed(c, KSTEP_F_EXIT, 140, 0, "b");
+	feed(c, KSTEP_F_EXIT, 150, 0, "a");
+	kstep_chain_finish(c);
+	a = find(c, "a");
+	irq = a->child;
+	assert_non_null(irq);
+	assert_int_equal(irq->kind, KSTEP_NODE_IRQ);
+	assert_int_equal(irq->ctx, KSTEP_CTX_HARDIRQ);
+	assert_string_equal(children(irq), "timer_handler");
+	/* b is a's callee again, after the interrupt */
+	assert_ptr_equal(irq->next, find(c, "b"));
+	assert_ptr_equal(find(c, "b")->parent, a);
+	assert_int_equal(kstep_chain_stats(c)->irqs, 1);
+	kstep_chain_free(c);
+}
+
+/* A kretprobe whose entry was not seen still shows its return value. */
+static void kretprobe_without_entry(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_fact f = fact(KSTEP_F_PROBE_RET, 200, 0, "sock_alloc");
+	struct kstep_node *n;
+
+	(void)state;
+	kstep_chain_note_retprobe(c, 0xffffffff81a00000);
+	f.addr = 0xffffffff81a00000;
+	f.retv = kstep_chain_val(c, "retval", 0xffff888004a3c000, KSTEP_VT_HEX, KSTEP_VAL_OUT);
+	kstep_chain_feed(c, &f);
+	kstep_chain_finish(c);
+	n = find(c, "sock_alloc");
+	assert_non_null(n);
+	assert_true(n->flags & KSTEP_NF_NO_ENTRY);
+	assert_true(n->flags & KSTEP_NF_PROBED_RET);
+	assert_non_null(n->retv);
+	assert_int_equal(n->retv->num, 0xffff888004a3c000);
+	assert_int_equal(kstep_chain_stats(c)->no_entry, 1);
+	kstep_chain_free(c);
+}
+
+/* A kprobe and a kretprobe on a function_graph call merge into its node. */
+static void probes_merge_into_fgraph(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_fact f;
+	struct kstep_node *n;
+
+	(void)state;
+	feed(c, KSTEP_F_ENTRY, 100, 0, "__sys_socket");
+	feed(c, KSTEP_F_ENTRY, 110, 0, "sock_alloc");
+	f = fact(KSTEP_F_PROBE, 111, 0, "sock_alloc");
+	kstep_chain_feed(c, &f);
+	feed(c, KSTEP_F_EXIT, 150, 0, "sock_alloc");
+	f = fact(KSTEP_F_PROBE_RET, 151, 0, "sock_alloc");
+	f.retv = kstep_chain_val(c, "retval", 0xffff888004a3c000, KSTEP_VT_HEX, KSTEP_VAL_OUT);
+	kstep_chain_feed(c, &f);
+	feed(c, KSTEP_F_EXIT, 200, 0, "__sys_socket");
+	kstep_chain_finish(c);
+	assert_string_equal(children(find(c, "__sys_socket")), "sock_alloc");
+	n = find(c, "sock_alloc");
+	assert_true(n->src & KSTEP_SRC_FGRAPH);
+	assert_true(n->src & KSTEP_SRC_KPROBE);
+	assert_non_null(n->retv);
+	assert_int_equal(n->retv->num, 0xffff888004a3c000);
+	kstep_chain_free(c);
+}
+
+/* Off-CPU time inside a call is its own node. */
+static void offcpu(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_node *a;
+
+	(void)state;
+	feed(c, KSTEP_F_ENTRY, 100, 0, "a");
+	feed(c, KSTEP_F_SWITCH_OUT, 110, 0, NULL);
+	feed(c, KSTEP_F_SWITCH_IN, 510, 1, NULL);
+	feed(c, KSTEP_F_EXIT, 520, 1, "a");
+	kstep_chain_finish(c);
+	a = find(c, "a");
+	assert_non_null(a->child);
+	assert_int_equal(a->child->kind, KSTEP_NODE_OFFCPU);
+	assert_int_equal(kstep_node_dur(a->child), 400);
+	assert_int_equal(kstep_node_dur(a), 420);
+	kstep_chain_free(c);
+}
+
+/* Steps */
+
+static struct kstep_val *ptr_val(struct kstep_chain *c, const char *name, uint64_t v,
+				 enum kstep_val_role role)
+{
+	struct kstep_val *x = kstep_chain_val(c, name, v, KSTEP_VT_HEX, role);
+
+	x->src = KSTEP_SRC_EVENT;
+	return x;
+}
+
+static void event_with(struct kstep_chain *c, uint64_t ts, const char *name, struct kstep_val *v)
+{
+	struct kstep_fact f = fact(KSTEP_F_EVENT, ts, 0, name);
+
+	f.vals = v;
+	kstep_chain_feed(c, &f);
+}
+
+static const struct kstep_step *step_named(const struct kstep_steps *st, const char *name, int nth)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (!strcmp(kstep_node_name(st->v[i].node), name) && !--nth)
+			return &st->v[i];
+	return NULL;
+}
+
+/*
+ * A slab address is produced, freed and produced again: a use after the
+ * second allocation cites the second one (the latest producer), and a
+ * pointer nothing produced is underived and fails the log.
+ */
+static void reused_pointer(void **state)
+{
+	const uint64_t p = 0xffff888003f1a000;
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_selection sel = { .to = UINT64_MAX };
+	struct kstep_steps_opts o = { 0 };
+	struct kstep_steps *st;
+	const struct kstep_step *use1, *use2, *alloc2, *odd;
+
+	(void)state;
+	feed(c, KSTEP_F_SYS_ENTER, 100, 0, "socket");
+	event_with(c, 110, "kmem:kmem_cache_alloc", ptr_val(c, "ptr", p, KSTEP_VAL_OUT));
+	event_with(c, 120, "net:use", ptr_val(c, "sk", p, KSTEP_VAL_IN));
+	event_with(c, 130, "kmem:kmem_cache_free", ptr_val(c, "ptr", p, KSTEP_VAL_IN));
+	event_with(c, 140, "kmem:kmem_cache_alloc", ptr_val(c, "ptr", p, KSTEP_VAL_OUT));
+	event_with(c, 150, "net:use", ptr_val(c, "sk", p, KSTEP_VAL_IN));
+	event_with(c, 160, "net:odd", ptr_val(c, "sk", 0xffff888007770000, KSTEP_VAL_IN));
+	feed(c, KSTEP_F_SYS_EXIT, 200, 0, "socket");
+	kstep_chain_finish(c);
+	st = kstep_steps_build(c, NULL, &sel, &o);
+	assert_non_null(st);
+	use1 = step_named(st, "net:use", 1);
+	use2 = step_named(st, "net:use", 2);
+	alloc2 = step_named(st, "kmem:kmem_cache_alloc", 2);
+	odd = step_named(st, "net:odd", 1);
+	assert_non_null(use1);
+	assert_non_null(use2);
+	assert_non_null(alloc2);
+	assert_int_equal(alloc2->node->vals->deriv, KSTEP_DERIV_PRODUCED);
+	assert_int_equal(use1->node->vals->deriv, KSTEP_DERIV_STEP);
+	assert_int_equal(use1->node->vals->from_step, step_named(st, "kmem:kmem_cache_alloc", 1)->n);
+	assert_int_equal(use2->node->vals->deriv, KSTEP_DERIV_STEP);
+	assert_int_equal(use2->node->vals->from_step, alloc2->n);
+	assert_int_equal(odd->node->vals->deriv, KSTEP_DERIV_UNDERIVED);
+	assert_int_equal(st->underived.n, 1);
+	assert_false(st->pass);
+	kstep_steps_free(st);
+	kstep_chain_free(c);
+}
+
+/* function_graph return values, from format text as 6.5+ kernels write it */
+
+static const char fg_entry_fmt[] =
+	"name: funcgraph_entry\nID: 11\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:unsigned long func;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:int depth;\toffset:16;\tsize:4;\tsigned:1;\n\n"
+	"print fmt: \"--> %ps (%d)\", REC->func, REC->depth\n";
+
+static const char fg_exit_fmt[] =
+	"name: funcgraph_exit\nID: 10\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:unsigned long func;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned long retval;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:int depth;\toffset:24;\tsize:4;\tsigned:1;\n"
+	"\tfield:unsigned int overrun;\toffset:28;\tsize:4;\tsigned:0;\n"
+	"\tfield:unsigned long long calltime;\toffset:32;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned long long rettime;\toffset:40;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \"func=%ps retval=%lx depth=%d\", REC->func, REC->retval, REC->depth\n";
+
+struct fgrec {
+	uint16_t type;
+	uint8_t flags;
+	uint8_t preempt;
+	int32_t pid;
+	uint64_t func;
+	uint64_t retval;	/* exit; an entry's depth (0) sits here */
+	int32_t depth;
+	uint32_t overrun;
+	uint64_t calltime;
+	uint64_t rettime;
+};
+
+static int add(struct kstep_chain *c, struct tep_handle *tep, struct kstep_evtab *t,
+	       const struct fgrec *r, uint64_t ts)
+{
+	struct kstep_rec rec = { .ts = ts, .cpu = 0, .data = r, .size = sizeof(*r) };
+
+	rec.event = tep_find_event(tep, r->type);
+	rec.tr.data = (void *)r;
+	rec.tr.size = sizeof(*r);
+	rec.tr.ts = ts;
+	return kstep_chain_add_record(c, tep, &rec, kstep_evtab_get(t, rec.event), 42);
+}
+
+static void fgraph_retval(void **state)
+{
+	const uint64_t fn = 0xffffffff81b00000;
+	struct tep_handle *tep = tep_alloc();
+	struct kstep_evtab *t;
+	struct kstep_chain *c;
+	struct fgrec in = { .type = 11, .pid = 42, .func = fn }, out;
+	struct kstep_node *n;
+
+	(void)state;
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	assert_int_equal(tep_parse_event(tep, fg_entry_fmt, sizeof(fg_entry_fmt) - 1, "ftrace"), 0);
+	assert_int_equal(tep_parse_event(tep, fg_exit_fmt, sizeof(fg_exit_fmt) - 1, "ftrace"), 0);
+	t = kstep_evtab_new(tep);
+	c = kstep_chain_new(NULL, 8);
+	out = (struct fgrec){ .type = 10, .pid = 42, .func = fn, .retval = (uint64_t)-24,
+			      .calltime = 1000, .rettime = 1800 };
+	assert_int_equal(add(c, tep, t, &in, 1000), 1);
+	assert_int_equal(add(c, tep, t, &out, 1800), 1);
+	out.pid = 43;
+	assert_int_equal(add(c, tep, t, &out, 1900), 0);	/* another task's */
+	kstep_chain_finish(c);
+	n = kstep_chain_root(c)->child;
+	assert_non_null(n);
+	assert_int_equal(n->fn->addr, fn);
+	assert_non_null(n->retv);
+	assert_int_equal((int64_t)n->retv->num, -24);
+	assert_string_equal(kstep_val_errno(n->retv), "EMFILE");
+	assert_int_equal(kstep_node_dur(n), 800);
+	assert_null(n->next);
+	kstep_chain_free(c);
+	kstep_evtab_free(t);
+	tep_free(tep);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(nesting),
+		cmocka_unit_test(missing_exit),
+		cmocka_unit_test(missing_entry),
+		cmocka_unit_test(interleaved_cpus),
+		cmocka_unit_test(irq_inside_call),
+		cmocka_unit_test(kretprobe_without_entry),
+		cmocka_unit_test(probes_merge_into_fgraph),
+		cmocka_unit_test(offcpu),
+		cmocka_unit_test(reused_pointer),
+		cmocka_unit_test(fgraph_retval),
+	};
+
+	return cmocka_run_group_tests_name("chain", tests, NULL, NULL);
+}
