@@ -26,6 +26,11 @@ void kstep_render_json(FILE *out, const struct kstep_render_ctx *r);
 void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
 		       int depth, bool json);
 
+/* kstep diff: the changes between two sides (src/diff.h), as text or JSON. */
+struct kstep_diff;
+void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *action);
+void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action);
+
 /* Shared helpers of the renderers */
 
 /* The step's display name: "socket", "[hardirq] __sysvec_...", "kmem:kmem_cache_alloc". */

@@ -1,0 +1,63 @@
+"""kstep diff on recordings made here and now: five runs of the socket plan
+against five others show no structural and no timing change; a uprobe'd
+function that sleeps 2 ms in A and 6 ms in B (five runs each) is reported
+as a timing change of about +4 ms, and nothing else changes."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
+import kstepjson  # noqa: E402
+import live  # noqa: E402
+from tap import Tap  # noqa: E402
+
+t = Tap()
+why = live.why_not()
+if why:
+    t.skip("kstep diff on live recordings", why)
+    t.done()
+live.lock()
+tmp = tempfile.mkdtemp(prefix="kstep-diff-")
+
+
+def runs(name, n, *args):
+    out = []
+    for i in range(n):
+        path = os.path.join(tmp, "%s-%d.dat" % (name, i))
+        live.record(path, "-q", *args)
+        out.append(path)
+    return out
+
+
+def diff(a, b, *opts):
+    rc, out, err = kstepjson.run("diff", "--format", "json", *opts, *a, "--", *b, check=False)
+    return rc, (json.loads(out) if out.strip().startswith("{") else None), err
+
+
+socket = runs("socket", 10, "--plan", "socket", "--", live.prog("socket_inet"))
+rc, d, err = diff(socket[:5], socket[5:])
+t.ok(d is not None, "kstep diff --format json of 5 against 5 runs", err)
+if d:
+    s = d["summary"]
+    t.eq((s["structural"], s["timing"]), (0, 0), "same kernel, 5 runs against 5: no structural, no timing change",
+         ) or t.comment(json.dumps([c for c in d["changes"] if c["kind"] != "not compared"], indent=1)[:3000])
+    t.eq(d["a"]["runs"], 5, "5 runs on side A")
+
+nap = ["--uprobe", "prog:nap us=%di:u32", "--uretprobe", "prog:nap"]
+short = runs("nap2ms", 5, *nap, "--", live.prog("nap"), "2000")
+long_ = runs("nap6ms", 5, *nap, "--", live.prog("nap"), "6000")
+rc, d, err = diff(short, long_, "--min-delta", "1ms")
+t.eq(rc, 1, "2 ms against 6 ms naps: exit 1 (different)")
+if d:
+    times = [c for c in d["changes"] if c["kind"] == "time" and c["a"]["name"] == "nap"]
+    t.ok(len(times) == 1, "the nap call's duration changed", d["changes"])
+    if times:
+        delta = times[0]["delta_ns"]
+        t.ok(3_500_000 <= delta <= 5_500_000, "by about +4 ms (%+.3f ms)" % (delta / 1e6))
+    t.eq(d["summary"]["structural"], 0, "and the structure did not change")
+    args = [c for c in d["changes"] if c["kind"] == "argument" and c.get("value") == "us"]
+    t.ok(len(args) == 1, "nap's argument changed from 2000 to 6000", d["changes"])
+rc, d, err = diff(short, short[::-1])
+t.eq(rc, 0, "the same five runs against themselves: exit 0 (equal)")
+t.done()
