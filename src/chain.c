@@ -1358,9 +1358,46 @@ const char *kstep_node_name(const struct kstep_node *n)
 	}
 }
 
+struct kstep_node *kstep_chain_wrap(struct kstep_chain *c, struct kstep_node *first, struct kstep_node *last,
+				    const char *name, unsigned src)
+{
+	struct kstep_node *p = first->parent, *prev = NULL, *k, *n, *after = last->next;
+
+	for (k = p->child; k && k != first; k = k->next)
+		prev = k;
+	n = kstep_arena_alloc(&c->arena, sizeof(*n));
+	n->kind = KSTEP_NODE_CALL;
+	n->fn = func_get(c, name, 0, false);
+	n->flags = KSTEP_NF_INLINE;
+	n->src = (uint16_t)src;
+	n->sysnr = -1;
+	n->ctx = first->ctx;
+	n->cpu = first->cpu;
+	n->t_entry = first->t_entry;
+	n->t_exit = last->t_exit ? last->t_exit : last->t_entry;
+	n->parent = p;
+	n->child = first;
+	n->last = last;
+	for (k = first; k; k = k->next) {
+		k->parent = n;
+		if (k == last)
+			break;
+	}
+	last->next = NULL;
+	n->next = after;
+	if (prev)
+		prev->next = n;
+	else
+		p->child = n;
+	if (p->last == last)
+		p->last = n;
+	c->st.nodes++;
+	return n;
+}
+
 uint64_t kstep_node_dur(const struct kstep_node *n)
 {
-	if (n->flags & (KSTEP_NF_FRAME | KSTEP_NF_POINT))
+	if (n->flags & (KSTEP_NF_FRAME | KSTEP_NF_POINT | KSTEP_NF_INLINE))
 		return 0;
 	if (n->dur)
 		return n->dur;

@@ -49,6 +49,7 @@ enum kstep_node_flags {
 	KSTEP_NF_SPAN = 1 << 8,		/* a probe span (entry to return), not fgraph */
 	KSTEP_NF_IRQ_FORCED = 1 << 9,	/* IRQ node opened by an entry function, not a flag */
 	KSTEP_NF_STACK_MERGED = 1 << 10,	/* the event's stack was merged into frames */
+	KSTEP_NF_INLINE = 1 << 11,	/* inferred from DWARF: inlined here, no event of its own */
 };
 
 /* A function, interned: every node of the same function shares it. */
@@ -131,6 +132,9 @@ struct kstep_node {
 	uint8_t ctx;
 	int16_t cpu;
 	int32_t sysnr;			/* SYSCALL: number, -1 unknown */
+	/* from DWARF (gaps.c), or NULL */
+	const char *decl;		/* where the function is declared, file:line */
+	const char *site;		/* the call's line in its caller; inline: where it was inlined */
 };
 
 /* Facts: one traced happening, independent of the event format. */
@@ -221,6 +225,13 @@ void kstep_chain_finish(struct kstep_chain *c);
 
 struct kstep_node *kstep_chain_root(const struct kstep_chain *c);
 const struct kstep_chain_stats *kstep_chain_stats(const struct kstep_chain *c);
+
+/*
+ * Wraps the sibling run first..last (same parent) into a new call node of
+ * function name, inferred (KSTEP_NF_INLINE, source src). Returns the node.
+ */
+struct kstep_node *kstep_chain_wrap(struct kstep_chain *c, struct kstep_node *first, struct kstep_node *last,
+				    const char *name, unsigned src);
 
 /* Node helpers */
 /* Returns the name shown for a node (function, syscall, event...). */

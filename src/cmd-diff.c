@@ -12,6 +12,7 @@
 
 #include "cmds.h"
 #include "diff.h"
+#include "gaps.h"
 #include "log.h"
 #include "render.h"
 #include "select.h"
@@ -34,6 +35,8 @@ static const char usage[] =
 	"\n"
 	KSTEP_SELECT_HELP
 	"\n"
+	KSTEP_GAPS_HELP
+	"\n"
 	"What to compare and show:\n"
 	"  --min-delta NS   report durations that changed by at least NS nanoseconds\n"
 	"                   (default 100000; suffixes us, ms, s)\n"
@@ -49,6 +52,7 @@ enum { OPT_FORMAT = 1, OPT_MIN_DELTA, OPT_IRQS, OPT_HIDE, OPT_ALL };
 
 struct args {
 	struct kstep_select_opts sel;
+	struct kstep_gaps_opts gaps;
 	struct kstep_steps_opts steps;
 	struct kstep_diff_opts o;
 	const char *format;
@@ -80,6 +84,7 @@ static int parse(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		KSTEP_SELECT_LONGOPTS,
+		KSTEP_GAPS_LONGOPTS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
 		{ "irqs", no_argument, NULL, OPT_IRQS },
@@ -98,7 +103,7 @@ static int parse(int argc, char **argv, struct args *a)
 		r = kstep_select_opt(c, optarg, &a->sel);
 		if (r < 0)
 			return -1;
-		if (r > 0)
+		if (r > 0 || kstep_gaps_opt(c, optarg, &a->gaps))
 			continue;
 		switch (c) {
 		case OPT_FORMAT:
@@ -166,6 +171,8 @@ static int add_run(struct kstep_dside *d, const char *path, struct args *a, stru
 	struct kstep_selection sel;
 	struct kstep_chain *c;
 	struct kstep_steps *st;
+	struct kstep_gaps g;
+	char err[1024];
 	int ret = -1;
 
 	if (kstep_session_open(s, path))
@@ -175,6 +182,11 @@ static int add_run(struct kstep_dside *d, const char *path, struct args *a, stru
 	c = kstep_select_build(s, &sel);
 	if (!c)
 		goto out_sel;
+	if (kstep_gaps_apply(c, s, &a->gaps, false, &g, err, sizeof(err))) {
+		kstep_error("%s", err);
+		kstep_chain_free(c);
+		goto out_sel;
+	}
 	st = kstep_steps_build(c, s, &sel, &a->steps);
 	kstep_dside_add(d, st, s, &sel, &a->o, path);
 	if (!*action)

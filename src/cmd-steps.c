@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "gaps.h"
 #include "log.h"
 #include "render.h"
 #include "select.h"
@@ -29,6 +30,8 @@ static const char usage[] =
 	"\n"
 	KSTEP_SELECT_HELP
 	"\n"
+	KSTEP_GAPS_HELP
+	"\n"
 	"What to show:\n"
 	"  --format FMT     text (default), records or json (see doc/formats.md)\n"
 	"  --ascii          text: ASCII characters only\n"
@@ -45,6 +48,7 @@ enum { OPT_FORMAT = 1, OPT_ASCII, OPT_HIDE, OPT_DEPTH, OPT_ALL, OPT_STRICT };
 
 struct args {
 	struct kstep_select_opts sel;
+	struct kstep_gaps_opts gaps;
 	struct kstep_steps_opts steps;
 	const char *format;
 	bool ascii;
@@ -56,6 +60,7 @@ static int parse(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		KSTEP_SELECT_LONGOPTS,
+		KSTEP_GAPS_LONGOPTS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "hide", required_argument, NULL, OPT_HIDE },
@@ -75,7 +80,7 @@ static int parse(int argc, char **argv, struct args *a)
 		r = kstep_select_opt(c, optarg, &a->sel);
 		if (r < 0)
 			return -1;
-		if (r > 0)
+		if (r > 0 || kstep_gaps_opt(c, optarg, &a->gaps))
 			continue;
 		switch (c) {
 		case OPT_FORMAT:
@@ -130,6 +135,8 @@ static int run(int argc, char **argv)
 	struct kstep_chain *c = NULL;
 	struct kstep_steps *st = NULL;
 	struct kstep_render_ctx r;
+	struct kstep_gaps g;
+	char err[1024];
 	int ret = KSTEP_EXIT_ERROR, p;
 
 	p = parse(argc, argv, &a);
@@ -146,6 +153,12 @@ static int run(int argc, char **argv)
 	c = kstep_select_build(&s, &sel);
 	if (!c)
 		goto out_sel;
+	if (kstep_gaps_apply(c, &s, &a.gaps, false, &g, err, sizeof(err))) {
+		kstep_error("%s", err);
+		kstep_chain_free(c);
+		goto out_sel;
+	}
+	a.steps.gaps = &g;
 	st = kstep_steps_build(c, &s, &sel, &a.steps);
 	r = (struct kstep_render_ctx){ .s = &s, .sel = &sel, .st = st, .ascii = a.ascii };
 	if (!strcmp(a.format, "json"))

@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "log.h"
 #include "render.h"
+#include "gaps.h"
 #include "select.h"
 
 static const char usage[] =
@@ -24,6 +25,8 @@ static const char usage[] =
 	"\n"
 	KSTEP_SELECT_HELP
 	"\n"
+	KSTEP_GAPS_HELP
+	"\n"
 	"  --depth N        stop at depth N\n"
 	"  --ascii          ASCII characters only\n"
 	"  --strict         exit 2 when events were lost or data is damaged\n";
@@ -34,6 +37,7 @@ static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		KSTEP_SELECT_LONGOPTS,
+		KSTEP_GAPS_LONGOPTS,
 		{ "depth", required_argument, NULL, OPT_DEPTH },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "strict", no_argument, NULL, OPT_STRICT },
@@ -41,6 +45,9 @@ static int run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kstep_select_opts so = { 0 };
+	struct kstep_gaps_opts go = { 0 };
+	struct kstep_gaps g;
+	char err[1024];
 	struct kstep_session s;
 	struct kstep_selection sel;
 	struct kstep_chain *c;
@@ -55,7 +62,7 @@ static int run(int argc, char **argv)
 		k = kstep_select_opt(opt, optarg, &so);
 		if (k < 0)
 			return KSTEP_EXIT_ERROR;
-		if (k > 0)
+		if (k > 0 || kstep_gaps_opt(opt, optarg, &go))
 			continue;
 		switch (opt) {
 		case OPT_DEPTH:
@@ -90,6 +97,11 @@ static int run(int argc, char **argv)
 	if (kstep_select(&s, &so, &sel))
 		goto out;
 	c = kstep_select_build(&s, &sel);
+	if (c && kstep_gaps_apply(c, &s, &go, false, &g, err, sizeof(err))) {
+		kstep_error("%s", err);
+		kstep_chain_free(c);
+		c = NULL;
+	}
 	if (c) {
 		r = (struct kstep_render_ctx){ .s = &s, .sel = &sel, .ascii = ascii };
 		kstep_render_tree(stdout, &r, c, depth, false);

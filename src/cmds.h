@@ -19,5 +19,6 @@ extern const struct kstep_cmd kstep_cmd_caps;
 extern const struct kstep_cmd kstep_cmd_record;
 extern const struct kstep_cmd kstep_cmd_convert;
 extern const struct kstep_cmd kstep_cmd_diff;
+extern const struct kstep_cmd kstep_cmd_annotate;
 
 #endif

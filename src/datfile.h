@@ -211,4 +211,14 @@ int kstep_datw_finish(struct kstep_datw *w, char *err, size_t errlen);
 /* Frees the writer; removes the temporary file of an unfinished write. */
 void kstep_datw_free(struct kstep_datw *w);
 
+/* Copying (datfile-copy.c) */
+
+/*
+ * Rewrites in as out (version 6 or 7, compression comp), keeping every page,
+ * format and option; when opt is not NULL, option opt_id is replaced by it.
+ * Returns 0, or -1 after printing one message.
+ */
+int kstep_dat_copy(const char *in, const char *out, int version, const char *comp, uint16_t opt_id,
+		   const void *opt, size_t opt_len);
+
 #endif

@@ -101,7 +101,7 @@ static void json_flags(struct kstep_json *j, const struct kstep_node *n)
 		{ KSTEP_NF_NO_ENTRY, "no_entry" }, { KSTEP_NF_NO_EXIT, "no_exit" },
 		{ KSTEP_NF_POINT, "entry_only" }, { KSTEP_NF_FRAME, "frame" },
 		{ KSTEP_NF_SPAN, "probe_span" }, { KSTEP_NF_STACK_MERGED, "stack_merged" },
-		{ KSTEP_NF_IRQ_FORCED, "irq_from_entry_function" },
+		{ KSTEP_NF_IRQ_FORCED, "irq_from_entry_function" }, { KSTEP_NF_INLINE, "inline" },
 	};
 	size_t i;
 
@@ -189,6 +189,8 @@ static void json_step(struct kstep_json *j, const struct kstep_render_ctx *r,
 	else
 		kstep_json_null(j, "dur_ns");
 	kstep_json_str(j, "caller", st->caller);
+	kstep_json_str(j, "decl", st->node->decl);
+	kstep_json_str(j, (st->node->flags & KSTEP_NF_INLINE) ? "inlined_at" : "call_site", st->node->site);
 	if (n->flags & KSTEP_NF_RETIP)
 		hex_str(j, "retip", n->retip);
 	if (n->at)

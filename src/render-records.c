@@ -133,7 +133,8 @@ static void record(FILE *out, const struct kstep_step *st)
 	const struct kstep_node *n = st->node;
 	struct kstep_sbuf b = { 0 };
 	char ret[512] = "", mean[512] = "";
-	char label[320];
+	char label[320], where[700];
+	const char *cur;
 
 	kstep_render_name(n, label, sizeof(label));
 	kstep_sbuf_addf(&b, "#%d", st->n);
@@ -148,8 +149,19 @@ static void record(FILE *out, const struct kstep_step *st)
 	}
 	field(&b, "RealValue", ret);
 	field(&b, "RealData", mean);
-	field(&b, "Caller", st->caller);
-	field(&b, "Current", current_fn(n));
+	if (n->site && !(n->flags & KSTEP_NF_INLINE))
+		snprintf(where, sizeof(where), "%s %s", st->caller ? st->caller : "?", n->site);
+	else
+		snprintf(where, sizeof(where), "%s", st->caller ? st->caller : "");
+	field(&b, "Caller", where);
+	cur = current_fn(n);
+	if (n->flags & KSTEP_NF_INLINE)
+		snprintf(where, sizeof(where), "%s [Inlined] at %s", cur ? cur : "?", n->site ? n->site : "?");
+	else if (n->decl && cur)
+		snprintf(where, sizeof(where), "%s %s", cur, n->decl);
+	else
+		snprintf(where, sizeof(where), "%s", cur ? cur : "");
+	field(&b, "Current", where);
 	field(&b, "Evidence", kstep_src_tag(n->src));
 	fprintf(out, "%s\n", kstep_sbuf_str(&b));
 	kstep_sbuf_free(&b);

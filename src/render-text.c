@@ -98,6 +98,21 @@ static void ret_text(const struct kstep_node *n, bool ascii, struct kstep_sbuf *
 	kstep_sbuf_addf(b, "%s %s", ascii ? "->" : "→", one);
 }
 
+const char *kstep_short_path(const char *path)
+{
+	const char *p, *best = path;
+
+	/* the last directory named build_* (out-of-tree kernel builds) ends the prefix */
+	for (p = path; (p = strstr(p, "build_")); p++)
+		if (p == path || p[-1] == '/') {
+			const char *slash = strchr(p, '/');
+
+			if (slash)
+				best = slash + 1;
+		}
+	return best;
+}
+
 static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t len)
 {
 	uint64_t d = kstep_node_dur(n);
@@ -162,6 +177,7 @@ struct row {
 	char *ret;
 	char time[32];
 	const char *caller;
+	char line[300];		/* DWARF: the call's line, or where it was inlined */
 	const char *tag;
 	char hidden[96];
 };
@@ -183,6 +199,11 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	row->ret = kstep_sbuf_steal(&b);
 	time_text(st->node, r->ascii, row->time, sizeof(row->time));
 	row->caller = st->caller ? st->caller : "-";
+	row->line[0] = '\0';
+	if (st->node->site)
+		snprintf(row->line, sizeof(row->line), "%s%s",
+			 (st->node->flags & KSTEP_NF_INLINE) ? "inlined at " : "",
+			 kstep_short_path(st->node->site));
 	row->tag = kstep_src_tag(st->node->src);
 	row->hidden[0] = '\0';
 	if (st->hidden_count) {
@@ -228,7 +249,7 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 {
 	const struct kstep_steps *st = r->st;
 	struct row *rows = kstep_xcalloc(st->n ? st->n : 1, sizeof(*rows));
-	size_t wn = 1, wname = 4, wvals = 6, wret = 6, wtime = 4, wcaller = 6, i;
+	size_t wn = 1, wname = 4, wvals = 6, wret = 6, wtime = 4, wcaller = 6, wline = 0, i;
 
 	for (i = 0; i < st->n; i++) {
 		struct row *row = &rows[i];
@@ -240,6 +261,7 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 		wret = cols(row->ret) > wret ? cols(row->ret) : wret;
 		wtime = cols(row->time) > wtime ? cols(row->time) : wtime;
 		wcaller = cols(row->caller) > wcaller ? cols(row->caller) : wcaller;
+		wline = cols(row->line) > wline ? cols(row->line) : wline;
 	}
 	wname = wname > NAME_MAX_W ? NAME_MAX_W : wname;
 	wvals = wvals > VALS_MAX_W ? VALS_MAX_W : wvals;
@@ -254,6 +276,10 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 	pad(out, "time", wtime);
 	fputs("  ", out);
 	pad(out, "caller", wcaller);
+	if (wline) {
+		fputs("  ", out);
+		pad(out, "line", wline);
+	}
 	fputs("  evidence\n", out);
 	for (i = 0; i < st->n; i++) {
 		struct row *row = &rows[i];
@@ -268,6 +294,10 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 		pad(out, row->time, wtime);
 		fputs("  ", out);
 		pad(out, row->caller, wcaller);
+		if (wline) {
+			fputs("  ", out);
+			pad(out, row->line, wline);
+		}
 		fprintf(out, "  %s%s\n", row->tag, row->hidden);
 		free(row->vals);
 		free(row->ret);
@@ -289,8 +319,9 @@ static void tree_node(FILE *out, const struct kstep_node *n, int depth, int maxd
 		time_text(n, ascii, t, sizeof(t));
 		kstep_src_tags(n->src, tags, sizeof(tags));
 		ret_text(n, ascii, &b);
-		fprintf(out, "%*s%s%s%s  %s  [%s]\n", depth * 2, "", name, b.len ? "  " : "",
-			kstep_sbuf_str(&b), t, tags);
+		fprintf(out, "%*s%s%s%s  %s  [%s]%s%s\n", depth * 2, "", name, b.len ? "  " : "",
+			kstep_sbuf_str(&b), t, tags, n->site ? (n->flags & KSTEP_NF_INLINE ? "  inlined at " :
+			"  at ") : "", n->site ? kstep_short_path(n->site) : "");
 		kstep_sbuf_free(&b);
 	}
 	if (maxdepth > 0 && depth >= maxdepth)

@@ -33,6 +33,10 @@ void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *
 
 /* Shared helpers of the renderers */
 
+/* A source path as people cite it: a kernel build directory prefix dropped
+ * ("debian/build/build_amd64_none_amd64/net/socket.c:1606" -> "net/socket.c:1606"). */
+const char *kstep_short_path(const char *path);
+
 /* The step's display name: "socket", "[hardirq] __sysvec_...", "kmem:kmem_cache_alloc". */
 void kstep_render_name(const struct kstep_node *n, char *out, size_t len);
 /* One value as text: raw, meaning, and where it came from; ascii picks the arrows. */

@@ -593,16 +593,20 @@ static void footer_gaps(struct builder *b)
 		    (n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
 			note(st, &st->gaps, s->n, "#%d %s: entry probe only: no return value, no duration",
 			     s->n, kstep_node_name(n));
+		const struct kstep_node *p = n->parent;
+
+		/* inline steps are inside the real caller: look past them */
+		while (p && p->kind == KSTEP_NODE_CALL && (p->flags & KSTEP_NF_INLINE))
+			p = p->parent;
 		if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_RETIP) && !(n->flags & KSTEP_NF_FRAME) &&
-		    n->parent && n->parent->kind == KSTEP_NODE_CALL && s->caller &&
-		    !(n->fn->flags & KSTEP_FN_USER)) {
+		    p && p->kind == KSTEP_NODE_CALL && s->caller && !(n->fn->flags & KSTEP_FN_USER)) {
 			char norm[256];
 
-			kstep_func_norm(n->parent->fn->name, norm, sizeof(norm));
+			kstep_func_norm(p->fn->name, norm, sizeof(norm));
 			if (strncmp(s->caller, norm, strlen(norm)) || s->caller[strlen(norm)] != '+')
 				note(st, &st->gaps, s->n, "#%d %s returned into %s, which was not traced: "
 				     "the calls between %s and %s are not in the trace", s->n,
-				     kstep_node_name(n), s->caller, n->parent->fn->name, kstep_node_name(n));
+				     kstep_node_name(n), s->caller, p->fn->name, kstep_node_name(n));
 		}
 	}
 	if (tree_has(root, KSTEP_SRC_STACK | KSTEP_SRC_STACK_MERGED))
@@ -629,8 +633,15 @@ static void footer_gaps(struct builder *b)
 	if (b->s && kstep_load_bad_formats(b->s->ld))
 		note(st, &st->gaps, 0, "%d event formats of the file did not parse fully: their "
 		     "events show raw fields", kstep_load_bad_formats(b->s->ld));
-	note(st, &st->gaps, 0, "inlined functions and tail calls leave no event: they are not "
-	     "shown (no DWARF facts were used)");
+	if (b->o->gaps && b->o->gaps->used)
+		note(st, &st->gaps, 0, "from %s: %u inline steps inferred (tagged inline), %u call lines, "
+		     "%u declarations; %u calls had no call site there; tail calls are not shown",
+		     b->o->gaps->from, b->o->gaps->inlines, b->o->gaps->sites, b->o->gaps->decls,
+		     b->o->gaps->unresolved);
+	else
+		note(st, &st->gaps, 0, "inlined functions and tail calls leave no event: they are not "
+		     "shown (no DWARF facts were used%s%s)", b->o->gaps && *b->o->gaps->why_not ? ": " : "",
+		     b->o->gaps ? b->o->gaps->why_not : "");
 }
 
 struct kstep_steps *kstep_steps_build(struct kstep_chain *c, const struct kstep_session *s,

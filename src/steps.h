@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "chain.h"
+#include "gaps.h"
 #include "select.h"
 #include "session.h"
 
@@ -20,6 +21,7 @@ struct kstep_steps_opts {
 	size_t nhide;
 	int depth;		/* --depth: 0 = no limit */
 	bool all;		/* --all: no default hide list, interrupts and probe machinery expanded */
+	const struct kstep_gaps *gaps;	/* what DWARF filled in, or NULL */
 };
 
 struct kstep_step {

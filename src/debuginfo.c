@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * debuginfo.c - source lines, inline chains and call sites from libdw.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+
+#include "decode.h"
+#include "debuginfo.h"
+#include "util.h"
+
+#define FN_CACHE 512
+
+struct fn_cache {
+	uint64_t addr;
+	Dwarf_Off cu;
+	Dwarf_Off fn;
+};
+
+struct kstep_dwarf {
+	int fd;
+	Elf *elf;
+	Dwarf *dw;
+	char *path;
+	char build_id[129];
+	struct fn_cache cache[FN_CACHE];
+	size_t ncache;
+};
+
+static void hex(const unsigned char *p, size_t n, char *out, size_t len)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && 2 * i + 2 < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+struct kstep_dwarf *kstep_dwarf_open(const char *path, const char *want_build_id, char *err,
+				     size_t errlen)
+{
+	struct kstep_dwarf *d = kstep_xcalloc(1, sizeof(*d));
+	const void *id;
+	ssize_t n;
+
+	elf_version(EV_CURRENT);
+	d->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (d->fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	d->elf = elf_begin(d->fd, ELF_C_READ_MMAP, NULL);
+	if (!d->elf || elf_kind(d->elf) != ELF_K_ELF) {
+		snprintf(err, errlen, "%s: not an ELF file", path);
+		goto fail;
+	}
+	n = dwelf_elf_gnu_build_id(d->elf, &id);
+	if (n > 0)
+		hex(id, (size_t)n, d->build_id, sizeof(d->build_id));
+	if (want_build_id && *want_build_id && strcmp(want_build_id, d->build_id)) {
+		snprintf(err, errlen, "%s has build-id %s, but the trace was recorded on a kernel with "
+			 "build-id %s: give the debug file of that kernel", path,
+			 *d->build_id ? d->build_id : "(none)", want_build_id);
+		goto fail;
+	}
+	d->dw = dwarf_begin_elf(d->elf, DWARF_C_READ, NULL);
+	if (!d->dw) {
+		snprintf(err, errlen, "%s has no DWARF debug information (%s): give the -dbg file, e.g. "
+			 "/usr/lib/debug/boot/vmlinux-RELEASE", path, dwarf_errmsg(-1));
+		goto fail;
+	}
+	d->path = kstep_xstrdup(path);
+	return d;
+fail:
+	kstep_dwarf_close(d);
+	return NULL;
+}
+
+void kstep_dwarf_close(struct kstep_dwarf *d)
+{
+	if (!d)
+		return;
+	if (d->dw)
+		dwarf_end(d->dw);
+	if (d->elf)
+		elf_end(d->elf);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	free(d);
+}
+
+const char *kstep_dwarf_build_id(const struct kstep_dwarf *d)
+{
+	return d->build_id;
+}
+
+const char *kstep_dwarf_path(const struct kstep_dwarf *d)
+{
+	return d->path;
+}
+
+uint64_t kstep_dwarf_symbol(struct kstep_dwarf *d, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; data && i < n; i++) {
+			GElf_Sym sym;
+			const char *s;
+
+			if (!gelf_getsym(data, (int)i, &sym))
+				continue;
+			s = elf_strptr(d->elf, sh.sh_link, sym.st_name);
+			if (s && !strcmp(s, name))
+				return sym.st_value;
+		}
+	}
+	return 0;
+}
+
+/* The compile unit and the out-of-line subprogram DIE of the function at addr. */
+static int func_die(struct kstep_dwarf *d, uint64_t addr, Dwarf_Die *cu, Dwarf_Die *fn)
+{
+	Dwarf_Die child;
+	size_t i;
+
+	for (i = 0; i < d->ncache; i++)
+		if (d->cache[i].addr == addr)
+			return dwarf_offdie(d->dw, d->cache[i].cu, cu) && dwarf_offdie(d->dw, d->cache[i].fn, fn)
+			       ? 0 : -1;
+	if (!dwarf_addrdie(d->dw, addr, cu) || dwarf_child(cu, &child))
+		return -1;
+	do {
+		/* dwarf_haspc reads DW_AT_ranges too: hot/cold split functions have no low_pc */
+		if (dwarf_tag(&child) == DW_TAG_subprogram && dwarf_haspc(&child, addr) > 0) {
+			*fn = child;
+			if (d->ncache < FN_CACHE)
+				d->cache[d->ncache++] = (struct fn_cache){ addr, dwarf_dieoffset(cu),
+									   dwarf_dieoffset(fn) };
+			return 0;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+/*
+ * A file name as addr2line prints it: libdw leaves names relative to the
+ * compilation directory (DWARF 5 line tables), both addr2line tools put the
+ * directory in front.
+ */
+static void full_name(Dwarf_Die *cu, const char *f, char *out, size_t len)
+{
+	Dwarf_Attribute a;
+	const char *dir = NULL;
+
+	if (f && f[0] != '/' && dwarf_attr(cu, DW_AT_comp_dir, &a))
+		dir = dwarf_formstring(&a);
+	if (dir && *dir)
+		snprintf(out, len, "%s/%s", dir, f);
+	else
+		snprintf(out, len, "%s", f ? f : "?");
+}
+
+static void file_name(Dwarf_Die *cu, Dwarf_Word idx, char *out, size_t len)
+{
+	Dwarf_Files *files;
+	size_t n;
+	const char *f = NULL;
+
+	if (dwarf_getsrcfiles(cu, &files, &n) == 0 && idx < n)
+		f = dwarf_filesrc(files, idx, NULL, NULL);
+	full_name(cu, f, out, len);
+}
+
+int kstep_dwarf_decl(struct kstep_dwarf *d, uint64_t func_addr, char *file, size_t flen, int *line)
+{
+	Dwarf_Die cu, fn;
+	const char *f;
+
+	if (func_die(d, func_addr, &cu, &fn))
+		return -1;
+	f = dwarf_decl_file(&fn);
+	if (!f || dwarf_decl_line(&fn, line))
+		return -1;
+	full_name(&cu, f, file, flen);
+	return 0;
+}
+
+static void note_inline(Dwarf_Die *cu, Dwarf_Die *die, struct kstep_srcpos *pos)
+{
+	struct kstep_inl *in;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	const char *name;
+
+	if (pos->ninl >= KSTEP_INL_MAX)
+		return;
+	in = &pos->inl[pos->ninl++];
+	name = dwarf_diename(die);
+	snprintf(in->name, sizeof(in->name), "%s", name ? name : "?");
+	in->die = dwarf_dieoffset(die);
+	in->line = 0;
+	snprintf(in->file, sizeof(in->file), "?");
+	if (dwarf_attr(die, DW_AT_call_file, &a) && !dwarf_formudata(&a, &w))
+		file_name(cu, w, in->file, sizeof(in->file));
+	if (dwarf_attr(die, DW_AT_call_line, &a) && !dwarf_formudata(&a, &w))
+		in->line = (int)w;
+}
+
+int kstep_dwarf_pos(struct kstep_dwarf *d, uint64_t func_addr, uint64_t pc, struct kstep_srcpos *pos)
+{
+	Dwarf_Die cu, cur, child;
+	Dwarf_Line *l;
+	const char *f;
+	bool deeper = true;
+
+	memset(pos, 0, sizeof(*pos));
+	if (func_die(d, func_addr, &cu, &cur) || dwarf_haspc(&cur, pc) <= 0)
+		return -1;
+	/* down the physical tree: lexical blocks and inlined instances holding pc */
+	while (deeper) {
+		deeper = false;
+		if (dwarf_child(&cur, &child))
+			break;
+		do {
+			int tag = dwarf_tag(&child);
+
+			if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) &&
+			    dwarf_haspc(&child, pc) > 0) {
+				if (tag == DW_TAG_inlined_subroutine)
+					note_inline(&cu, &child, pos);
+				cur = child;
+				deeper = true;
+				break;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	l = dwarf_getsrc_die(&cu, pc);
+	if (!l || dwarf_lineno(l, &pos->line) || !(f = dwarf_linesrc(l, NULL, NULL)))
+		return -1;
+	full_name(&cu, f, pos->file, sizeof(pos->file));
+	return 0;
+}
+
+struct site {
+	uint64_t pc;
+	bool tail;
+};
+
+static int cmp_site(const void *x, const void *y)
+{
+	const struct site *a = x, *b = y;
+
+	return a->pc < b->pc ? -1 : a->pc > b->pc;
+}
+
+static void collect_sites(Dwarf_Die *die, const char *callee, struct kstep_vec *out)
+{
+	Dwarf_Die child, origin;
+	char n1[256], n2[256];
+
+	if (dwarf_child(die, &child))
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Attribute a;
+		Dwarf_Addr pc;
+
+		if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
+			bool gnu = tag == DW_TAG_GNU_call_site;
+			const char *name = NULL;
+
+			if ((dwarf_attr(&child, DW_AT_call_origin, &a) ||
+			     dwarf_attr(&child, DW_AT_abstract_origin, &a)) && dwarf_formref_die(&a, &origin))
+				name = dwarf_diename(&origin);
+			if (name && !strcmp(kstep_func_norm(name, n1, sizeof(n1)),
+					    kstep_func_norm(callee, n2, sizeof(n2))) &&
+			    dwarf_attr(&child, gnu ? DW_AT_low_pc : DW_AT_call_return_pc, &a) &&
+			    !dwarf_formaddr(&a, &pc)) {
+				struct site *s = kstep_vec_push(out);
+
+				s->pc = pc;
+				s->tail = dwarf_hasattr(&child, DW_AT_call_tail_call) ||
+					  dwarf_hasattr(&child, DW_AT_GNU_tail_call);
+			}
+		} else if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) {
+			collect_sites(&child, callee, out);
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, int nth,
+			  uint64_t *return_pc, bool *tail)
+{
+	Dwarf_Die cu, fn;
+	struct kstep_vec v;
+	int ret = -1;
+
+	if (func_die(d, func_addr, &cu, &fn))
+		return -1;
+	kstep_vec_init(&v, sizeof(struct site));
+	collect_sites(&fn, callee, &v);
+	if (v.n)
+		qsort(v.v, v.n, sizeof(struct site), cmp_site);
+	if (nth >= 0 && (size_t)nth < v.n) {
+		const struct site *s = kstep_vec_at(&v, (size_t)nth);
+
+		*return_pc = s->pc;
+		*tail = s->tail;
+		ret = 0;
+	}
+	kstep_vec_free(&v);
+	return ret;
+}
+
+static bool exists(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
+char *kstep_dwarf_find_vmlinux(const char *path, const char *debug_dir, const char *release,
+			       const char *build_id, char *err, size_t errlen)
+{
+	const char *dirs[] = { debug_dir, "/usr/lib/debug" };
+	struct kstep_sbuf tried = { 0 };
+	char cand[1024];
+	size_t i;
+	int k;
+
+	if (path)
+		return kstep_xstrdup(path);
+	for (i = 0; i < KSTEP_ARRAY_SIZE(dirs); i++) {
+		for (k = 0; k < 4 && dirs[i]; k++) {
+			cand[0] = '\0';
+			if (k == 0 && release)
+				snprintf(cand, sizeof(cand), "%s/vmlinux-%s", dirs[i], release);
+			else if (k == 1 && release)
+				snprintf(cand, sizeof(cand), "%s/boot/vmlinux-%s", dirs[i], release);
+			else if (k == 2 && release)
+				snprintf(cand, sizeof(cand), "%s/lib/modules/%s/vmlinux", dirs[i], release);
+			else if (k == 3 && build_id && strlen(build_id) > 2)
+				snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug", dirs[i], build_id,
+					 build_id + 2);
+			if (!cand[0])
+				continue;
+			if (exists(cand)) {
+				kstep_sbuf_free(&tried);
+				return kstep_xstrdup(cand);
+			}
+			kstep_sbuf_addf(&tried, "%s%s", tried.len ? ", " : "", cand);
+		}
+	}
+	snprintf(err, errlen, "no debug file for kernel %s (build-id %s) in %s: give --vmlinux PATH or "
+		 "--debug-dir DIR (Debian: the linux-image-%s-dbg package)", release ? release : "?",
+		 build_id && *build_id ? build_id : "?", tried.len ? kstep_sbuf_str(&tried) : "(nowhere)",
+		 release ? release : "RELEASE");
+	kstep_sbuf_free(&tried);
+	return NULL;
+}

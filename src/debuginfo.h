@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * debuginfo.h - what a trace cannot show, from DWARF (libdw): where each traced
+ * function is declared, the source line of each call, the functions inlined
+ * at a call site (outermost first, each with the line it was inlined at),
+ * and the call sites a parent has for a callee (for function_graph edges,
+ * which carry no return address).
+ *
+ * Everything is looked up by address (GCC writes no .debug_names): the
+ * compile unit by aranges, then the physical DIE tree down to the address,
+ * so the abstract origin of an inlined function never hides its caller.
+ */
+#ifndef KSTEP_DEBUGINFO_H
+#define KSTEP_DEBUGINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+struct kstep_dwarf;
+
+/* One function inlined at an address, outermost first. */
+struct kstep_inl {
+	char name[128];
+	char file[256];		/* where it was inlined: DW_AT_call_file */
+	int line;		/* DW_AT_call_line */
+	uint64_t die;		/* DIE offset: equal for one inlined instance */
+};
+
+#define KSTEP_INL_MAX 16
+
+/* An address in source terms. */
+struct kstep_srcpos {
+	char file[256];
+	int line;
+	struct kstep_inl inl[KSTEP_INL_MAX];	/* inlined frames around it, outermost first */
+	int ninl;
+};
+
+/*
+ * Opens the ELF file at path (a vmlinux or a .debug file) with its DWARF.
+ * want_build_id (hex, or NULL) must equal the file's GNU build-id, else the
+ * file is refused with both ids in err. Returns NULL with err on failure.
+ */
+struct kstep_dwarf *kstep_dwarf_open(const char *path, const char *want_build_id, char *err,
+				     size_t errlen);
+void kstep_dwarf_close(struct kstep_dwarf *d);
+/* The file's build-id (hex) and its path. */
+const char *kstep_dwarf_build_id(const struct kstep_dwarf *d);
+const char *kstep_dwarf_path(const struct kstep_dwarf *d);
+/* The link-time address of an ELF symbol (for the KASLR offset); 0 when absent. */
+uint64_t kstep_dwarf_symbol(struct kstep_dwarf *d, const char *name);
+
+/* Where the function at func_addr (link-time) is declared; 0 or -1. */
+int kstep_dwarf_decl(struct kstep_dwarf *d, uint64_t func_addr, char *file, size_t flen, int *line);
+/*
+ * The source position of pc inside the function at func_addr, with the
+ * functions inlined there. Returns 0 or -1.
+ */
+int kstep_dwarf_pos(struct kstep_dwarf *d, uint64_t func_addr, uint64_t pc, struct kstep_srcpos *pos);
+/*
+ * The return address of a call from the function at func_addr to callee
+ * (DW_TAG_call_site with DW_AT_call_origin; DW_TAG_GNU_call_site too), the
+ * nth such site (0-based, address order). *tail says it is a tail call.
+ * Returns 0, or -1 when there is none (indirect calls have no origin).
+ */
+int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, int nth,
+			  uint64_t *return_pc, bool *tail);
+
+/*
+ * Finds the debug file for a kernel: path when given, else DIR/vmlinux-RELEASE,
+ * DIR/.build-id/xx/rest.debug, /usr/lib/debug/boot/vmlinux-RELEASE,
+ * /usr/lib/debug/lib/modules/RELEASE/vmlinux, /usr/lib/debug/.build-id/...
+ * Returns a malloc'd path, or NULL with the places tried in err.
+ */
+char *kstep_dwarf_find_vmlinux(const char *path, const char *debug_dir, const char *release,
+			       const char *build_id, char *err, size_t errlen);
+
+#endif

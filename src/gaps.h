@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gaps.h - filling what the trace cannot show into the chain, from DWARF:
+ * the declaration line of each kernel call, the source line of each call in
+ * its caller, and the functions inlined between a traced caller and a traced
+ * callee as inferred steps (tagged inline). The facts come from the kernel's
+ * debug file (matched by build-id) or from the DWARF facts `kstep annotate`
+ * stored in the trace.dat, so a file analyzed elsewhere shows the same lines.
+ */
+#ifndef KSTEP_GAPS_H
+#define KSTEP_GAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "chain.h"
+#include "session.h"
+
+struct kstep_gaps_opts {
+	const char *vmlinux;	/* --vmlinux */
+	const char *debug_dir;	/* --debug-dir */
+	bool no_dwarf;		/* --no-dwarf: use nothing */
+};
+
+struct kstep_gaps {
+	bool used;		/* lines and inline steps were filled in */
+	char from[512];		/* "vmlinux PATH (build-id X)" or "facts stored in the file" */
+	char why_not[1024];	/* when not used: why */
+	unsigned decls, sites, inlines, unresolved;
+	char *facts;		/* kstep annotate: every fact used, as stored (caller frees) */
+};
+
+/* getopt_long codes and help of the DWARF options (steps, tree, diff, annotate) */
+enum { KSTEP_OPT_VMLINUX = 0x300, KSTEP_OPT_DEBUG_DIR, KSTEP_OPT_NO_DWARF };
+
+#define KSTEP_GAPS_LONGOPTS                                                \
+	{ "vmlinux", required_argument, NULL, KSTEP_OPT_VMLINUX },         \
+	{ "debug-dir", required_argument, NULL, KSTEP_OPT_DEBUG_DIR },     \
+	{ "no-dwarf", no_argument, NULL, KSTEP_OPT_NO_DWARF }
+
+#define KSTEP_GAPS_HELP                                                                     \
+	"DWARF (source lines, inlined functions), matched to the trace by build-id:\n"      \
+	"  --vmlinux PATH   the kernel's debug file (vmlinux with DWARF)\n"                 \
+	"  --debug-dir DIR  look there: DIR/vmlinux-RELEASE, DIR/boot/vmlinux-RELEASE,\n"   \
+	"                   DIR/.build-id/xx/rest.debug (then /usr/lib/debug)\n"            \
+	"  --no-dwarf       use no DWARF, not even facts stored by kstep annotate\n"
+
+/* Takes one DWARF option; returns 1 when taken, 0 when not one of them. */
+int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o);
+
+/*
+ * Fills lines and inline steps into chain c (finished) of session s.
+ * Without any debug information it only says why in g->why_not and returns
+ * 0; a debug file that was asked for but cannot be used (wrong build-id, no
+ * DWARF, not found) is an error: -1 with the message in err. With record
+ * set, g->facts receives every fact used (for kstep annotate).
+ */
+int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const struct kstep_gaps_opts *o,
+		     bool record, struct kstep_gaps *g, char *err, size_t errlen);
+
+#endif
