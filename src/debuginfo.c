@@ -140,6 +140,22 @@ uint64_t kstep_dwarf_symbol(struct kstep_dwarf *d, const char *name)
 	return 0;
 }
 
+uint64_t kstep_dwarf_off2addr(struct kstep_dwarf *d, uint64_t off)
+{
+	size_t n, i;
+
+	if (elf_getphdrnum(d->elf, &n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(d->elf, (int)i, &ph) && ph.p_type == PT_LOAD && off >= ph.p_offset &&
+		    off < ph.p_offset + ph.p_filesz)
+			return off - ph.p_offset + ph.p_vaddr;
+	}
+	return 0;
+}
+
 /* The compile unit and the out-of-line subprogram DIE of the function at addr. */
 static int func_die(struct kstep_dwarf *d, uint64_t addr, Dwarf_Die *cu, Dwarf_Die *fn)
 {
@@ -274,6 +290,96 @@ static int cmp_site(const void *x, const void *y)
 	const struct site *a = x, *b = y;
 
 	return a->pc < b->pc ? -1 : a->pc > b->pc;
+}
+
+static void collect_names(Dwarf_Die *die, struct kstep_sbuf *out, int *count)
+{
+	Dwarf_Die child, origin;
+
+	if (dwarf_child(die, &child))
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Attribute a;
+
+		if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
+			const char *name = NULL;
+
+			if ((dwarf_attr(&child, DW_AT_call_origin, &a) ||
+			     dwarf_attr(&child, DW_AT_abstract_origin, &a)) && dwarf_formref_die(&a, &origin))
+				name = dwarf_diename(&origin);
+			if (name) {
+				char key[300];
+
+				snprintf(key, sizeof(key), ",%s,", name);
+				if (!strstr(kstep_sbuf_str(out), key)) {
+					kstep_sbuf_addf(out, "%s,", name);
+					(*count)++;
+				}
+			}
+		} else if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) {
+			collect_names(&child, out, count);
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static int find_at(Dwarf_Die *die, uint64_t pc, char *out, size_t len)
+{
+	Dwarf_Die child, origin;
+
+	if (dwarf_child(die, &child))
+		return -1;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Attribute a;
+		Dwarf_Addr rpc;
+
+		if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
+			bool gnu = tag == DW_TAG_GNU_call_site;
+			const char *name = NULL;
+
+			if (!dwarf_attr(&child, gnu ? DW_AT_low_pc : DW_AT_call_return_pc, &a) ||
+			    dwarf_formaddr(&a, &rpc) || rpc != pc)
+				continue;
+			if ((dwarf_attr(&child, DW_AT_call_origin, &a) ||
+			     dwarf_attr(&child, DW_AT_abstract_origin, &a)) && dwarf_formref_die(&a, &origin))
+				name = dwarf_diename(&origin);
+			snprintf(out, len, "%s", name ? name : "");
+			return 0;
+		}
+		if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) &&
+		    find_at(&child, pc, out, len) == 0)
+			return 0;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+int kstep_dwarf_callee_at(struct kstep_dwarf *d, uint64_t func_addr, uint64_t return_pc, char *out,
+			  size_t len)
+{
+	Dwarf_Die cu, fn;
+
+	if (func_die(d, func_addr, &cu, &fn))
+		return -1;
+	return find_at(&fn, return_pc, out, len);
+}
+
+int kstep_dwarf_callees(struct kstep_dwarf *d, uint64_t func_addr, char *out, size_t len)
+{
+	Dwarf_Die cu, fn;
+	struct kstep_sbuf b = { 0 };
+	int count = 0;
+	const char *t;
+
+	if (func_die(d, func_addr, &cu, &fn))
+		return -1;
+	kstep_sbuf_add(&b, ",");
+	collect_names(&fn, &b, &count);
+	t = kstep_sbuf_str(&b);
+	/* without the guard commas */
+	snprintf(out, len, "%.*s", (int)(strlen(t) > 2 ? strlen(t) - 2 : 0), t + 1);
+	kstep_sbuf_free(&b);
+	return count;
 }
 
 static void collect_sites(Dwarf_Die *die, const char *callee, struct kstep_vec *out)

@@ -67,6 +67,22 @@ int kstep_dwarf_pos(struct kstep_dwarf *d, uint64_t func_addr, uint64_t pc, stru
 int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, int nth,
 			  uint64_t *return_pc, bool *tail);
 
+/* The link-time address of file offset off (PT_LOAD segments); 0 when none maps it. */
+uint64_t kstep_dwarf_off2addr(struct kstep_dwarf *d, uint64_t off);
+/*
+ * The functions the function at func_addr calls directly (its call sites'
+ * origins), names joined by ',' into out. Returns the count, -1 on error.
+ */
+int kstep_dwarf_callees(struct kstep_dwarf *d, uint64_t func_addr, char *out, size_t len);
+
+/*
+ * The callee of the call site of the function at func_addr whose return
+ * address is return_pc: its name into out ("" for an indirect call).
+ * Returns 0, or -1 when no call site returns there.
+ */
+int kstep_dwarf_callee_at(struct kstep_dwarf *d, uint64_t func_addr, uint64_t return_pc, char *out,
+			  size_t len);
+
 /*
  * Finds the debug file for a kernel: path when given, else DIR/vmlinux-RELEASE,
  * DIR/.build-id/xx/rest.debug, /usr/lib/debug/boot/vmlinux-RELEASE,

@@ -21,15 +21,37 @@
 #include <string.h>
 
 #include "datfile.h"
+#include "decode.h"
 #include "debuginfo.h"
 #include "event.h"
 #include "gaps.h"
 #include "ksyms.h"
 #include "load.h"
 
+/* One debug file: the kernel's or a user-space binary's. */
+struct target {
+	char path[512];			/* "" for the kernel */
+	const char *prefix;		/* facts key prefix: "" kernel, "u:" user space */
+	struct kstep_dwarf *dw;		/* DWARF mode; NULL when unusable */
+	int64_t bias;			/* runtime address - link address */
+	bool tried;
+};
+
+/* A uprobe of the plan: event name -> binary, file offset, symbol. */
+struct umap {
+	char event[96];
+	char sym[128];
+	char path[512];
+	uint64_t off;
+};
+
 struct resolver {
-	struct kstep_dwarf *dw;		/* DWARF mode */
-	int64_t kaslr;			/* runtime address - link address */
+	bool facts;			/* answers come from the stored facts */
+	struct target kernel;
+	struct target users[16];
+	size_t nusers;
+	struct umap *umaps;
+	size_t numaps;
 	struct kstep_sbuf *rec;		/* facts used, when recording */
 	char **lines;			/* facts mode: the stored facts */
 	size_t nlines;
@@ -52,17 +74,24 @@ static const char *stored(struct resolver *r, const char *key)
 	return NULL;
 }
 
-static int q_decl(struct resolver *r, const struct kstep_func *fn, char *file, size_t flen, int *line)
+/* A function as the queries name it: its key and its link address. */
+struct qfn {
+	struct target *t;
+	char key[300];
+	uint64_t link;
+};
+
+static int q_decl(struct resolver *r, const struct qfn *f, char *file, size_t flen, int *line)
 {
-	char key[320], buf[700];
+	char key[400], buf[800];
 	const char *v;
 
-	snprintf(key, sizeof(key), "decl\t%s\t", fn->name);
-	if (!r->dw) {
+	snprintf(key, sizeof(key), "decl\t%s\t", f->key);
+	if (r->facts) {
 		v = stored(r, key);
 		return v && sscanf(v, "%255[^\t]\t%d", file, line) == 2 ? 0 : -1;
 	}
-	if (kstep_dwarf_decl(r->dw, fn->addr - (uint64_t)r->kaslr, file, flen, line))
+	if (!f->t->dw || kstep_dwarf_decl(f->t->dw, f->link, file, flen, line))
 		return -1;
 	snprintf(buf, sizeof(buf), "%s%s\t%d\n", key, file, *line);
 	record(r, buf);
@@ -89,19 +118,19 @@ static int parse_pos(const char *v, struct kstep_srcpos *pos)
 	return 0;
 }
 
-static int q_pos(struct resolver *r, const struct kstep_func *fn, uint64_t off, struct kstep_srcpos *pos)
+static int q_pos(struct resolver *r, const struct qfn *f, uint64_t off, struct kstep_srcpos *pos)
 {
-	char key[320];
+	char key[400];
 	struct kstep_sbuf b = { 0 };
 	const char *v;
 	int i;
 
-	snprintf(key, sizeof(key), "pos\t%s\t%" PRIx64 "\t", fn->name, off);
-	if (!r->dw) {
+	snprintf(key, sizeof(key), "pos\t%s\t%" PRIx64 "\t", f->key, off);
+	if (r->facts) {
 		v = stored(r, key);
 		return v ? parse_pos(v, pos) : -1;
 	}
-	if (kstep_dwarf_pos(r->dw, fn->addr - (uint64_t)r->kaslr, fn->addr - (uint64_t)r->kaslr + off, pos))
+	if (!f->t->dw || kstep_dwarf_pos(f->t->dw, f->link, f->link + off, pos))
 		return -1;
 	kstep_sbuf_addf(&b, "%s%s\t%d\t%d", key, pos->file, pos->line, pos->ninl);
 	for (i = 0; i < pos->ninl; i++)
@@ -113,27 +142,144 @@ static int q_pos(struct resolver *r, const struct kstep_func *fn, uint64_t off, 
 	return 0;
 }
 
-static int q_callsite(struct resolver *r, const struct kstep_func *fn, const char *callee, int nth,
-		      int64_t *off)
+static int q_callsite(struct resolver *r, const struct qfn *f, const char *callee, int nth, int64_t *off,
+		      bool *tail)
 {
-	char key[640], buf[700];
+	char key[700], buf[800];
 	const char *v;
 	uint64_t pc;
-	bool tail = false;
 	int t = 0;
 
-	snprintf(key, sizeof(key), "cs\t%s\t%s\t%d\t", fn->name, callee, nth);
-	if (!r->dw) {
+	*tail = false;
+	snprintf(key, sizeof(key), "cs\t%s\t%s\t%d\t", f->key, callee, nth);
+	if (r->facts) {
 		v = stored(r, key);
-		return v && sscanf(v, "%" SCNd64 "\t%d", off, &t) == 2 && *off >= 0 ? 0 : -1;
+		if (!v || sscanf(v, "%" SCNd64 "\t%d", off, &t) != 2 || *off < 0)
+			return -1;
+		*tail = t;
+		return 0;
 	}
-	if (kstep_dwarf_call_site(r->dw, fn->addr - (uint64_t)r->kaslr, callee, nth, &pc, &tail))
+	if (!f->t->dw)
+		return -1;
+	if (kstep_dwarf_call_site(f->t->dw, f->link, callee, nth, &pc, tail))
 		*off = -1;
 	else
-		*off = (int64_t)(pc - (fn->addr - (uint64_t)r->kaslr));
-	snprintf(buf, sizeof(buf), "%s%" PRId64 "\t%d\n", key, *off, tail);
+		*off = (int64_t)(pc - f->link);
+	snprintf(buf, sizeof(buf), "%s%" PRId64 "\t%d\n", key, *off, *tail);
 	record(r, buf);
 	return *off >= 0 ? 0 : -1;
+}
+
+static int q_callees(struct resolver *r, const struct qfn *f, char *out, size_t len)
+{
+	char key[400], buf[1600];
+	const char *v;
+
+	snprintf(key, sizeof(key), "callees\t%s\t", f->key);
+	if (r->facts) {
+		v = stored(r, key);
+		if (!v)
+			return -1;
+		snprintf(out, len, "%s", v);
+		return 0;
+	}
+	if (!f->t->dw || kstep_dwarf_callees(f->t->dw, f->link, out, len) < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s%s\n", key, out);
+	record(r, buf);
+	return 0;
+}
+
+/* The callee of P's call that returns at off: 0 with its name ("" indirect), -1 none. */
+static int q_at(struct resolver *r, const struct qfn *f, int64_t off, char *out, size_t len)
+{
+	char key[400], buf[800];
+	const char *v;
+	int ret;
+
+	snprintf(key, sizeof(key), "at\t%s\t%" PRIx64 "\t", f->key, (uint64_t)off);
+	if (r->facts) {
+		v = stored(r, key);
+		if (!v || !strcmp(v, "-"))
+			return -1;
+		snprintf(out, len, "%s", strcmp(v, "?") ? v : "");
+		return 0;
+	}
+	if (!f->t->dw)
+		return -1;
+	ret = kstep_dwarf_callee_at(f->t->dw, f->link, f->link + (uint64_t)off, out, len);
+	snprintf(buf, sizeof(buf), "%s%s\n", key, ret ? "-" : *out ? out : "?");
+	record(r, buf);
+	return ret;
+}
+
+/* Targets */
+
+static const struct umap *umap_of(struct resolver *r, const char *event)
+{
+	size_t i;
+
+	for (i = 0; i < r->numaps; i++)
+		if (!strcmp(r->umaps[i].event, event))
+			return &r->umaps[i];
+	return NULL;
+}
+
+/* The debug target of a user-space function, placed by its entry probe. */
+static struct target *user_target(struct resolver *r, const struct kstep_node *n, const struct umap *m)
+{
+	struct target *t;
+	char err[512];
+	uint64_t link;
+	size_t i;
+
+	for (i = 0; i < r->nusers; i++)
+		if (!strcmp(r->users[i].path, m->path))
+			return &r->users[i];
+	if (r->nusers == KSTEP_ARRAY_SIZE(r->users))
+		return NULL;
+	t = &r->users[r->nusers++];
+	snprintf(t->path, sizeof(t->path), "%s", m->path);
+	t->prefix = "u:";
+	if (r->facts)
+		return t;
+	/* the binary the trace was recorded with (no build-id stored): if it is here */
+	t->dw = kstep_dwarf_open(m->path, NULL, err, sizeof(err));
+	link = t->dw ? kstep_dwarf_off2addr(t->dw, m->off) : 0;
+	if (!link) {
+		kstep_dwarf_close(t->dw);
+		t->dw = NULL;
+	} else {
+		t->bias = (int64_t)(n->fn->addr - link);
+	}
+	return t;
+}
+
+/* Fills the query name of node n's function; false when it has no debug target. */
+static bool qfn_of(struct resolver *r, const struct kstep_node *n, struct qfn *f)
+{
+	if (n->kind != KSTEP_NODE_CALL || !n->fn || !n->fn->addr || (n->flags & KSTEP_NF_INLINE))
+		return false;
+	if (n->fn->flags & KSTEP_FN_USER) {
+		const struct umap *m = umap_of(r, n->fn->name);
+
+		if (!m || !(f->t = user_target(r, n, m)))
+			return false;
+		snprintf(f->key, sizeof(f->key), "u:%s", m->sym);
+	} else {
+		f->t = &r->kernel;
+		snprintf(f->key, sizeof(f->key), "%s", n->fn->name);
+	}
+	f->link = n->fn->addr - (uint64_t)f->t->bias;
+	return true;
+}
+
+/* The name DWARF gives a traced function (a uprobe's symbol, not its event). */
+static const char *dwarf_name(struct resolver *r, const struct kstep_node *n)
+{
+	const struct umap *m = (n->fn->flags & KSTEP_FN_USER) ? umap_of(r, n->fn->name) : NULL;
+
+	return m ? m->sym : n->fn->name;
 }
 
 /* Walking the chain */
@@ -145,12 +291,6 @@ struct walker {
 	struct kstep_gaps *g;
 };
 
-static bool kernel_call(const struct kstep_node *n)
-{
-	return n->kind == KSTEP_NODE_CALL && n->fn && n->fn->addr && !(n->fn->flags & KSTEP_FN_USER) &&
-	       !(n->flags & KSTEP_NF_INLINE);
-}
-
 static const char *loc(struct kstep_chain *c, const char *file, int line)
 {
 	char buf[300];
@@ -159,23 +299,80 @@ static const char *loc(struct kstep_chain *c, const char *file, int line)
 	return kstep_chain_strdup(c, buf, strlen(buf));
 }
 
-/* Where in parent P the call C was made: its source position. */
-static int site_of(struct walker *w, const struct kstep_node *P, const struct kstep_node *C, int nth,
-		   struct kstep_srcpos *pos)
+/* The offset of C's return address in P, when a probe or stack saw it. */
+static int64_t retip_off(struct walker *w, const struct kstep_node *P, const struct kstep_node *C)
 {
-	int64_t off = -1;
+	uint64_t o;
 
-	if ((C->flags & KSTEP_NF_RETIP) && C->retip && w->ks) {
-		uint64_t o;
+	if (!(C->flags & KSTEP_NF_RETIP) || !C->retip || C->retip <= P->fn->addr)
+		return -1;
+	if (P->fn->flags & KSTEP_FN_USER)
+		return C->retip - P->fn->addr < (1u << 20) ? (int64_t)(C->retip - P->fn->addr) : -1;
+	if (w->ks) {
 		const struct kstep_ksym *sym = kstep_ksyms_lookup(w->ks, C->retip, &o);
 
 		if (sym && sym->addr == P->fn->addr && o > 0)
-			off = (int64_t)o;
+			return (int64_t)o;
 	}
-	/* function_graph has no return address: the parent's call site for C */
-	if (off < 0 && q_callsite(w->r, P->fn, C->fn->name, nth, &off))
-		return -1;
-	return q_pos(w->r, P->fn, (uint64_t)off - 1, pos);
+	return -1;
+}
+
+/* The query name of function x of P's debug target. */
+static bool qfn_named(struct walker *w, const struct qfn *pf, const char *x, struct qfn *xf)
+{
+	xf->t = pf->t;
+	xf->link = 0;
+	snprintf(xf->key, sizeof(xf->key), "%s%s", pf->t->prefix, x);
+	if (!w->r->facts) {
+		const struct kstep_ksym *sym = w->ks && !*pf->t->prefix ? kstep_ksyms_find(w->ks, x) : NULL;
+
+		xf->link = sym ? sym->addr - (uint64_t)pf->t->bias :
+			   (pf->t->dw ? kstep_dwarf_symbol(pf->t->dw, x) : 0);
+		if (!xf->link)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Does x (called by P, its call returning at poff in P, or -1 unknown)
+ * end in a tail call to C? Then x ran between them and left no frame: a
+ * tail step. Returns it, or NULL.
+ */
+static struct kstep_node *try_tail(struct walker *w, const struct qfn *pf, const char *x, int64_t poff,
+				   struct kstep_node *C, const char *cname)
+{
+	struct kstep_srcpos pos;
+	struct kstep_node *T;
+	struct qfn xf;
+	int64_t off;
+	bool tail, t2;
+
+	if (!qfn_named(w, pf, x, &xf) || q_callsite(w->r, &xf, cname, 0, &off, &tail) || !tail)
+		return NULL;
+	T = kstep_chain_wrap(w->c, C, C, x, KSTEP_SRC_TAIL);
+	if (!q_pos(w->r, &xf, (uint64_t)off - 1, &pos)) {
+		C->site = loc(w->c, pos.file, pos.line);
+		w->g->sites++;
+	}
+	if ((poff >= 0 || !q_callsite(w->r, pf, x, 0, &poff, &t2)) && !q_pos(w->r, pf, (uint64_t)poff - 1, &pos))
+		T->site = loc(w->c, pos.file, pos.line);
+	w->g->tails++;
+	return T;
+}
+
+/* Without a return address: any function P calls that tail-calls C. */
+static struct kstep_node *tail_step(struct walker *w, const struct qfn *pf, struct kstep_node *C,
+				    const char *cname)
+{
+	char callees[1024], *save = NULL, *x;
+	struct kstep_node *T = NULL;
+
+	if (q_callees(w->r, pf, callees, sizeof(callees)))
+		return NULL;
+	for (x = strtok_r(callees, ",", &save); x && !T; x = strtok_r(NULL, ",", &save))
+		T = try_tail(w, pf, x, -1, C, cname);
+	return T;
 }
 
 /* Wraps runs of children that share the inlined instance at this level. */
@@ -215,7 +412,7 @@ static void group(struct walker *w, struct kstep_node **kids, struct kstep_srcpo
 	}
 }
 
-static void visit(struct walker *w, struct kstep_node *P)
+static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 {
 	struct kstep_node **kids, *k;
 	struct kstep_srcpos **pos, *mem;
@@ -223,7 +420,7 @@ static void visit(struct walker *w, struct kstep_node *P)
 	char file[256];
 	int line;
 
-	if (!P->decl && q_decl(w->r, P->fn, file, sizeof(file), &line) == 0) {
+	if (!P->decl && q_decl(w->r, pf, file, sizeof(file), &line) == 0) {
 		P->decl = loc(w->c, file, line);
 		w->g->decls++;
 	}
@@ -234,15 +431,44 @@ static void visit(struct walker *w, struct kstep_node *P)
 	kids = kstep_xcalloc(n, sizeof(*kids));
 	pos = kstep_xcalloc(n, sizeof(*pos));
 	mem = kstep_xcalloc(n, sizeof(*mem));
-	for (i = 0, k = P->child; k; k = k->next, i++) {
+	for (i = 0, k = P->child; k; k = k->next, i++)
+		kids[i] = k;
+	for (i = 0; i < n; i++) {
+		struct qfn cf;
+		int64_t off;
+		bool tail;
 		int nth = 0;
 
-		kids[i] = k;
-		if (!kernel_call(k))
+		k = kids[i];
+		if (!qfn_of(w->r, k, &cf) || cf.t != pf->t)
 			continue;
 		for (j = 0; j < i; j++)
-			nth += kernel_call(kids[j]) && kids[j]->fn == k->fn;
-		if (site_of(w, P, k, nth, &mem[i])) {
+			nth += kids[j]->kind == KSTEP_NODE_CALL && kids[j]->fn == k->fn;
+		off = retip_off(w, P, k);
+		if (off >= 0) {
+			/* the call that returns there may be to another function that tail-called k */
+			char at[256];
+			struct kstep_node *T = NULL;
+			char norm[256], cn[256];
+
+			if (!q_at(w->r, pf, off, at, sizeof(at)) && *at &&
+			    strcmp(kstep_func_norm(at, norm, sizeof(norm)),
+				   kstep_func_norm(dwarf_name(w->r, k), cn, sizeof(cn))))
+				T = try_tail(w, pf, at, off, k, dwarf_name(w->r, k));
+			if (T) {
+				kids[i] = T;
+				continue;
+			}
+		} else if (q_callsite(w->r, pf, dwarf_name(w->r, k), nth, &off, &tail)) {
+			struct kstep_node *T = tail_step(w, pf, k, dwarf_name(w->r, k));
+
+			if (T)
+				kids[i] = T;
+			else
+				w->g->unresolved++;
+			continue;
+		}
+		if (q_pos(w->r, pf, (uint64_t)off - 1, &mem[i])) {
 			w->g->unresolved++;
 			continue;
 		}
@@ -259,10 +485,11 @@ static void visit(struct walker *w, struct kstep_node *P)
 static void walk(struct walker *w, struct kstep_node *root)
 {
 	struct kstep_node *n;
+	struct qfn f;
 
 	for (n = root->child; n; n = kstep_node_next(n, root))
-		if (kernel_call(n))
-			visit(w, n);
+		if (qfn_of(w->r, n, &f))
+			visit(w, n, &f);
 }
 
 /* Setting up */
@@ -291,8 +518,42 @@ static void release_of(const struct kstep_session *s, char *out, size_t len)
 		snprintf(out, len, "%s", rel);
 }
 
-static int open_dwarf(struct resolver *r, const struct kstep_session *s, const struct kstep_gaps_opts *o,
-		      struct kstep_gaps *g, char *err, size_t errlen)
+/* The plan's uprobes: "uprobe BIN:SYM ...  # PATH+0xOFF event NAME". */
+static void read_umaps(struct resolver *r, const struct kstep_session *s)
+{
+	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_PLAN_APPLIED);
+	char *text, *line, *save = NULL;
+
+	if (!o)
+		return;
+	text = kstep_xstrndup(o->data, strnlen(o->data, o->len));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strstr(line, "  # "), *ev, *plus, *colon;
+		struct umap m = { 0 };
+
+		if ((strncmp(line, "uprobe ", 7) && strncmp(line, "uretprobe ", 10)) || !hash ||
+		    !(ev = strstr(hash, " event ")))
+			continue;
+		*ev = '\0';
+		snprintf(m.event, sizeof(m.event), "%s", ev + 7);
+		plus = strstr(hash + 4, "+0x");
+		if (!plus)
+			continue;
+		*plus = '\0';
+		snprintf(m.path, sizeof(m.path), "%s", hash + 4);
+		m.off = strtoull(plus + 3, NULL, 16);
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		snprintf(m.sym, sizeof(m.sym), "%.*s", (int)strcspn(colon + 1, " "), colon + 1);
+		r->umaps = kstep_xrealloc(r->umaps, (r->numaps + 1) * sizeof(*r->umaps));
+		r->umaps[r->numaps++] = m;
+	}
+	free(text);
+}
+
+static int open_kernel(struct resolver *r, const struct kstep_session *s, const struct kstep_gaps_opts *o,
+		       struct kstep_gaps *g, char *err, size_t errlen)
 {
 	bool asked = o->vmlinux || o->debug_dir;
 	const struct kstep_ksyms *ks = kstep_load_ksyms(s->ld);
@@ -301,6 +562,7 @@ static int open_dwarf(struct resolver *r, const struct kstep_session *s, const s
 	char *path;
 	uint64_t link;
 
+	r->kernel.prefix = "";
 	release_of(s, rel, sizeof(rel));
 	path = kstep_dwarf_find_vmlinux(o->vmlinux, o->debug_dir, *rel ? rel : NULL,
 					*s->build_id ? s->build_id : NULL, why, sizeof(why));
@@ -310,67 +572,88 @@ static int open_dwarf(struct resolver *r, const struct kstep_session *s, const s
 			return -1;
 		}
 		snprintf(g->why_not, sizeof(g->why_not), "%.1000s", why);
-		return 1;
+		snprintf(g->from, sizeof(g->from), "no kernel DWARF");
+		return 0;
 	}
-	r->dw = kstep_dwarf_open(path, *s->build_id ? s->build_id : NULL, why, sizeof(why));
+	r->kernel.dw = kstep_dwarf_open(path, *s->build_id ? s->build_id : NULL, why, sizeof(why));
 	free(path);
-	if (!r->dw) {
+	if (!r->kernel.dw) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
 	/* KASLR: the kernel's _text in the file's kallsyms against the link address */
 	text = ks ? kstep_ksyms_find(ks, "_text") : NULL;
-	link = kstep_dwarf_symbol(r->dw, "_text");
+	link = kstep_dwarf_symbol(r->kernel.dw, "_text");
 	if (text && link)
-		r->kaslr = (int64_t)(text->addr - link);
-	snprintf(g->from, sizeof(g->from), "the kernel's DWARF (build-id %s)", kstep_dwarf_build_id(r->dw));
+		r->kernel.bias = (int64_t)(text->addr - link);
+	snprintf(g->from, sizeof(g->from), "the kernel's DWARF (build-id %s)",
+		 kstep_dwarf_build_id(r->kernel.dw));
 	return 0;
+}
+
+static void close_all(struct resolver *r)
+{
+	size_t i;
+
+	kstep_dwarf_close(r->kernel.dw);
+	for (i = 0; i < r->nusers; i++)
+		kstep_dwarf_close(r->users[i].dw);
+	free(r->umaps);
+	free(r->lines);
 }
 
 int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const struct kstep_gaps_opts *o,
 		     bool rec, struct kstep_gaps *g, char *err, size_t errlen)
 {
 	const struct kstep_dat_rawopt *facts = kstep_dat_rawopt(s->dat, KSTEP_KOPT_DWARF);
-	struct resolver r = { 0 };
+	struct resolver r = { .kernel.prefix = "" };
 	struct kstep_sbuf b = { 0 };
 	struct walker w = { .r = &r, .c = c, .ks = kstep_load_ksyms(s->ld), .g = g };
 	char *text = NULL;
-	int ret;
+	size_t i;
 
 	memset(g, 0, sizeof(*g));
 	if (o->no_dwarf) {
 		snprintf(g->why_not, sizeof(g->why_not), "--no-dwarf");
 		return 0;
 	}
+	read_umaps(&r, s);
 	if (facts && !o->vmlinux && !o->debug_dir && !rec) {
 		text = kstep_xstrndup(facts->data, strnlen(facts->data, facts->len));
 		split_facts(&r, text);
 		if (!r.nlines || strncmp(r.lines[0], "kstep-dwarf-facts 1", 19)) {
 			snprintf(err, errlen, "the DWARF facts stored in the file are not kstep's version 1 "
 				 "(annotate the file again)");
-			free(r.lines);
+			close_all(&r);
 			free(text);
 			return -1;
 		}
+		r.facts = true;
 		/* said as the debug file said it: the output must not depend on where facts come from */
 		snprintf(g->from, sizeof(g->from), "%s",
 			 r.nlines > 1 && !strncmp(r.lines[1], "from ", 5) ? r.lines[1] + 5 : "stored facts");
 	} else {
-		ret = open_dwarf(&r, s, o, g, err, errlen);
-		if (ret)
-			return ret < 0 ? -1 : 0;
-		if (rec) {
-			kstep_sbuf_addf(&b, "kstep-dwarf-facts 1\nfrom %s\n", g->from);
-			r.rec = &b;
+		if (open_kernel(&r, s, o, g, err, errlen)) {
+			close_all(&r);
+			return -1;
 		}
+		if (rec)
+			r.rec = &b;
 	}
 	walk(&w, kstep_chain_root(c));
-	g->used = true;
-	if (rec)
-		g->facts = kstep_sbuf_steal(&b);
+	g->used = r.facts || r.kernel.dw;
+	for (i = 0; i < r.nusers; i++)
+		g->used |= r.users[i].dw != NULL;
+	if (g->used)
+		g->why_not[0] = '\0';
+	if (rec) {
+		struct kstep_sbuf f = { 0 };
+
+		kstep_sbuf_addf(&f, "kstep-dwarf-facts 1\nfrom %s\n%s", g->from, kstep_sbuf_str(&b));
+		g->facts = kstep_sbuf_steal(&f);
+	}
 	kstep_sbuf_free(&b);
-	kstep_dwarf_close(r.dw);
-	free(r.lines);
+	close_all(&r);
 	free(text);
 	return 0;
 }

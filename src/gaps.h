@@ -26,7 +26,7 @@ struct kstep_gaps {
 	bool used;		/* lines and inline steps were filled in */
 	char from[512];		/* "vmlinux PATH (build-id X)" or "facts stored in the file" */
 	char why_not[1024];	/* when not used: why */
-	unsigned decls, sites, inlines, unresolved;
+	unsigned decls, sites, inlines, tails, unresolved;
 	char *facts;		/* kstep annotate: every fact used, as stored (caller frees) */
 };
 

@@ -447,7 +447,9 @@ static void resolve_uprobe(struct resolver *r, struct kstep_plan_item *it)
 	snprintf(base, sizeof(base), "%s%s%s", strcmp(bin, "prog") ? bin : "", strcmp(bin, "prog") ? "_" : "",
 		 sym);
 	event_name(it, r->env->group, base, ret ? "_ret" : "");
-	snprintf(it->note, sizeof(it->note), "%s+0x%llx", it->path, (unsigned long long)it->offset);
+	/* gaps.c reads "PATH+0xOFF event NAME" back to place the binary in memory */
+	snprintf(it->note, sizeof(it->note), "%s+0x%llx event %s", it->path, (unsigned long long)it->offset,
+		 it->event);
 	it->applied = true;
 out:
 	free(bin);

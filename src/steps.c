@@ -634,10 +634,10 @@ static void footer_gaps(struct builder *b)
 		note(st, &st->gaps, 0, "%d event formats of the file did not parse fully: their "
 		     "events show raw fields", kstep_load_bad_formats(b->s->ld));
 	if (b->o->gaps && b->o->gaps->used)
-		note(st, &st->gaps, 0, "from %s: %u inline steps inferred (tagged inline), %u call lines, "
-		     "%u declarations; %u calls had no call site there; tail calls are not shown",
-		     b->o->gaps->from, b->o->gaps->inlines, b->o->gaps->sites, b->o->gaps->decls,
-		     b->o->gaps->unresolved);
+		note(st, &st->gaps, 0, "from %s: %u inline and %u tail steps inferred (tagged inline, "
+		     "tail), %u call lines, %u declarations; %u calls had no call site there",
+		     b->o->gaps->from, b->o->gaps->inlines, b->o->gaps->tails, b->o->gaps->sites,
+		     b->o->gaps->decls, b->o->gaps->unresolved);
 	else
 		note(st, &st->gaps, 0, "inlined functions and tail calls leave no event: they are not "
 		     "shown (no DWARF facts were used%s%s)", b->o->gaps && *b->o->gaps->why_not ? ": " : "",

@@ -16,6 +16,9 @@ def why_not():
     import json
     if os.geteuid() != 0:
         return "not root"
+    # kstep caps creates and removes an instance: never while another test
+    # compares tracefs snapshots
+    lock()
     if not os.path.isdir(os.path.join(TRACEFS, "events")):
         subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS], stderr=subprocess.DEVNULL)
     p = subprocess.run([KSTEP, "caps", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -37,6 +40,8 @@ _lock = None
 def lock():
     """One live test at a time: they all change and inspect tracefs."""
     global _lock
+    if _lock is not None:
+        return
     _lock = open("/tmp/kstep-live-tests.lock", "w")
     fcntl.flock(_lock, fcntl.LOCK_EX)
 
