@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "datfile.h"
 #include "gaps.h"
 #include "log.h"
 #include "select.h"
@@ -44,13 +43,8 @@ static int run(int argc, char **argv)
 	};
 	struct kstep_select_opts so = { 0 };
 	struct kstep_gaps_opts go = { 0 };
-	struct kstep_session s;
-	struct kstep_selection sel;
-	struct kstep_chain *c;
-	struct kstep_gaps g = { 0 };
-	const char *in, *out = NULL;
-	char err[1024], comp[16];
-	int opt, k, version, ret = KSTEP_EXIT_ERROR;
+	const char *out = NULL;
+	int opt, k;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -79,37 +73,8 @@ static int run(int argc, char **argv)
 		kstep_error("annotate needs DWARF: --no-dwarf makes no sense here");
 		return KSTEP_EXIT_ERROR;
 	}
-	in = argv[optind];
-	out = out ? out : in;
-	if (kstep_session_open(&s, in))
-		return KSTEP_EXIT_ERROR;
-	version = kstep_dat_version(s.dat);
-	snprintf(comp, sizeof(comp), "%s", kstep_dat_compression(s.dat));
-	if (kstep_select(&s, &so, &sel))
-		goto out_session;
-	c = kstep_select_build(&s, &sel);
-	if (!c)
-		goto out_sel;
-	if (kstep_gaps_apply(c, &s, &go, true, &g, err, sizeof(err))) {
-		kstep_error("%s", err);
-	} else if (!g.used) {
-		kstep_error("%s: no debug file found (%s)", in, g.why_not);
-	} else {
-		ret = KSTEP_EXIT_OK;
-		fprintf(stderr, "kstep: %u declarations, %u call lines, %u inline steps from %s\n", g.decls,
-			g.sites, g.inlines, g.from);
-	}
-	kstep_chain_free(c);
-out_sel:
-	kstep_selection_free(&sel);
-out_session:
-	kstep_session_close(&s);
-	if (ret == KSTEP_EXIT_OK &&
-	    kstep_dat_copy(in, out, version, comp, KSTEP_KOPT_DWARF, g.facts,
-			   strlen(g.facts) + 1))
-		ret = KSTEP_EXIT_ERROR;
-	free(g.facts);
-	return ret;
+	return kstep_gaps_annotate(argv[optind], out ? out : argv[optind], &so, &go) ? KSTEP_EXIT_ERROR :
+										 KSTEP_EXIT_OK;
 }
 
 const struct kstep_cmd kstep_cmd_annotate = {

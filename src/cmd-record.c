@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "gaps.h"
+#include "select.h"
 #include "log.h"
 #include "plan.h"
 #include "record.h"
@@ -50,12 +52,14 @@ static const char usage[] =
 	"  --buffer-size KB      per-CPU ring buffer (default 8192)\n"
 	"  --clock CLOCK         trace clock (default local)\n"
 	"  --cleanup             remove leftovers of killed kstep processes and exit\n"
+	"  --debuginfo VMLINUX   store the DWARF facts the step log needs in the file\n"
+	"                        (as kstep annotate), from this kernel debug file\n"
 	"  -q, --quiet           only warnings and errors\n";
 
 enum {
 	OPT_PLAN = 0x100, OPT_KPROBE, OPT_KRETPROBE, OPT_STACK, OPT_UPROBE, OPT_URETPROBE,
 	OPT_SYSCALL, OPT_SHOW, OPT_VERSION, OPT_COMPRESSION, OPT_DURATION, OPT_BUFFER,
-	OPT_CLOCK, OPT_CLEANUP, OPT_LIST, OPT_NO_DRAIN,
+	OPT_CLOCK, OPT_CLEANUP, OPT_LIST, OPT_NO_DRAIN, OPT_DEBUGINFO,
 };
 
 struct args {
@@ -66,6 +70,7 @@ struct args {
 	bool cleanup;
 	bool list;
 	int shortcuts;
+	const char *debuginfo;	/* --debuginfo: annotate the file afterwards */
 };
 
 static int shortcut(struct args *a, const char *line)
@@ -209,6 +214,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "cleanup", no_argument, NULL, OPT_CLEANUP },
 		{ "list-plans", no_argument, NULL, OPT_LIST },
 		{ "no-drain", no_argument, NULL, OPT_NO_DRAIN },
+		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -230,6 +236,9 @@ static int parse(int argc, char **argv, struct args *a)
 			continue;
 		case OPT_NO_DRAIN:
 			a->o.no_drain = true;
+			continue;
+		case OPT_DEBUGINFO:
+			a->debuginfo = optarg;
 			continue;
 		case 'q':
 			a->o.quiet = true;
@@ -292,6 +301,14 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	ret = kstep_record_run(&a.plan, &a.o, a.show);
+	if (ret == KSTEP_EXIT_OK && a.debuginfo && !a.show) {
+		/* the facts go into the file now, while the debug file is at hand */
+		struct kstep_select_opts so = { 0 };
+		struct kstep_gaps_opts go = { .vmlinux = a.debuginfo };
+
+		if (kstep_gaps_annotate(a.o.output, a.o.output, &so, &go))
+			ret = KSTEP_EXIT_ERROR;
+	}
 out:
 	kstep_plan_free(&a.plan);
 	return ret;

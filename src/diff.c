@@ -749,6 +749,13 @@ static void matched(struct kstep_diff *df, struct kstep_dnode *a, struct kstep_d
 		runs_note(df, a, b, note, sizeof(note));
 		one_side(df, ma ? a : b, ma, note);
 	}
+	if (a->kind == KSTEP_NODE_CALL && !(a->src & KSTEP_SRC_INLINE) != !(b->src & KSTEP_SRC_INLINE)) {
+		struct kstep_dchange *c = add(df, KSTEP_DC_INLINING, a, b);
+
+		snprintf(c->detail, sizeof(c->detail), "%s in A, %s in B (DWARF)",
+			 (a->src & KSTEP_SRC_INLINE) ? "inlined" : "a real call",
+			 (b->src & KSTEP_SRC_INLINE) ? "inlined" : "a real call");
+	}
 	if (strcmp(a->name, b->name) && a->kind == KSTEP_NODE_CALL) {
 		struct kstep_dchange *c = add(df, KSTEP_DC_RENAMED, a, b);
 
@@ -809,9 +816,63 @@ static void walk(struct kstep_diff *df, struct kstep_dnode *pa, struct kstep_dno
 	}
 }
 
+static bool inferred(const struct kstep_dnode *n)
+{
+	return n->kind == KSTEP_NODE_CALL && (n->src & (KSTEP_SRC_INLINE | KSTEP_SRC_TAIL));
+}
+
+static bool has_inferred(struct kstep_dnode *root)
+{
+	struct kstep_dnode *n;
+
+	for (n = root; n; n = kstep_dnode_next_any(n))
+		if (inferred(n))
+			return true;
+	return false;
+}
+
+/* Inline and tail steps dissolved into their parents: their calls move up. */
+static void flatten(struct kstep_dnode *p)
+{
+	struct kstep_dnode *k = p->child, *prev = NULL, *c;
+
+	while (k) {
+		struct kstep_dnode *next = k->next;
+
+		if (!inferred(k)) {
+			flatten(k);
+			prev = k;
+			k = next;
+			continue;
+		}
+		for (c = k->child; c; c = c->next)
+			c->parent = p;
+		if (k->child) {
+			k->last->next = next;
+			next = k->child;
+		}
+		if (prev)
+			prev->next = next;
+		else
+			p->child = next;
+		if (p->last == k)
+			p->last = k->child ? k->last : prev;
+		free(k->durs);
+		k->durs = NULL;
+		k = next;
+	}
+}
+
 void kstep_diff_run(struct kstep_diff *df)
 {
 	kstep_vec_init(&df->changes, sizeof(struct kstep_dchange));
+	/* inline steps compare only when both sides have DWARF facts */
+	if (!has_inferred(df->a.root) || !has_inferred(df->b.root)) {
+		flatten(df->a.root);
+		flatten(df->b.root);
+		count_calls(df->a.root);
+		count_calls(df->b.root);
+	}
 	df->a.root->match = df->b.root;
 	df->b.root->match = df->a.root;
 	align(df->a.root, df->b.root);
@@ -842,7 +903,8 @@ const char *kstep_dchange_name(enum kstep_dchange_kind k)
 		[KSTEP_DC_MOVED] = "moved", [KSTEP_DC_RENAMED] = "renamed",
 		[KSTEP_DC_RETURN] = "return", [KSTEP_DC_ARG] = "argument",
 		[KSTEP_DC_TIME] = "time", [KSTEP_DC_NOT_COMPARED] = "not compared",
+		[KSTEP_DC_INLINING] = "inlining",
 	};
 
-	return k <= KSTEP_DC_NOT_COMPARED ? names[k] : "?";
+	return k <= KSTEP_DC_INLINING ? names[k] : "?";
 }

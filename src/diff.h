@@ -78,6 +78,7 @@ enum kstep_dchange_kind {
 	KSTEP_DC_ARG,
 	KSTEP_DC_TIME,
 	KSTEP_DC_NOT_COMPARED,		/* on one side only, but the other could not record it */
+	KSTEP_DC_INLINING,		/* DWARF: inlined on one side, a real call on the other */
 };
 
 struct kstep_dchange {

@@ -16,6 +16,8 @@ struct kstep_evtab {
 	struct kstep_evdesc **byid;
 	int nids;
 	struct kstep_arena arena;
+	char **fprobes;		/* "system/event" of fprobe events (the recorder's plan says) */
+	size_t nfprobes;
 };
 
 /* Strongest first: the order the step's single tag is chosen in. */
@@ -107,6 +109,7 @@ void kstep_evtab_free(struct kstep_evtab *t)
 	if (!t)
 		return;
 	free(t->byid);
+	free(t->fprobes);
 	kstep_arena_free(&t->arena);
 	free(t);
 }
@@ -285,6 +288,12 @@ static void classify_other(struct kstep_evdesc *d)
 		d->src = KSTEP_SRC_EVENT;
 }
 
+void kstep_evtab_fprobe(struct kstep_evtab *t, const char *system_event)
+{
+	t->fprobes = kstep_xrealloc(t->fprobes, (t->nfprobes + 1) * sizeof(*t->fprobes));
+	t->fprobes[t->nfprobes++] = kstep_arena_strdup(&t->arena, system_event);
+}
+
 const struct kstep_evdesc *kstep_evtab_get(struct kstep_evtab *t, struct tep_event *ev)
 {
 	struct kstep_evdesc *d;
@@ -302,6 +311,15 @@ const struct kstep_evdesc *kstep_evtab_get(struct kstep_evtab *t, struct tep_eve
 		classify_syscall(d);
 	if (d->kind == KSTEP_EV_OTHER)
 		classify_other(d);
+	if (d->kind == KSTEP_EV_PROBE || d->kind == KSTEP_EV_PROBE_RET) {
+		char key[300];
+		size_t i;
+
+		snprintf(key, sizeof(key), "%s/%s", ev->system, ev->name);
+		for (i = 0; i < t->nfprobes; i++)
+			if (!strcmp(t->fprobes[i], key))
+				d->src = KSTEP_SRC_FPROBE;
+	}
 	collect_values(t, d);
 	if (ev->id >= 0 && ev->id < t->nids)
 		t->byid[ev->id] = d;

@@ -98,6 +98,8 @@ struct kstep_evtab;
 /* Returns a table that classifies the events of tep; free with kstep_evtab_free. */
 struct kstep_evtab *kstep_evtab_new(struct tep_handle *tep);
 void kstep_evtab_free(struct kstep_evtab *t);
+/* Marks "system/event" as an fprobe event (before its first kstep_evtab_get). */
+void kstep_evtab_fprobe(struct kstep_evtab *t, const char *system_event);
 /* Returns the description of ev (made on first use, kept in the table). */
 const struct kstep_evdesc *kstep_evtab_get(struct kstep_evtab *t, struct tep_event *ev);
 

@@ -27,6 +27,8 @@
 #include "gaps.h"
 #include "ksyms.h"
 #include "load.h"
+#include "log.h"
+#include "select.h"
 
 /* One debug file: the kernel's or a user-space binary's. */
 struct target {
@@ -43,6 +45,7 @@ struct umap {
 	char sym[128];
 	char path[512];
 	uint64_t off;
+	char build_id[129];	/* as recorded (maps option), "" unknown */
 };
 
 struct resolver {
@@ -243,8 +246,8 @@ static struct target *user_target(struct resolver *r, const struct kstep_node *n
 	t->prefix = "u:";
 	if (r->facts)
 		return t;
-	/* the binary the trace was recorded with (no build-id stored): if it is here */
-	t->dw = kstep_dwarf_open(m->path, NULL, err, sizeof(err));
+	/* the binary the trace was recorded with, if it is here unchanged (build-id) */
+	t->dw = kstep_dwarf_open(m->path, *m->build_id ? m->build_id : NULL, err, sizeof(err));
 	link = t->dw ? kstep_dwarf_off2addr(t->dw, m->off) : 0;
 	if (!link) {
 		kstep_dwarf_close(t->dw);
@@ -518,6 +521,33 @@ static void release_of(const struct kstep_session *s, char *out, size_t len)
 		snprintf(out, len, "%s", rel);
 }
 
+/* The build-id the recorder noted for a binary ("# build-id HEX PATH" in the maps option). */
+static void build_id_of(const struct kstep_session *s, const char *path, char *out, size_t len)
+{
+	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_MAPS);
+	char pat[600];
+	const char *p, *end;
+
+	out[0] = '\0';
+	if (!o)
+		return;
+	end = o->data + strnlen(o->data, o->len);
+	snprintf(pat, sizeof(pat), " %s\n", path);
+	for (p = o->data; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		char id[129];
+
+		if (!strncmp(p, "# build-id ", 11) && l > strlen(pat) &&
+		    !strncmp(p + l - strlen(pat), pat, strlen(pat)) && sscanf(p + 11, "%128s", id) == 1 &&
+		    strcmp(id, "none")) {
+			snprintf(out, len, "%s", id);
+			return;
+		}
+		p += l;
+	}
+}
+
 /* The plan's uprobes: "uprobe BIN:SYM ...  # PATH+0xOFF event NAME". */
 static void read_umaps(struct resolver *r, const struct kstep_session *s)
 {
@@ -546,6 +576,7 @@ static void read_umaps(struct resolver *r, const struct kstep_session *s)
 		if (!colon)
 			continue;
 		snprintf(m.sym, sizeof(m.sym), "%.*s", (int)strcspn(colon + 1, " "), colon + 1);
+		build_id_of(s, m.path, m.build_id, sizeof(m.build_id));
 		r->umaps = kstep_xrealloc(r->umaps, (r->numaps + 1) * sizeof(*r->umaps));
 		r->umaps[r->numaps++] = m;
 	}
@@ -673,4 +704,43 @@ int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o)
 	default:
 		return 0;
 	}
+}
+
+int kstep_gaps_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
+			const struct kstep_gaps_opts *go)
+{
+	struct kstep_session s;
+	struct kstep_selection sel;
+	struct kstep_chain *c;
+	struct kstep_gaps g = { 0 };
+	char err[1024], comp[16];
+	int version, ret = -1;
+
+	if (kstep_session_open(&s, in))
+		return -1;
+	version = kstep_dat_version(s.dat);
+	snprintf(comp, sizeof(comp), "%s", kstep_dat_compression(s.dat));
+	if (kstep_select(&s, so, &sel))
+		goto out_session;
+	c = kstep_select_build(&s, &sel);
+	if (!c)
+		goto out_sel;
+	if (kstep_gaps_apply(c, &s, go, true, &g, err, sizeof(err))) {
+		kstep_error("%s", err);
+	} else if (!g.used) {
+		kstep_error("%s: no debug information found (%s)", in, g.why_not);
+	} else {
+		ret = 0;
+		fprintf(stderr, "kstep: %u declarations, %u call lines, %u inline and %u tail steps from %s\n",
+			g.decls, g.sites, g.inlines, g.tails, g.from);
+	}
+	kstep_chain_free(c);
+out_sel:
+	kstep_selection_free(&sel);
+out_session:
+	kstep_session_close(&s);
+	if (!ret && kstep_dat_copy(in, out, version, comp, KSTEP_KOPT_DWARF, g.facts, strlen(g.facts) + 1))
+		ret = -1;
+	free(g.facts);
+	return ret;
 }

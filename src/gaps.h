@@ -58,4 +58,13 @@ int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o);
 int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const struct kstep_gaps_opts *o,
 		     bool record, struct kstep_gaps *g, char *err, size_t errlen);
 
+struct kstep_select_opts;
+/*
+ * kstep annotate: rewrites in as out (same version and compression) with
+ * every DWARF fact the step log of the selected task uses stored in it.
+ * Returns 0, or -1 after printing one message.
+ */
+int kstep_gaps_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
+			const struct kstep_gaps_opts *go);
+
 #endif

@@ -405,6 +405,8 @@ static void resolve_kprobe(struct resolver *r, struct kstep_plan_item *it)
 	if (!kernel_func(r, it))
 		return;
 	event_name(it, r->env->group, it->target, ret ? "_ret" : "");
+	/* the analyzer reads which events are fprobes from here: the formats do not say */
+	snprintf(it->note, sizeof(it->note), "event %s/%s", it->system, it->event);
 	it->applied = true;
 }
 

@@ -1088,6 +1088,36 @@ static void add_formats(struct recorder *r, struct kstep_datw *w)
 	}
 }
 
+/*
+ * The traced program's maps (when it lived long enough to be read) and the
+ * build-ids of the binaries the plan probes, for the DWARF of user space.
+ */
+static void maps_option(struct recorder *r, struct kstep_datw *w)
+{
+	struct kstep_sbuf b = { 0 };
+	char id[129];
+	size_t i;
+
+	if (r->maps)
+		kstep_sbuf_add(&b, r->maps);
+	for (i = 0; i < r->plan->items.n; i++) {
+		const struct kstep_plan_item *it = kstep_plan_item(r->plan, i);
+		char line[700];
+
+		if (!it->applied || (it->kind != KSTEP_PI_UPROBE && it->kind != KSTEP_PI_URETPROBE &&
+				     it->kind != KSTEP_PI_WINDOW_UPROBE) || !it->path || !*it->path)
+			continue;
+		if (kstep_elf_build_id(it->path, id, sizeof(id)))
+			snprintf(id, sizeof(id), "none");
+		snprintf(line, sizeof(line), "# build-id %s %s\n", id, it->path);
+		if (!strstr(kstep_sbuf_str(&b), line))
+			kstep_sbuf_add(&b, line);
+	}
+	if (b.len)
+		kstep_datw_option(w, KSTEP_KOPT_MAPS, b.s, b.len + 1);
+	kstep_sbuf_free(&b);
+}
+
 static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const char *asked,
 			      const char *applied)
 {
@@ -1124,8 +1154,7 @@ static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const ch
 	kstep_datw_option(w, KSTEP_KOPT_CAPS, caps, strlen(caps) + 1);
 	if (r->loss_text)
 		kstep_datw_option(w, KSTEP_KOPT_LOSS, r->loss_text, strlen(r->loss_text) + 1);
-	if (r->maps)
-		kstep_datw_option(w, KSTEP_KOPT_MAPS, r->maps, strlen(r->maps) + 1);
+	maps_option(r, w);
 	free(id);
 	free(caps);
 }

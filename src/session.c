@@ -99,6 +99,28 @@ static void read_plan(struct kstep_session *s)
 	}
 }
 
+/* fprobe events look like kprobe events in their formats: the plan says which they are. */
+static void read_fprobes(struct kstep_session *s)
+{
+	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_PLAN_APPLIED);
+	const char *p, *end;
+
+	if (!o)
+		return;
+	end = o->data + strnlen(o->data, o->len);
+	for (p = o->data; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *ev;
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[600], name[300];
+
+		snprintf(line, sizeof(line), "%.*s", (int)l, p);
+		if ((!strncmp(line, "fprobe ", 7) || !strncmp(line, "fexit ", 6)) &&
+		    (ev = strstr(line, "  # event ")) && sscanf(ev + 10, "%299s", name) == 1)
+			kstep_evtab_fprobe(s->evtab, name);
+		p += l + 1;
+	}
+}
+
 int kstep_session_open(struct kstep_session *s, const char *path)
 {
 	char err[1024];
@@ -117,6 +139,7 @@ int kstep_session_open(struct kstep_session *s, const char *path)
 	read_recorder(s);
 	read_build_id(s);
 	read_plan(s);
+	read_fprobes(s);
 	if (kstep_ksyms_zeroed(kstep_load_ksyms(s->ld)))
 		kstep_warning("%s: kallsyms was recorded with hidden addresses (kptr_restrict): "
 			      "functions show as addresses; record as root", path);

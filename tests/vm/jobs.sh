@@ -6,6 +6,8 @@ kstep caps > /out/caps.txt 2>&1
 kstep caps --json > /out/caps.json 2>&1
 kstep record --plan socket -o /out/socket.kstep.dat -- /usr/bin/socket_inet > /out/socket.kstep.out 2>&1
 echo "kstep record exit $?" >> /out/socket.kstep.out
+kstep record --plan /fprobe.plan -o /out/fprobe.kstep.dat -- /usr/bin/socket_inet > /out/fprobe.kstep.out 2>&1
+echo "kstep record exit $?" >> /out/fprobe.kstep.out
 ls /sys/kernel/tracing/instances > /out/after-instances
 cat /sys/kernel/tracing/kprobe_events /sys/kernel/tracing/uprobe_events > /out/after-probes
 cat /sys/kernel/tracing/current_tracer > /out/after-tracer

@@ -36,7 +36,8 @@ def guest_files():
     progs = os.environ.get("TEST_PROGS", "tests/progs")
     return {"/usr/bin/kstep": os.environ.get("KSTEP", "kstep"),
             "/usr/bin/trace-cmd": shutil.which("trace-cmd"),
-            "/usr/bin/socket_inet": os.path.join(progs, "socket_inet")}
+            "/usr/bin/socket_inet": os.path.join(progs, "socket_inet"),
+            "/fprobe.plan": os.path.join(HERE, "fprobe.plan")}
 
 
 def check_caps(label, out):
@@ -59,6 +60,27 @@ def check_hygiene(label, out):
     left = [open(os.path.join(out, f)).read().strip() for f in ("after-instances", "after-probes")]
     t.eq(left, ["", ""], "%s: no instance or probe left in the guest's tracefs" % label)
     t.eq(open(os.path.join(out, "after-tracer")).read().strip(), "nop", "%s: current_tracer is nop" % label)
+
+
+def check_fprobe(label, out):
+    """fprobe events with BTF-named args (tests/vm/fprobe.plan) where the kernel has them."""
+    rec = open(os.path.join(out, "fprobe.kstep.out")).read()
+    t.ok("kstep record exit 0" in rec, "%s: kstep record --plan fprobe.plan succeeds" % label, rec)
+    path = os.path.join(out, "fprobe.kstep.dat")
+    if label == "6.1":
+        t.ok("skipped" in rec and "fprobe" in rec, "6.1: the fprobe items are reported as skipped", rec)
+        return
+    log = kstepjson.steps(path, "--syscall", "socket")
+    s = log.one("__sys_socket")
+    t.eq(s["evidence"], "fprobe", "%s: __sys_socket comes from an fprobe" % label)
+    t.eq([(a["name"], int(a["raw"], 0)) for a in s["args"]], [("family", 2), ("type", 1), ("protocol", 0)],
+         "%s: its BTF-named arguments family=2 type=1 protocol=0" % label)
+    t.eq(int(s["ret"]["raw"], 0), 3, "%s: its fexit return value 3" % label)
+    alloc, inet = log.one("sock_alloc"), log.one("inet_create")
+    sock = log.arg(inet, "sock")
+    t.ok(sock and int(sock["raw"], 0) == int(alloc["ret"]["raw"], 0) and
+         sock["derivation"] == {"kind": "step", "step": alloc["n"]},
+         "%s: inet_create's sock is sock_alloc's return value and cites it" % label, sock)
 
 
 def run_kernel(label, package, deadline):
@@ -91,6 +113,7 @@ def run_kernel(label, package, deadline):
         recs = oracle.records(kdat)
         t.ok(len(recs) > 0, "%s: the host's trace-cmd report reads kstep's recording" % label)
         socketcheck.check(t, label, kdat, tdat)
+        check_fprobe(label, out)
     except Exception as e:  # the oracle itself failing is a failed check, not a crash
         t.ok(False, "%s: checking the recordings" % label, e)
     keep_fixtures(label, kernel, out, kdat, tdat)
