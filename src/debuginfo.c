@@ -17,6 +17,9 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
+#ifdef HAVE_DEBUGINFOD
+#include <elfutils/debuginfod.h>
+#endif
 
 #include "decode.h"
 #include "debuginfo.h"
@@ -480,8 +483,31 @@ char *kstep_dwarf_find_vmlinux(const char *path, const char *debug_dir, const ch
 			kstep_sbuf_addf(&tried, "%s%s", tried.len ? ", " : "", cand);
 		}
 	}
+#ifdef HAVE_DEBUGINFOD
+	{
+		const char *urls = getenv("DEBUGINFOD_URLS");
+
+		if (urls && *urls && build_id && *build_id) {
+			debuginfod_client *c = debuginfod_begin();
+			char *got = NULL;
+			int fd = c ? debuginfod_find_debuginfo(c, (const unsigned char *)build_id, 0, &got) : -ENOMEM;
+
+			if (c)
+				debuginfod_end(c);
+			if (fd >= 0) {
+				close(fd);
+				kstep_sbuf_free(&tried);
+				return got;
+			}
+			free(got);
+			kstep_sbuf_addf(&tried, "%sdebuginfod at %s (%s)", tried.len ? ", " : "", urls,
+					strerror(-fd));
+		}
+	}
+#endif
 	snprintf(err, errlen, "no debug file for kernel %s (build-id %s) in %s: give --vmlinux PATH or "
-		 "--debug-dir DIR (Debian: the linux-image-%s-dbg package)", release ? release : "?",
+		 "--debug-dir DIR, or set DEBUGINFOD_URLS (Debian: the linux-image-%s-dbg package)",
+		 release ? release : "?",
 		 build_id && *build_id ? build_id : "?", tried.len ? kstep_sbuf_str(&tried) : "(nowhere)",
 		 release ? release : "RELEASE");
 	kstep_sbuf_free(&tried);
