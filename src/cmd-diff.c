@@ -42,13 +42,14 @@ static const char usage[] =
 	"                   (default 100000; suffixes us, ms, s)\n"
 	"  --irqs           compare interrupt, softirq and scheduler work too\n"
 	"  --hide GLOB      leave matching functions or events out (repeatable)\n"
+	"  --depth N        compare down to depth N\n"
 	"  --all            no default hide list (probe machinery and noise compared)\n"
 	"  --format FMT     text (default) or json (see doc/formats.md)\n"
 	"\n"
 	"Exit status: 0 equal under these filters, 1 different, 2 unusable input or\n"
 	"usage error.\n";
 
-enum { OPT_FORMAT = 1, OPT_MIN_DELTA, OPT_IRQS, OPT_HIDE, OPT_ALL };
+enum { OPT_FORMAT = 1, OPT_MIN_DELTA, OPT_IRQS };
 
 struct args {
 	struct kstep_select_opts sel;
@@ -88,8 +89,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
 		{ "irqs", no_argument, NULL, OPT_IRQS },
-		{ "hide", required_argument, NULL, OPT_HIDE },
-		{ "all", no_argument, NULL, OPT_ALL },
+		KSTEP_STEPS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -101,6 +101,10 @@ static int parse(int argc, char **argv, struct args *a)
 	/* '+': options first, so that "--" separates the sides */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		r = kstep_select_opt(c, optarg, &a->sel);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			r = kstep_steps_opt(c, optarg, &a->steps);
 		if (r < 0)
 			return -1;
 		if (r > 0 || kstep_gaps_opt(c, optarg, &a->gaps))
@@ -121,13 +125,6 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case OPT_IRQS:
 			a->o.irqs = true;
-			break;
-		case OPT_HIDE:
-			a->steps.hide = kstep_xrealloc(a->steps.hide, (a->steps.nhide + 1) * sizeof(char *));
-			a->steps.hide[a->steps.nhide++] = optarg;
-			break;
-		case OPT_ALL:
-			a->steps.all = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -214,7 +211,7 @@ static int run(int argc, char **argv)
 
 	p = parse(argc, argv, &a);
 	if (p) {
-		free(a.steps.hide);
+		kstep_steps_opts_free(&a.steps);
 		return p > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
 	}
 	memset(&df, 0, sizeof(df));
@@ -246,7 +243,7 @@ out:
 		kstep_session_close(&ka);
 	if (open_b)
 		kstep_session_close(&kb);
-	free(a.steps.hide);
+	kstep_steps_opts_free(&a.steps);
 	return ret;
 }
 

@@ -44,7 +44,7 @@ static const char usage[] =
 	"Exit status: 0 success (also with lost data, which is warned about and listed\n"
 	"in the footer), 2 unusable input, usage error, or lost data with --strict.\n";
 
-enum { OPT_FORMAT = 1, OPT_ASCII, OPT_HIDE, OPT_DEPTH, OPT_ALL, OPT_STRICT };
+enum { OPT_FORMAT = 1, OPT_ASCII, OPT_STRICT };
 
 struct args {
 	struct kstep_select_opts sel;
@@ -63,21 +63,22 @@ static int parse(int argc, char **argv, struct args *a)
 		KSTEP_GAPS_LONGOPTS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
-		{ "hide", required_argument, NULL, OPT_HIDE },
-		{ "depth", required_argument, NULL, OPT_DEPTH },
-		{ "all", no_argument, NULL, OPT_ALL },
+		KSTEP_STEPS_LONGOPTS,
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r;
-	char *end;
 
 	optind = 1;
 	a->format = "text";
 	a->path = "trace.dat";
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		r = kstep_select_opt(c, optarg, &a->sel);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			r = kstep_steps_opt(c, optarg, &a->steps);
 		if (r < 0)
 			return -1;
 		if (r > 0 || kstep_gaps_opt(c, optarg, &a->gaps))
@@ -92,20 +93,6 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case OPT_ASCII:
 			a->ascii = true;
-			break;
-		case OPT_HIDE:
-			a->steps.hide = kstep_xrealloc(a->steps.hide, (a->steps.nhide + 1) * sizeof(char *));
-			a->steps.hide[a->steps.nhide++] = optarg;
-			break;
-		case OPT_DEPTH:
-			a->steps.depth = (int)strtol(optarg, &end, 10);
-			if (end == optarg || *end || a->steps.depth <= 0) {
-				kstep_error("--depth takes a positive number, not '%s'", optarg);
-				return -1;
-			}
-			break;
-		case OPT_ALL:
-			a->steps.all = true;
 			break;
 		case OPT_STRICT:
 			a->strict = true;
@@ -141,11 +128,11 @@ static int run(int argc, char **argv)
 
 	p = parse(argc, argv, &a);
 	if (p) {
-		free(a.steps.hide);
+		kstep_steps_opts_free(&a.steps);
 		return p > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
 	}
 	if (kstep_session_open(&s, a.path)) {
-		free(a.steps.hide);
+		kstep_steps_opts_free(&a.steps);
 		return KSTEP_EXIT_ERROR;
 	}
 	if (kstep_select(&s, &a.sel, &sel))
@@ -175,7 +162,7 @@ out_sel:
 	kstep_selection_free(&sel);
 out_session:
 	kstep_session_close(&s);
-	free(a.steps.hide);
+	kstep_steps_opts_free(&a.steps);
 	return ret;
 }
 

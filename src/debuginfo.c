@@ -159,6 +159,25 @@ uint64_t kstep_dwarf_off2addr(struct kstep_dwarf *d, uint64_t off)
 	return 0;
 }
 
+/*
+ * The compile unit holding addr: by .debug_aranges, else (clang writes
+ * none) by each unit's own ranges.
+ */
+static int cu_of(struct kstep_dwarf *d, uint64_t addr, Dwarf_Die *cu)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	if (dwarf_addrdie(d->dw, addr, cu))
+		return 0;
+	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(d->dw, off + hsize, cu) && dwarf_haspc(cu, addr) > 0)
+			return 0;
+		off = next;
+	}
+	return -1;
+}
+
 /* The compile unit and the out-of-line subprogram DIE of the function at addr. */
 static int func_die(struct kstep_dwarf *d, uint64_t addr, Dwarf_Die *cu, Dwarf_Die *fn)
 {
@@ -167,20 +186,23 @@ static int func_die(struct kstep_dwarf *d, uint64_t addr, Dwarf_Die *cu, Dwarf_D
 
 	for (i = 0; i < d->ncache; i++)
 		if (d->cache[i].addr == addr)
-			return dwarf_offdie(d->dw, d->cache[i].cu, cu) && dwarf_offdie(d->dw, d->cache[i].fn, fn)
-			       ? 0 : -1;
-	if (!dwarf_addrdie(d->dw, addr, cu) || dwarf_child(cu, &child))
-		return -1;
-	do {
-		/* dwarf_haspc reads DW_AT_ranges too: hot/cold split functions have no low_pc */
-		if (dwarf_tag(&child) == DW_TAG_subprogram && dwarf_haspc(&child, addr) > 0) {
-			*fn = child;
-			if (d->ncache < FN_CACHE)
-				d->cache[d->ncache++] = (struct fn_cache){ addr, dwarf_dieoffset(cu),
-									   dwarf_dieoffset(fn) };
-			return 0;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
+			return d->cache[i].fn && dwarf_offdie(d->dw, d->cache[i].cu, cu) &&
+			       dwarf_offdie(d->dw, d->cache[i].fn, fn) ? 0 : -1;
+	if (cu_of(d, addr, cu) == 0 && dwarf_child(cu, &child) == 0) {
+		do {
+			/* dwarf_haspc reads DW_AT_ranges too: hot/cold split functions have no low_pc */
+			if (dwarf_tag(&child) == DW_TAG_subprogram && dwarf_haspc(&child, addr) > 0) {
+				*fn = child;
+				if (d->ncache < FN_CACHE)
+					d->cache[d->ncache++] = (struct fn_cache){ addr, dwarf_dieoffset(cu),
+										   dwarf_dieoffset(fn) };
+				return 0;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	/* remembered as absent: the search without aranges reads every unit */
+	if (d->ncache < FN_CACHE)
+		d->cache[d->ncache++] = (struct fn_cache){ addr, 0, 0 };
 	return -1;
 }
 
@@ -283,10 +305,130 @@ int kstep_dwarf_pos(struct kstep_dwarf *d, uint64_t func_addr, uint64_t pc, stru
 	return 0;
 }
 
+/* One call site: its callee's name (NULL: indirect), return address and kind. */
 struct site {
-	uint64_t pc;
+	const char *callee;
+	uint64_t pc;		/* 0 when the site has none */
 	bool tail;
 };
+
+/*
+ * Calls fn for every call site under die (inside inlined instances and
+ * lexical blocks too), until fn returns non-zero; returns that value.
+ */
+static int each_site(Dwarf_Die *die, int (*fn)(const struct site *s, void *arg), void *arg)
+{
+	Dwarf_Die child, origin;
+	int ret = 0;
+
+	if (dwarf_child(die, &child))
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Attribute a;
+
+		if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
+			bool gnu = tag == DW_TAG_GNU_call_site;
+			struct site s = { 0 };
+			Dwarf_Addr pc;
+
+			if ((dwarf_attr(&child, DW_AT_call_origin, &a) ||
+			     dwarf_attr(&child, DW_AT_abstract_origin, &a)) && dwarf_formref_die(&a, &origin))
+				s.callee = dwarf_diename(&origin);
+			if (dwarf_attr(&child, gnu ? DW_AT_low_pc : DW_AT_call_return_pc, &a) &&
+			    !dwarf_formaddr(&a, &pc))
+				s.pc = pc;
+			/* clang gives a tail call its jmp's address (DW_AT_call_pc), not a return
+			 * address: one past it stands for it, since lines are asked at pc - 1 */
+			else if (dwarf_attr(&child, DW_AT_call_pc, &a) && !dwarf_formaddr(&a, &pc))
+				s.pc = pc + 1;
+			s.tail = dwarf_hasattr(&child, DW_AT_call_tail_call) ||
+				 dwarf_hasattr(&child, DW_AT_GNU_tail_call);
+			ret = fn(&s, arg);
+		} else if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) {
+			ret = each_site(&child, fn, arg);
+		}
+	} while (!ret && dwarf_siblingof(&child, &child) == 0);
+	return ret;
+}
+
+struct names_arg {
+	struct kstep_sbuf b;
+	int count;
+};
+
+static int add_name(const struct site *s, void *arg)
+{
+	struct names_arg *n = arg;
+	char key[300];
+
+	snprintf(key, sizeof(key), ",%s,", s->callee ? s->callee : "");
+	if (s->callee && !strstr(kstep_sbuf_str(&n->b), key)) {
+		kstep_sbuf_addf(&n->b, "%s,", s->callee);
+		n->count++;
+	}
+	return 0;
+}
+
+struct at_arg {
+	uint64_t pc;
+	char *out;
+	size_t len;
+};
+
+static int site_at(const struct site *s, void *arg)
+{
+	struct at_arg *a = arg;
+
+	if (!s->pc || s->pc != a->pc)
+		return 0;
+	snprintf(a->out, a->len, "%s", s->callee ? s->callee : "");
+	return 1;
+}
+
+int kstep_dwarf_callee_at(struct kstep_dwarf *d, uint64_t func_addr, uint64_t return_pc, char *out,
+			  size_t len)
+{
+	struct at_arg a = { return_pc, out, len };
+	Dwarf_Die cu, fn;
+
+	if (func_die(d, func_addr, &cu, &fn))
+		return -1;
+	return each_site(&fn, site_at, &a) ? 0 : -1;
+}
+
+int kstep_dwarf_callees(struct kstep_dwarf *d, uint64_t func_addr, char *out, size_t len)
+{
+	struct names_arg n = { { 0 }, 0 };
+	Dwarf_Die cu, fn;
+	const char *t;
+
+	if (func_die(d, func_addr, &cu, &fn))
+		return -1;
+	kstep_sbuf_add(&n.b, ",");
+	each_site(&fn, add_name, &n);
+	t = kstep_sbuf_str(&n.b);
+	/* without the guard commas */
+	snprintf(out, len, "%.*s", (int)(strlen(t) > 2 ? strlen(t) - 2 : 0), t + 1);
+	kstep_sbuf_free(&n.b);
+	return n.count;
+}
+
+struct sites_arg {
+	const char *callee;
+	struct kstep_vec v;	/* struct site */
+};
+
+static int add_site(const struct site *s, void *arg)
+{
+	struct sites_arg *a = arg;
+	char n1[256], n2[256];
+
+	if (s->callee && s->pc &&
+	    !strcmp(kstep_func_norm(s->callee, n1, sizeof(n1)), kstep_func_norm(a->callee, n2, sizeof(n2))))
+		*(struct site *)kstep_vec_push(&a->v) = *s;
+	return 0;
+}
 
 static int cmp_site(const void *x, const void *y)
 {
@@ -295,152 +437,27 @@ static int cmp_site(const void *x, const void *y)
 	return a->pc < b->pc ? -1 : a->pc > b->pc;
 }
 
-static void collect_names(Dwarf_Die *die, struct kstep_sbuf *out, int *count)
-{
-	Dwarf_Die child, origin;
-
-	if (dwarf_child(die, &child))
-		return;
-	do {
-		int tag = dwarf_tag(&child);
-		Dwarf_Attribute a;
-
-		if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
-			const char *name = NULL;
-
-			if ((dwarf_attr(&child, DW_AT_call_origin, &a) ||
-			     dwarf_attr(&child, DW_AT_abstract_origin, &a)) && dwarf_formref_die(&a, &origin))
-				name = dwarf_diename(&origin);
-			if (name) {
-				char key[300];
-
-				snprintf(key, sizeof(key), ",%s,", name);
-				if (!strstr(kstep_sbuf_str(out), key)) {
-					kstep_sbuf_addf(out, "%s,", name);
-					(*count)++;
-				}
-			}
-		} else if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) {
-			collect_names(&child, out, count);
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-}
-
-static int find_at(Dwarf_Die *die, uint64_t pc, char *out, size_t len)
-{
-	Dwarf_Die child, origin;
-
-	if (dwarf_child(die, &child))
-		return -1;
-	do {
-		int tag = dwarf_tag(&child);
-		Dwarf_Attribute a;
-		Dwarf_Addr rpc;
-
-		if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
-			bool gnu = tag == DW_TAG_GNU_call_site;
-			const char *name = NULL;
-
-			if (!dwarf_attr(&child, gnu ? DW_AT_low_pc : DW_AT_call_return_pc, &a) ||
-			    dwarf_formaddr(&a, &rpc) || rpc != pc)
-				continue;
-			if ((dwarf_attr(&child, DW_AT_call_origin, &a) ||
-			     dwarf_attr(&child, DW_AT_abstract_origin, &a)) && dwarf_formref_die(&a, &origin))
-				name = dwarf_diename(&origin);
-			snprintf(out, len, "%s", name ? name : "");
-			return 0;
-		}
-		if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) &&
-		    find_at(&child, pc, out, len) == 0)
-			return 0;
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return -1;
-}
-
-int kstep_dwarf_callee_at(struct kstep_dwarf *d, uint64_t func_addr, uint64_t return_pc, char *out,
-			  size_t len)
-{
-	Dwarf_Die cu, fn;
-
-	if (func_die(d, func_addr, &cu, &fn))
-		return -1;
-	return find_at(&fn, return_pc, out, len);
-}
-
-int kstep_dwarf_callees(struct kstep_dwarf *d, uint64_t func_addr, char *out, size_t len)
-{
-	Dwarf_Die cu, fn;
-	struct kstep_sbuf b = { 0 };
-	int count = 0;
-	const char *t;
-
-	if (func_die(d, func_addr, &cu, &fn))
-		return -1;
-	kstep_sbuf_add(&b, ",");
-	collect_names(&fn, &b, &count);
-	t = kstep_sbuf_str(&b);
-	/* without the guard commas */
-	snprintf(out, len, "%.*s", (int)(strlen(t) > 2 ? strlen(t) - 2 : 0), t + 1);
-	kstep_sbuf_free(&b);
-	return count;
-}
-
-static void collect_sites(Dwarf_Die *die, const char *callee, struct kstep_vec *out)
-{
-	Dwarf_Die child, origin;
-	char n1[256], n2[256];
-
-	if (dwarf_child(die, &child))
-		return;
-	do {
-		int tag = dwarf_tag(&child);
-		Dwarf_Attribute a;
-		Dwarf_Addr pc;
-
-		if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
-			bool gnu = tag == DW_TAG_GNU_call_site;
-			const char *name = NULL;
-
-			if ((dwarf_attr(&child, DW_AT_call_origin, &a) ||
-			     dwarf_attr(&child, DW_AT_abstract_origin, &a)) && dwarf_formref_die(&a, &origin))
-				name = dwarf_diename(&origin);
-			if (name && !strcmp(kstep_func_norm(name, n1, sizeof(n1)),
-					    kstep_func_norm(callee, n2, sizeof(n2))) &&
-			    dwarf_attr(&child, gnu ? DW_AT_low_pc : DW_AT_call_return_pc, &a) &&
-			    !dwarf_formaddr(&a, &pc)) {
-				struct site *s = kstep_vec_push(out);
-
-				s->pc = pc;
-				s->tail = dwarf_hasattr(&child, DW_AT_call_tail_call) ||
-					  dwarf_hasattr(&child, DW_AT_GNU_tail_call);
-			}
-		} else if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) {
-			collect_sites(&child, callee, out);
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-}
-
 int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, int nth,
 			  uint64_t *return_pc, bool *tail)
 {
+	struct sites_arg a = { .callee = callee };
 	Dwarf_Die cu, fn;
-	struct kstep_vec v;
 	int ret = -1;
 
 	if (func_die(d, func_addr, &cu, &fn))
 		return -1;
-	kstep_vec_init(&v, sizeof(struct site));
-	collect_sites(&fn, callee, &v);
-	if (v.n)
-		qsort(v.v, v.n, sizeof(struct site), cmp_site);
-	if (nth >= 0 && (size_t)nth < v.n) {
-		const struct site *s = kstep_vec_at(&v, (size_t)nth);
+	kstep_vec_init(&a.v, sizeof(struct site));
+	each_site(&fn, add_site, &a);
+	if (a.v.n)
+		qsort(a.v.v, a.v.n, sizeof(struct site), cmp_site);
+	if (nth >= 0 && (size_t)nth < a.v.n) {
+		const struct site *s = kstep_vec_at(&a.v, (size_t)nth);
 
 		*return_pc = s->pc;
 		*tail = s->tail;
 		ret = 0;
 	}
-	kstep_vec_free(&v);
+	kstep_vec_free(&a.v);
 	return ret;
 }
 

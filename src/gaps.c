@@ -50,6 +50,7 @@ struct umap {
 
 struct resolver {
 	bool facts;			/* answers come from the stored facts */
+	const char *debug_dir;		/* --debug-dir */
 	struct target kernel;
 	struct target users[16];
 	size_t nusers;
@@ -248,6 +249,19 @@ static struct target *user_target(struct resolver *r, const struct kstep_node *n
 		return t;
 	/* the binary the trace was recorded with, if it is here unchanged (build-id) */
 	t->dw = kstep_dwarf_open(m->path, *m->build_id ? m->build_id : NULL, err, sizeof(err));
+	if (!t->dw && *m->build_id) {
+		/* stripped: its separate debug file, by build-id (Debian's -dbg/-dbgsym packages) */
+		char dbg[700];
+		const char *dirs[] = { r->debug_dir, "/usr/lib/debug" };
+
+		for (i = 0; i < KSTEP_ARRAY_SIZE(dirs) && !t->dw; i++) {
+			if (!dirs[i])
+				continue;
+			snprintf(dbg, sizeof(dbg), "%s/.build-id/%.2s/%s.debug", dirs[i], m->build_id,
+				 m->build_id + 2);
+			t->dw = kstep_dwarf_open(dbg, m->build_id, err, sizeof(err));
+		}
+	}
 	link = t->dw ? kstep_dwarf_off2addr(t->dw, m->off) : 0;
 	if (!link) {
 		kstep_dwarf_close(t->dw);
@@ -649,6 +663,7 @@ int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const
 		return 0;
 	}
 	read_umaps(&r, s);
+	r.debug_dir = o->debug_dir;
 	if (facts && !o->vmlinux && !o->debug_dir && !rec) {
 		text = kstep_xstrndup(facts->data, strnlen(facts->data, facts->len));
 		split_facts(&r, text);

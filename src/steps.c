@@ -682,3 +682,34 @@ void kstep_steps_free(struct kstep_steps *st)
 	kstep_arena_free(&st->arena);
 	free(st);
 }
+
+int kstep_steps_opt(int code, const char *arg, struct kstep_steps_opts *o)
+{
+	char *end;
+
+	switch (code) {
+	case KSTEP_OPT_HIDE:
+		o->hide = kstep_xrealloc(o->hide, (o->nhide + 1) * sizeof(*o->hide));
+		o->hide[o->nhide++] = arg;
+		return 1;
+	case KSTEP_OPT_DEPTH:
+		o->depth = (int)strtol(arg, &end, 10);
+		if (end == arg || *end || o->depth <= 0) {
+			kstep_error("--depth takes a positive number, not '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case KSTEP_OPT_ALL:
+		o->all = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void kstep_steps_opts_free(struct kstep_steps_opts *o)
+{
+	free(o->hide);
+	o->hide = NULL;
+	o->nhide = 0;
+}

@@ -17,6 +17,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import debuginfo  # noqa: E402
 import kstepjson  # noqa: E402
+import srcline  # noqa: E402
 from tap import Tap, env  # noqa: E402
 
 FIX = env("FIXTURES")
@@ -36,31 +37,20 @@ def steps(path, *args):
 
 
 def short(loc):
-    """path:line as addr2line prints it, without the column."""
-    m = re.match(r"(.*?):(\d+)(?::\d+)?$", loc.strip())
-    return "%s:%s" % (m.group(1), m.group(2)) if m else loc.strip()
+    return srcline.short(loc)
 
 
 def addr2line(tool, addr):
-    """[(function, file:line)] innermost first, as `tool -i -f` says."""
-    p = subprocess.run([tool, "-i", "-f", "-e", V, "0x%x" % addr], stdout=subprocess.PIPE, text=True)
-    lines = [x for x in p.stdout.splitlines() if x.strip()]
-    out = []
-    for i in range(0, len(lines) - 1, 2):
-        out.append((lines[i].split()[0], short(lines[i + 1])))
-    return out
+    return srcline.addr2line(tool, V, addr)
 
 
 def call_returns(func):
-    """callee -> return address of its call in func, from objdump."""
-    p = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "--disassemble=" + func, V],
-                       stdout=subprocess.PIPE, text=True)
-    rows = [ln for ln in p.stdout.splitlines() if re.match(r"^\s*[0-9a-f]+:\s", ln)]
+    """callee -> return address of its first call in func, from objdump."""
     out = {}
-    for i, ln in enumerate(rows[:-1]):
-        m = re.search(r"call\s+[0-9a-f]+ <([^>+]+)>", ln)
-        if m and m.group(1) not in out:
-            out[m.group(1)] = int(rows[i + 1].split(":")[0], 16)
+    for callee in ("__sock_create", "get_unused_fd_flags", "sock_alloc_file", "fd_install"):
+        r = srcline.returns(V, func, callee)
+        if r:
+            out[callee] = r[0]
     return out
 
 

@@ -14,6 +14,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
+import srcline  # noqa: E402
 from tap import Tap  # noqa: E402
 
 t = Tap()
@@ -53,33 +54,23 @@ t.eq([(s["name"], s["evidence"]) for s in kids(hop)], [("last", "uprobe")], "hop
 
 
 def short(loc):
-    m = re.match(r"(.*?):(\d+)(?::\d+)?(?: \(discriminator \d+\))?$", loc.strip())
-    return "%s:%s" % (m.group(1), m.group(2)) if m else loc.strip()
+    return srcline.short(loc)
 
 
 def addr2line(tool, addr):
-    p = subprocess.run([tool, "-i", "-f", "-e", PROG, "0x%x" % addr], stdout=subprocess.PIPE, text=True)
-    lines = [x for x in p.stdout.splitlines() if x.strip()]
-    return [(lines[i].split()[0], short(lines[i + 1])) for i in range(0, len(lines) - 1, 2)]
-
-
-def insns(func):
-    p = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "--disassemble=" + func, PROG],
-                       stdout=subprocess.PIPE, text=True)
-    return [ln for ln in p.stdout.splitlines() if re.match(r"^\s*[0-9a-f]+:\s", ln)]
+    return srcline.addr2line(tool, PROG, addr)
 
 
 def returns(func, callee, op="call"):
-    """Return addresses of op (call) to callee in func; for a jmp, its own address + 1."""
-    rows = insns(func)
-    out = []
-    for i, ln in enumerate(rows):
-        if re.search(r"\b%s\s+[0-9a-f]+ <%s>" % (op, callee), ln):
-            if op != "call":
-                out.append(int(ln.split(":")[0], 16) + 1)
-            elif i + 1 < len(rows):
-                out.append(int(rows[i + 1].split(":")[0], 16))
-    return out
+    return srcline.returns(PROG, func, callee, op)
+
+
+def blind(tool, want):
+    """eu-addr2line 0.188 finds no unit in a clang binary (clang writes no .debug_aranges)."""
+    if want and want[0][1].startswith("??"):
+        t.skip("%s on this binary" % tool, "%s cannot place the address (no .debug_aranges)" % tool)
+        return True
+    return False
 
 
 leaf_rets = returns("main", "leaf")
@@ -87,6 +78,8 @@ t.eq(len(leaf_rets), 2, "objdump: main calls leaf twice (twice() inlined)")
 for k, (ret, step) in enumerate(zip(leaf_rets, by["leaf"])):
     for tool in ("eu-addr2line", "addr2line"):
         want = addr2line(tool, ret - 1)
+        if blind(tool, want):
+            continue
         got = [("twice", short(step["call_site"])), ("main", short(twice["inlined_at"]))]
         t.eq([(f, os.path.basename(l)) for f, l in got], [(f, os.path.basename(l)) for f, l in want],
              "leaf call %d: %s -i gives the same functions and lines" % (k + 1, tool))
@@ -96,6 +89,8 @@ t.ok(jmp and hop_ret, "objdump: hop jumps to last; main calls hop")
 if jmp and hop_ret:
     for tool in ("eu-addr2line", "addr2line"):
         want = addr2line(tool, jmp[0] - 1)
+        if blind(tool, want):
+            continue
         t.eq(os.path.basename(short(by["last"][0]["call_site"])), os.path.basename(want[0][1]),
              "last: the tail call's line in hop, as %s says" % tool)
         want = addr2line(tool, hop_ret[0] - 1)
