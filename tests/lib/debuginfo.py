@@ -1,10 +1,14 @@
 """debuginfo.py - the Debian 6.1.0-56 kernel's DWARF for the DWARF tests:
-the -dbg package (858 MB) is downloaded once with apt-get download and only
-its vmlinux is extracted (about 35 s) into a cache outside the repository
-(KSTEP_CACHE, default /var/cache/kstep); the .deb is deleted afterwards."""
+the -dbg package (858 MB) is streamed from the address apt gives (checked
+against apt's SHA256) straight into dpkg-deb, and only its vmlinux (633 MB)
+is kept, in a cache outside the repository (KSTEP_CACHE, default
+/var/cache/kstep): the .deb never touches the disk. About 35 s."""
 import glob
+import hashlib
 import os
+import shlex
 import subprocess
+import urllib.request
 
 CACHE = os.environ.get("KSTEP_CACHE", "/var/cache/kstep")
 PACKAGE = "linux-image-6.1.0-56-amd64-dbg"
@@ -17,28 +21,52 @@ def vmlinux():
     path = os.path.join(root, "usr/lib/debug/boot/vmlinux-" + RELEASE)
     if os.path.exists(path):
         return path
-    debs = os.path.join(CACHE, "debs")
-    os.makedirs(debs, exist_ok=True)
-    found = glob.glob(os.path.join(debs, PACKAGE + "_*.deb"))
-    if not found:
-        for attempt in range(2):
-            p = subprocess.run(["apt-get", "download", PACKAGE], cwd=debs, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=900)
-            if p.returncode == 0:
-                break
-            subprocess.run(["apt-get", "update", "-qq"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        found = glob.glob(os.path.join(debs, PACKAGE + "_*.deb"))
-        if not found:
-            raise RuntimeError("apt-get download %s failed: %s" % (PACKAGE, p.stdout.strip()[-500:]))
-    os.makedirs(root, exist_ok=True)
-    tmp = path + ".tmp"
-    sh = "dpkg-deb --fsys-tarfile '%s' | tar -x -O './usr/lib/debug/boot/vmlinux-%s' > '%s'" % (
-        found[0], RELEASE, tmp)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    p = subprocess.run(["sh", "-c", sh], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=900)
-    if p.returncode != 0 or not os.path.getsize(tmp):
-        raise RuntimeError("extracting the vmlinux from %s failed: %s" % (found[0], p.stdout[-500:]))
+    tmp = path + ".tmp"
+    found = glob.glob(os.path.join(CACHE, "debs", PACKAGE + "_*.deb"))
+    extract = "dpkg-deb --fsys-tarfile %s | tar -x -O './usr/lib/debug/boot/vmlinux-%s' > %s" % (
+        shlex.quote(found[0]) if found else "/dev/stdin", RELEASE, shlex.quote(tmp))
+    if found:
+        p = subprocess.run(["sh", "-c", extract], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=900)
+        out = p.stdout
+    else:
+        url, sha = uri()
+        h = hashlib.sha256()
+        sink = subprocess.Popen(["sh", "-c", extract], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        try:
+            with urllib.request.urlopen(url, timeout=120) as r:
+                while True:
+                    chunk = r.read(1 << 20)
+                    if not chunk:
+                        break
+                    h.update(chunk)
+                    sink.stdin.write(chunk)
+        except (OSError, BrokenPipeError) as e:
+            sink.kill()
+            raise RuntimeError("downloading %s failed: %s" % (url, e))
+        sink.stdin.close()
+        out = sink.stdout.read().decode(errors="replace")
+        sink.wait()
+        if h.hexdigest() != sha:
+            os.unlink(tmp)
+            raise RuntimeError("%s: SHA256 %s, but apt says %s" % (url, h.hexdigest(), sha))
+        p = sink
+    if p.returncode != 0 or not os.path.exists(tmp) or not os.path.getsize(tmp):
+        raise RuntimeError("extracting the vmlinux of %s failed: %s" % (PACKAGE, out[-500:]))
     os.rename(tmp, path)
-    os.unlink(found[0])
     return path
+
+
+def uri():
+    """The .deb's address and SHA256, from apt (its package lists updated once if needed)."""
+    for attempt in range(2):
+        p = subprocess.run(["apt-get", "download", "--print-uris", PACKAGE], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        for line in p.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 4 and parts[0].startswith("'http") and parts[3].startswith("SHA256:"):
+                return parts[0].strip("'"), parts[3][len("SHA256:"):]
+        subprocess.run(["apt-get", "update", "-qq"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    raise RuntimeError("apt knows no download address for %s: %s" % (PACKAGE, p.stdout.strip()[-300:]))
