@@ -33,6 +33,7 @@ static const struct {
 	{ "uprobe", KSTEP_PI_UPROBE, true },
 	{ "uretprobe", KSTEP_PI_URETPROBE, true },
 	{ "event", KSTEP_PI_EVENT, true },
+	{ "eprobe", KSTEP_PI_EPROBE, true },
 };
 
 /* x86-64 argument registers, in order */
@@ -185,7 +186,7 @@ static int check_target(const struct kstep_plan_item *it, char *err, size_t errl
 static bool is_kernel_probe(enum kstep_pi_kind k)
 {
 	return k == KSTEP_PI_KPROBE || k == KSTEP_PI_KRETPROBE || k == KSTEP_PI_FPROBE ||
-	       k == KSTEP_PI_FEXIT;
+	       k == KSTEP_PI_FEXIT || k == KSTEP_PI_EPROBE;
 }
 
 /* A kernel probe line may end in "window": on only during the action. */
@@ -455,6 +456,33 @@ static void resolve_uprobe(struct resolver *r, struct kstep_plan_item *it)
 	it->applied = true;
 out:
 	free(bin);
+}
+
+/*
+ * An eprobe reads fields of another event's arguments, dereferenced
+ * ($field, +OFF($field)): struct fields where kprobes are not allowed.
+ */
+static void resolve_eprobe(struct resolver *r, struct kstep_plan_item *it)
+{
+	const char *colon = strchr(it->target, ':');
+	char base[160];
+
+	if (!need_cap(r, it, KSTEP_CAP_EPROBES))
+		return;
+	if (!colon) {
+		skip(it, "eprobe needs SYSTEM:EVENT");
+		return;
+	}
+	snprintf(it->tsys, sizeof(it->tsys), "%.*s", (int)(colon - it->target), it->target);
+	snprintf(it->tevent, sizeof(it->tevent), "%s", colon + 1);
+	if (!event_exists(it->tsys, it->tevent)) {
+		skip(it, "no %s event on this kernel", it->target);
+		return;
+	}
+	snprintf(base, sizeof(base), "e_%s", it->tevent);
+	event_name(it, r->env->group, base, "");
+	snprintf(it->note, sizeof(it->note), "event %s/%s", it->system, it->event);
+	it->applied = true;
 }
 
 static void resolve_event(struct resolver *r, struct kstep_plan_item *it)
@@ -728,6 +756,9 @@ void kstep_plan_resolve(struct kstep_plan *p, const struct kstep_plan_env *env)
 			break;
 		case KSTEP_PI_EVENT:
 			resolve_event(&r, it);
+			break;
+		case KSTEP_PI_EPROBE:
+			resolve_eprobe(&r, it);
 			break;
 		default:
 			break;

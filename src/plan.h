@@ -28,6 +28,7 @@ enum kstep_pi_kind {
 	KSTEP_PI_UPROBE,		/* uprobe BIN:SYM [ARGS] */
 	KSTEP_PI_URETPROBE,		/* uretprobe BIN:SYM [ARGS] */
 	KSTEP_PI_EVENT,			/* event SYS:EVENT [stack] [window] [if FILTER] */
+	KSTEP_PI_EPROBE,		/* eprobe SYS:EVENT ARGS [window] */
 };
 
 struct kstep_plan_item {
@@ -44,6 +45,8 @@ struct kstep_plan_item {
 	char note[256];		/* why skipped, or what it became */
 	char *fetch;		/* field: the fetch argument computed from BTF */
 	char *path;		/* uprobes: the file */
+	char tsys[64];		/* eprobes: the event they attach to */
+	char tevent[128];
 	uint64_t offset;	/* uprobes: the function's offset in it */
 	char system[64];	/* the trace event it records into */
 	char event[96];

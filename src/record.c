@@ -581,6 +581,9 @@ static void create_probe(struct recorder *r, struct kstep_plan_item *it)
 	case KSTEP_PI_URETPROBE:
 		ev = tracefs_uretprobe_alloc(it->system, it->event, it->path, it->offset, a);
 		break;
+	case KSTEP_PI_EPROBE:
+		ev = tracefs_eprobe_alloc(it->system, it->event, it->tsys, it->tevent, a);
+		break;
 	case KSTEP_PI_FPROBE:
 	case KSTEP_PI_FEXIT:
 		if (create_fprobe(r, it, args))
@@ -806,6 +809,7 @@ static void configure_events(struct recorder *r)
 		case KSTEP_PI_KRETPROBE:
 		case KSTEP_PI_FPROBE:
 		case KSTEP_PI_FEXIT:
+		case KSTEP_PI_EPROBE:
 		case KSTEP_PI_EVENT:
 			note_event(r, it->system, it->event);
 			if (it->window && window) {

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,6 +68,10 @@ def check_fprobe(label, out):
     rec = open(os.path.join(out, "fprobe.kstep.out")).read()
     t.ok("kstep record exit 0" in rec, "%s: kstep record --plan fprobe.plan succeeds" % label, rec)
     path = os.path.join(out, "fprobe.kstep.dat")
+    log = kstepjson.steps(path, "--syscall", "socket", "--all")
+    ep = [st for st in log.doc["steps"] if st["name"].endswith(":e_sys_enter_socket")]
+    t.ok(len(ep) == 1 and [(a["name"], int(a["raw"], 0)) for a in ep[0]["args"]] == [("fam", 2), ("typ", 1)],
+         "%s: the eprobe on sys_enter_socket reads fam=2 typ=1" % label, ep or rec)
     if label == "6.1":
         t.ok("skipped" in rec and "fprobe" in rec, "6.1: the fprobe items are reported as skipped", rec)
         return
@@ -84,13 +89,16 @@ def check_fprobe(label, out):
 
 
 def run_kernel(label, package, deadline):
+    failed_before = t.failed
     t.comment("kernel %s: %s" % (label, package))
     initrd = None
     try:
         kernel = vmhost.Kernel(label, package)
         jobs = open(os.path.join(HERE, "jobs.sh")).read()
         initrd = vmhost.initramfs(kernel, guest_files(), jobs)
-        dest = os.path.join(vmhost.CACHE, "vm-results", label)
+        # one directory per run: two test runs at once must not share a disk image
+        os.makedirs(os.path.join(vmhost.CACHE, "vm-results"), exist_ok=True)
+        dest = tempfile.mkdtemp(prefix=label + "-", dir=os.path.join(vmhost.CACHE, "vm-results"))
         out = vmhost.boot(kernel, initrd, dest, timeout=max(60, int(deadline - time.time())))
     except vmhost.VMError as e:
         t.ok(False, "%s: the guest boots and brings its results back" % label, e)
@@ -117,6 +125,10 @@ def run_kernel(label, package, deadline):
     except Exception as e:  # the oracle itself failing is a failed check, not a crash
         t.ok(False, "%s: checking the recordings" % label, e)
     keep_fixtures(label, kernel, out, kdat, tdat)
+    if t.failed == failed_before:
+        shutil.rmtree(dest, ignore_errors=True)
+    else:
+        t.comment("%s: the guest's results are kept in %s" % (label, dest))
 
 
 def keep_fixtures(label, kernel, out, kdat, tdat):
