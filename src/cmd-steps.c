@@ -74,14 +74,10 @@ static int parse(int argc, char **argv, struct args *a)
 	a->format = "text";
 	a->path = "trace.dat";
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		r = kstep_select_opt(c, optarg, &a->sel);
+		r = kstep_analysis_opt(c, optarg, &a->sel, &a->steps, &a->gaps);
 		if (r < 0)
 			return -1;
-		if (r == 0)
-			r = kstep_steps_opt(c, optarg, &a->steps);
-		if (r < 0)
-			return -1;
-		if (r > 0 || kstep_gaps_opt(c, optarg, &a->gaps))
+		if (r > 0)
 			continue;
 		switch (c) {
 		case OPT_FORMAT:

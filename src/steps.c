@@ -707,6 +707,18 @@ int kstep_steps_opt(int code, const char *arg, struct kstep_steps_opts *o)
 	}
 }
 
+int kstep_analysis_opt(int code, const char *arg, struct kstep_select_opts *sel, struct kstep_steps_opts *st,
+		       struct kstep_gaps_opts *g)
+{
+	int r = kstep_select_opt(code, arg, sel);
+
+	if (r == 0)
+		r = kstep_steps_opt(code, arg, st);
+	if (r == 0)
+		r = kstep_gaps_opt(code, arg, g);
+	return r;
+}
+
 void kstep_steps_opts_free(struct kstep_steps_opts *o)
 {
 	free(o->hide);

@@ -37,6 +37,9 @@ enum { KSTEP_OPT_HIDE = 0x400, KSTEP_OPT_DEPTH, KSTEP_OPT_ALL };
  * of them, -1 on a bad value (message printed). Free with kstep_steps_opts_free.
  */
 int kstep_steps_opt(int code, const char *arg, struct kstep_steps_opts *o);
+/* The selection, step-log and DWARF options at once (steps, diff): same returns. */
+int kstep_analysis_opt(int code, const char *arg, struct kstep_select_opts *sel, struct kstep_steps_opts *st,
+		       struct kstep_gaps_opts *g);
 void kstep_steps_opts_free(struct kstep_steps_opts *o);
 
 struct kstep_step {
