@@ -497,8 +497,9 @@ char *kstep_dwarf_find_vmlinux(const char *path, const char *debug_dir, const ch
 				kstep_sbuf_free(&tried);
 				return kstep_xstrdup(cand);
 			}
-			kstep_sbuf_addf(&tried, "%s%s", tried.len ? ", " : "", cand);
 		}
+		if (dirs[i])
+			kstep_sbuf_addf(&tried, "%s%s", tried.len ? ", " : "", dirs[i]);
 	}
 #ifdef HAVE_DEBUGINFOD
 	{
@@ -517,14 +518,13 @@ char *kstep_dwarf_find_vmlinux(const char *path, const char *debug_dir, const ch
 				return got;
 			}
 			free(got);
-			kstep_sbuf_addf(&tried, "%sdebuginfod at %s (%s)", tried.len ? ", " : "", urls,
-					strerror(-fd));
+			kstep_sbuf_addf(&tried, "%sdebuginfod (%s)", tried.len ? ", " : "", strerror(-fd));
 		}
 	}
 #endif
-	snprintf(err, errlen, "no debug file for kernel %s (build-id %s) in %s: give --vmlinux PATH or "
-		 "--debug-dir DIR, or set DEBUGINFOD_URLS (Debian: the linux-image-%s-dbg package)",
-		 release ? release : "?",
+	snprintf(err, errlen, "no debug file for kernel %s (build-id %s) in %s (vmlinux-RELEASE, boot/, "
+		 "lib/modules/RELEASE/, .build-id/): give --vmlinux PATH, --debug-dir DIR or DEBUGINFOD_URLS "
+		 "(Debian: linux-image-%s-dbg)", release ? release : "?",
 		 build_id && *build_id ? build_id : "?", tried.len ? kstep_sbuf_str(&tried) : "(nowhere)",
 		 release ? release : "RELEASE");
 	kstep_sbuf_free(&tried);
