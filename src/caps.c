@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -169,9 +170,15 @@ static void probe_root(struct kstep_caps *caps)
 
 static bool probe_tracefs(struct kstep_caps *caps)
 {
-	const char *path = NULL;
+	const char *path = tracefs_tracing_dir();
 
-	if (tracefs_tracing_dir_is_mounted(geteuid() == 0, &path) < 0 || !path) {
+	/*
+	 * Not tracefs_tracing_dir_is_mounted(): libtracefs 1.6 leaks the path it
+	 * returns. tracefs_tracing_dir() keeps its answer; root mounts it first.
+	 */
+	if (!path && geteuid() == 0 && !mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		path = tracefs_tracing_dir();
+	if (!path) {
 		set(caps, KSTEP_CAP_TRACEFS, geteuid() == 0 ? KSTEP_CAP_ABSENT : KSTEP_CAP_REFUSED,
 		    "%s", geteuid() == 0 ? "absent: tracefs cannot be mounted (kernel without tracing?)" :
 		    "refused: tracefs is not mounted and only root may mount it");
