@@ -42,7 +42,8 @@ enum { KSTEP_OPT_VMLINUX = 0x300, KSTEP_OPT_DEBUG_DIR, KSTEP_OPT_NO_DWARF };
 	"DWARF (source lines, inlined functions), matched to the trace by build-id:\n"      \
 	"  --vmlinux PATH   the kernel's debug file (vmlinux with DWARF)\n"                 \
 	"  --debug-dir DIR  look there: DIR/vmlinux-RELEASE, DIR/boot/vmlinux-RELEASE,\n"   \
-	"                   DIR/.build-id/xx/rest.debug (then /usr/lib/debug)\n"            \
+	"                   DIR/.build-id/xx/rest.debug (then /usr/lib/debug, then the\n"   \
+	"                   debuginfod servers of DEBUGINFOD_URLS when it is set)\n"        \
 	"  --no-dwarf       use no DWARF, not even facts stored by kstep annotate\n"
 
 /* Takes one DWARF option; returns 1 when taken, 0 when not one of them. */
