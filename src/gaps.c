@@ -48,6 +48,13 @@ struct umap {
 	char build_id[129];	/* as recorded (maps option), "" unknown */
 };
 
+/* Answers by their query key: the stored facts, and what libdw said already. */
+struct memo {
+	char **keys;
+	const char **vals;	/* into the same allocation as the key */
+	size_t cap, n;
+};
+
 struct resolver {
 	bool facts;			/* answers come from the stored facts */
 	const char *debug_dir;		/* --debug-dir */
@@ -56,26 +63,116 @@ struct resolver {
 	size_t nusers;
 	struct umap *umaps;
 	size_t numaps;
+	struct memo memo;
 	struct kstep_sbuf *rec;		/* facts used, when recording */
-	char **lines;			/* facts mode: the stored facts */
-	size_t nlines;
 };
 
-static void record(struct resolver *r, const char *line)
+static uint64_t hash_str(const char *s, size_t n)
 {
-	if (r->rec && !strstr(kstep_sbuf_str(r->rec), line))
-		kstep_sbuf_add(r->rec, line);
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
 }
 
-/* Facts mode: the stored line starting with key, or NULL. */
+static size_t memo_slot(const struct memo *m, const char *key, size_t klen)
+{
+	size_t i = hash_str(key, klen) & (m->cap - 1);
+
+	while (m->keys[i] && (strncmp(m->keys[i], key, klen) || m->keys[i][klen]))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* The answer stored under the first klen bytes of key, or NULL. */
+static const char *memo_get(const struct memo *m, const char *key, size_t klen)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = memo_slot(m, key, klen);
+	return m->keys[i] ? m->vals[i] : NULL;
+}
+
+/* Stores a fact line: its first klen bytes are the key. Returns false when known. */
+static bool memo_put(struct memo *m, const char *line, size_t klen)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct memo g = { 0 };
+		size_t j;
+
+		g.cap = m->cap ? 2 * m->cap : 256;
+		g.keys = kstep_xcalloc(g.cap, sizeof(*g.keys));
+		g.vals = kstep_xcalloc(g.cap, sizeof(*g.vals));
+		for (j = 0; j < m->cap; j++) {
+			if (!m->keys[j])
+				continue;
+			i = memo_slot(&g, m->keys[j], strlen(m->keys[j]));
+			g.keys[i] = m->keys[j];
+			g.vals[i] = m->vals[j];
+		}
+		g.n = m->n;
+		free(m->keys);
+		free(m->vals);
+		*m = g;
+	}
+	i = memo_slot(m, line, klen);
+	if (m->keys[i])
+		return false;
+	/* one allocation: the key, a NUL, then the answer */
+	m->keys[i] = kstep_xasprintf("%.*s%c%s", (int)klen, line, '\0', line + klen);
+	m->vals[i] = m->keys[i] + klen + 1;
+	m->n++;
+	return true;
+}
+
+static void memo_free(struct memo *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+}
+
+/* How long the key of a fact line is: its kind and its key fields, tab-ended. */
+static size_t key_len(const char *line)
+{
+	int fields = !strncmp(line, "cs\t", 3) ? 4 :
+		     !strncmp(line, "pos\t", 4) || !strncmp(line, "at\t", 3) ? 3 : 2;
+	const char *p = line;
+
+	while (fields-- && p)
+		if ((p = strchr(p, '\t')))
+			p++;
+	return p ? (size_t)(p - line) : 0;
+}
+
+/* An answer libdw gave: kept for the next same question, and in the facts when recording. */
+static void record(struct resolver *r, const char *line)
+{
+	size_t klen = key_len(line), l = strlen(line);
+
+	/* the memo holds the answer without its newline */
+	if (klen && l > klen && line[l - 1] == '\n') {
+		char *copy = kstep_xstrndup(line, l - 1);
+		bool fresh = memo_put(&r->memo, copy, klen);
+
+		free(copy);
+		if (fresh && r->rec)
+			kstep_sbuf_add(r->rec, line);
+	}
+}
+
+/* The answer to key, stored or asked before, or NULL. */
 static const char *stored(struct resolver *r, const char *key)
 {
-	size_t i, l = strlen(key);
-
-	for (i = 0; i < r->nlines; i++)
-		if (!strncmp(r->lines[i], key, l))
-			return r->lines[i] + l;
-	return NULL;
+	return memo_get(&r->memo, key, strlen(key));
 }
 
 /* A function as the queries name it: its key and its link address. */
@@ -91,8 +188,7 @@ static int q_decl(struct resolver *r, const struct qfn *f, char *file, size_t fl
 	const char *v;
 
 	snprintf(key, sizeof(key), "decl\t%s\t", f->key);
-	if (r->facts) {
-		v = stored(r, key);
+	if ((v = stored(r, key)) || r->facts) {
 		return v && sscanf(v, "%255[^\t]\t%d", file, line) == 2 ? 0 : -1;
 	}
 	if (!f->t->dw || kstep_dwarf_decl(f->t->dw, f->link, file, flen, line))
@@ -130,8 +226,7 @@ static int q_pos(struct resolver *r, const struct qfn *f, uint64_t off, struct k
 	int i;
 
 	snprintf(key, sizeof(key), "pos\t%s\t%" PRIx64 "\t", f->key, off);
-	if (r->facts) {
-		v = stored(r, key);
+	if ((v = stored(r, key)) || r->facts) {
 		return v ? parse_pos(v, pos) : -1;
 	}
 	if (!f->t->dw || kstep_dwarf_pos(f->t->dw, f->link, f->link + off, pos))
@@ -156,8 +251,7 @@ static int q_callsite(struct resolver *r, const struct qfn *f, const char *calle
 
 	*tail = false;
 	snprintf(key, sizeof(key), "cs\t%s\t%s\t%d\t", f->key, callee, nth);
-	if (r->facts) {
-		v = stored(r, key);
+	if ((v = stored(r, key)) || r->facts) {
 		if (!v || sscanf(v, "%" SCNd64 "\t%d", off, &t) != 2 || *off < 0)
 			return -1;
 		*tail = t;
@@ -180,8 +274,7 @@ static int q_callees(struct resolver *r, const struct qfn *f, char *out, size_t 
 	const char *v;
 
 	snprintf(key, sizeof(key), "callees\t%s\t", f->key);
-	if (r->facts) {
-		v = stored(r, key);
+	if ((v = stored(r, key)) || r->facts) {
 		if (!v)
 			return -1;
 		snprintf(out, len, "%s", v);
@@ -202,8 +295,7 @@ static int q_at(struct resolver *r, const struct qfn *f, int64_t off, char *out,
 	int ret;
 
 	snprintf(key, sizeof(key), "at\t%s\t%" PRIx64 "\t", f->key, (uint64_t)off);
-	if (r->facts) {
-		v = stored(r, key);
+	if ((v = stored(r, key)) || r->facts) {
 		if (!v || !strcmp(v, "-"))
 			return -1;
 		snprintf(out, len, "%s", strcmp(v, "?") ? v : "");
@@ -511,18 +603,27 @@ static void walk(struct walker *w, struct kstep_node *root)
 
 /* Setting up */
 
-static void split_facts(struct resolver *r, char *text)
+/*
+ * Loads the stored facts into the memo; the "from" line into from. Returns
+ * 0, or -1 when they are not kstep's version 1.
+ */
+static int load_facts(struct resolver *r, char *text, char *from, size_t flen)
 {
 	char *p = text, *nl;
+	int n = 0;
 
-	while (p && *p) {
+	for (; p && *p; p = nl ? nl + 1 : NULL, n++) {
 		nl = strchr(p, '\n');
 		if (nl)
 			*nl = '\0';
-		r->lines = kstep_xrealloc(r->lines, (r->nlines + 1) * sizeof(*r->lines));
-		r->lines[r->nlines++] = p;
-		p = nl ? nl + 1 : NULL;
+		if (n == 0 && strncmp(p, "kstep-dwarf-facts 1", 19))
+			return -1;
+		if (n == 1 && !strncmp(p, "from ", 5))
+			snprintf(from, flen, "%s", p + 5);
+		else if (n > 0 && key_len(p))
+			memo_put(&r->memo, p, key_len(p));
 	}
+	return n ? 0 : -1;
 }
 
 static void release_of(const struct kstep_session *s, char *out, size_t len)
@@ -644,7 +745,7 @@ static void close_all(struct resolver *r)
 	for (i = 0; i < r->nusers; i++)
 		kstep_dwarf_close(r->users[i].dw);
 	free(r->umaps);
-	free(r->lines);
+	memo_free(&r->memo);
 }
 
 int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const struct kstep_gaps_opts *o,
@@ -666,8 +767,9 @@ int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const
 	r.debug_dir = o->debug_dir;
 	if (facts && !o->vmlinux && !o->debug_dir && !rec) {
 		text = kstep_xstrndup(facts->data, strnlen(facts->data, facts->len));
-		split_facts(&r, text);
-		if (!r.nlines || strncmp(r.lines[0], "kstep-dwarf-facts 1", 19)) {
+		/* said as the debug file said it: the output must not depend on where facts come from */
+		snprintf(g->from, sizeof(g->from), "stored facts");
+		if (load_facts(&r, text, g->from, sizeof(g->from))) {
 			snprintf(err, errlen, "the DWARF facts stored in the file are not kstep's version 1 "
 				 "(annotate the file again)");
 			close_all(&r);
@@ -675,9 +777,6 @@ int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const
 			return -1;
 		}
 		r.facts = true;
-		/* said as the debug file said it: the output must not depend on where facts come from */
-		snprintf(g->from, sizeof(g->from), "%s",
-			 r.nlines > 1 && !strncmp(r.lines[1], "from ", 5) ? r.lines[1] + 5 : "stored facts");
 	} else {
 		if (open_kernel(&r, s, o, g, err, errlen)) {
 			close_all(&r);
