@@ -245,66 +245,82 @@ static void footer(FILE *out, const struct kstep_steps *st, bool ascii)
 			st->underived.n, st->lost.n, st->missing.n);
 }
 
+/* Column widths of the step table. */
+struct widths {
+	size_t n, name, vals, ret, time, caller, line;
+};
+
+static void widen(struct widths *w, const struct row *row)
+{
+	w->n = strlen(row->num) > w->n ? strlen(row->num) : w->n;
+	w->name = cols(row->name) > w->name ? cols(row->name) : w->name;
+	w->vals = cols(row->vals) > w->vals ? cols(row->vals) : w->vals;
+	w->ret = cols(row->ret) > w->ret ? cols(row->ret) : w->ret;
+	w->time = cols(row->time) > w->time ? cols(row->time) : w->time;
+	w->caller = cols(row->caller) > w->caller ? cols(row->caller) : w->caller;
+	w->line = cols(row->line) > w->line ? cols(row->line) : w->line;
+}
+
+static void print_row(FILE *out, const struct widths *w, const struct row *row)
+{
+	fprintf(out, "%*s  ", (int)w->n, row->num);
+	pad(out, row->name, w->name);
+	fputs("  ", out);
+	pad(out, row->vals, w->vals);
+	fputs("  ", out);
+	pad(out, row->ret, w->ret);
+	fputs("  ", out);
+	pad(out, row->time, w->time);
+	fputs("  ", out);
+	pad(out, row->caller, w->caller);
+	if (w->line) {
+		fputs("  ", out);
+		pad(out, row->line, w->line);
+	}
+	fprintf(out, "  %s%s\n", row->tag, row->hidden);
+}
+
+/*
+ * Two passes, one row at a time: the first finds the column widths, the
+ * second prints. Rows are made twice rather than kept, so memory does not
+ * grow with the number of steps.
+ */
 void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 {
 	const struct kstep_steps *st = r->st;
-	struct row *rows = kstep_xcalloc(st->n ? st->n : 1, sizeof(*rows));
-	size_t wn = 1, wname = 4, wvals = 6, wret = 6, wtime = 4, wcaller = 6, wline = 0, i;
+	struct widths w = { 1, 4, 6, 6, 4, 6, 0 };
+	struct row row;
+	size_t i;
 
 	for (i = 0; i < st->n; i++) {
-		struct row *row = &rows[i];
-
-		make_row(r, &st->v[i], row);
-		wn = strlen(row->num) > wn ? strlen(row->num) : wn;
-		wname = cols(row->name) > wname ? cols(row->name) : wname;
-		wvals = cols(row->vals) > wvals ? cols(row->vals) : wvals;
-		wret = cols(row->ret) > wret ? cols(row->ret) : wret;
-		wtime = cols(row->time) > wtime ? cols(row->time) : wtime;
-		wcaller = cols(row->caller) > wcaller ? cols(row->caller) : wcaller;
-		wline = cols(row->line) > wline ? cols(row->line) : wline;
+		make_row(r, &st->v[i], &row);
+		widen(&w, &row);
+		free(row.vals);
+		free(row.ret);
 	}
-	wname = wname > NAME_MAX_W ? NAME_MAX_W : wname;
-	wvals = wvals > VALS_MAX_W ? VALS_MAX_W : wvals;
+	w.name = w.name > NAME_MAX_W ? NAME_MAX_W : w.name;
+	w.vals = w.vals > VALS_MAX_W ? VALS_MAX_W : w.vals;
 	kstep_render_header_text(out, r, "steps");
-	fprintf(out, "%*s  ", (int)wn, "#");
-	pad(out, "step", wname);
-	fputs("  ", out);
-	pad(out, "values", wvals);
-	fputs("  ", out);
-	pad(out, "return", wret);
-	fputs("  ", out);
-	pad(out, "time", wtime);
-	fputs("  ", out);
-	pad(out, "caller", wcaller);
-	if (wline) {
-		fputs("  ", out);
-		pad(out, "line", wline);
-	}
-	fputs("  evidence\n", out);
+	snprintf(row.num, sizeof(row.num), "#");
+	snprintf(row.name, sizeof(row.name), "step");
+	snprintf(row.time, sizeof(row.time), "time");
+	snprintf(row.line, sizeof(row.line), "line");
+	row.vals = (char *)"values";
+	row.ret = (char *)"return";
+	row.caller = "caller";
+	row.tag = "evidence";
+	row.hidden[0] = '\0';
+	if (!w.line)
+		row.line[0] = '\0';
+	print_row(out, &w, &row);
 	for (i = 0; i < st->n; i++) {
-		struct row *row = &rows[i];
-
-		fprintf(out, "%*s  ", (int)wn, row->num);
-		pad(out, row->name, wname);
-		fputs("  ", out);
-		pad(out, row->vals, wvals);
-		fputs("  ", out);
-		pad(out, row->ret, wret);
-		fputs("  ", out);
-		pad(out, row->time, wtime);
-		fputs("  ", out);
-		pad(out, row->caller, wcaller);
-		if (wline) {
-			fputs("  ", out);
-			pad(out, row->line, wline);
-		}
-		fprintf(out, "  %s%s\n", row->tag, row->hidden);
-		free(row->vals);
-		free(row->ret);
+		make_row(r, &st->v[i], &row);
+		print_row(out, &w, &row);
+		free(row.vals);
+		free(row.ret);
 	}
 	if (!st->n)
 		fprintf(out, "  (no steps: the selected task has no traced activity in this window)\n");
-	free(rows);
 	footer(out, st, r->ascii);
 }
 
