@@ -165,21 +165,15 @@ static int add_run(struct kstep_dside *d, const char *path, struct args *a, stru
 	struct kstep_chain *c;
 	struct kstep_steps *st;
 	struct kstep_gaps g;
-	char err[1024];
 	int ret = -1;
 
 	if (kstep_session_open(s, path))
 		return -1;
 	if (kstep_select(s, &a->sel, &sel))
 		goto out;
-	c = kstep_select_build(s, &sel);
+	c = kstep_gaps_build(s, &sel, &a->gaps, &g);
 	if (!c)
 		goto out_sel;
-	if (kstep_gaps_apply(c, s, &a->gaps, false, &g, err, sizeof(err))) {
-		kstep_error("%s", err);
-		kstep_chain_free(c);
-		goto out_sel;
-	}
 	st = kstep_steps_build(c, s, &sel, &a->steps);
 	kstep_dside_add(d, st, s, &sel, &a->o, path);
 	if (!*action)

@@ -119,7 +119,6 @@ static int run(int argc, char **argv)
 	struct kstep_steps *st = NULL;
 	struct kstep_render_ctx r;
 	struct kstep_gaps g;
-	char err[1024];
 	int ret = KSTEP_EXIT_ERROR, p;
 
 	p = parse(argc, argv, &a);
@@ -133,14 +132,9 @@ static int run(int argc, char **argv)
 	}
 	if (kstep_select(&s, &a.sel, &sel))
 		goto out_session;
-	c = kstep_select_build(&s, &sel);
+	c = kstep_gaps_build(&s, &sel, &a.gaps, &g);
 	if (!c)
 		goto out_sel;
-	if (kstep_gaps_apply(c, &s, &a.gaps, false, &g, err, sizeof(err))) {
-		kstep_error("%s", err);
-		kstep_chain_free(c);
-		goto out_sel;
-	}
 	a.steps.gaps = &g;
 	st = kstep_steps_build(c, &s, &sel, &a.steps);
 	r = (struct kstep_render_ctx){ .s = &s, .sel = &sel, .st = st, .ascii = a.ascii };

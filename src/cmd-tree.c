@@ -47,7 +47,6 @@ static int run(int argc, char **argv)
 	struct kstep_select_opts so = { 0 };
 	struct kstep_gaps_opts go = { 0 };
 	struct kstep_gaps g;
-	char err[1024];
 	struct kstep_session s;
 	struct kstep_selection sel;
 	struct kstep_chain *c;
@@ -96,12 +95,7 @@ static int run(int argc, char **argv)
 		return KSTEP_EXIT_ERROR;
 	if (kstep_select(&s, &so, &sel))
 		goto out;
-	c = kstep_select_build(&s, &sel);
-	if (c && kstep_gaps_apply(c, &s, &go, false, &g, err, sizeof(err))) {
-		kstep_error("%s", err);
-		kstep_chain_free(c);
-		c = NULL;
-	}
+	c = kstep_gaps_build(&s, &sel, &go, &g);
 	if (c) {
 		r = (struct kstep_render_ctx){ .s = &s, .sel = &sel, .ascii = ascii };
 		kstep_render_tree(stdout, &r, c, depth, false);

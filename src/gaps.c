@@ -521,11 +521,29 @@ static void group(struct walker *w, struct kstep_node **kids, struct kstep_srcpo
 	}
 }
 
+/* Calls of one function among a parent's children so far: the nth call site. */
+struct nth_count {
+	const struct kstep_func *fn;
+	int n;
+};
+
+/* Returns how many earlier siblings called fn, and counts this one. */
+static int nth_call(struct nth_count *t, size_t cap, const struct kstep_func *fn)
+{
+	size_t i = ((uintptr_t)fn >> 4) & (cap - 1);
+
+	while (t[i].fn && t[i].fn != fn)
+		i = (i + 1) & (cap - 1);
+	t[i].fn = fn;
+	return t[i].n++;
+}
+
 static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 {
 	struct kstep_node **kids, *k;
-	struct kstep_srcpos **pos, *mem;
-	size_t n = 0, i, j;
+	struct kstep_srcpos **pos, *p;
+	struct nth_count *counts;
+	size_t n = 0, i, ncap;
 	char file[256];
 	int line;
 
@@ -539,20 +557,21 @@ static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 		return;
 	kids = kstep_xcalloc(n, sizeof(*kids));
 	pos = kstep_xcalloc(n, sizeof(*pos));
-	mem = kstep_xcalloc(n, sizeof(*mem));
+	for (ncap = 16; ncap < 2 * n; ncap *= 2)
+		;
+	counts = kstep_xcalloc(ncap, sizeof(*counts));
 	for (i = 0, k = P->child; k; k = k->next, i++)
 		kids[i] = k;
 	for (i = 0; i < n; i++) {
 		struct qfn cf;
 		int64_t off;
 		bool tail;
-		int nth = 0;
+		int nth;
 
 		k = kids[i];
+		nth = k->kind == KSTEP_NODE_CALL ? nth_call(counts, ncap, k->fn) : 0;
 		if (!qfn_of(w->r, k, &cf) || cf.t != pf->t)
 			continue;
-		for (j = 0; j < i; j++)
-			nth += kids[j]->kind == KSTEP_NODE_CALL && kids[j]->fn == k->fn;
 		off = retip_off(w, P, k);
 		if (off >= 0) {
 			/* the call that returns there may be to another function that tail-called k */
@@ -577,18 +596,23 @@ static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 				w->g->unresolved++;
 			continue;
 		}
-		if (q_pos(w->r, pf, (uint64_t)off - 1, &mem[i])) {
+		/* positions are large (inline chains): only the resolved ones get one */
+		p = kstep_xcalloc(1, sizeof(*p));
+		if (q_pos(w->r, pf, (uint64_t)off - 1, p)) {
+			free(p);
 			w->g->unresolved++;
 			continue;
 		}
-		pos[i] = &mem[i];
-		k->site = loc(w->c, mem[i].file, mem[i].line);
+		pos[i] = p;
+		k->site = loc(w->c, p->file, p->line);
 		w->g->sites++;
 	}
 	group(w, kids, pos, n, 0);
+	for (i = 0; i < n; i++)
+		free(pos[i]);
 	free(kids);
 	free(pos);
-	free(mem);
+	free(counts);
 }
 
 static void walk(struct walker *w, struct kstep_node *root)
@@ -785,7 +809,9 @@ int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const
 		if (rec)
 			r.rec = &b;
 	}
-	walk(&w, kstep_chain_root(c));
+	/* nothing to ask (no kernel DWARF, no facts, no probed program): no walk */
+	if (r.facts || r.kernel.dw || r.numaps)
+		walk(&w, kstep_chain_root(c));
 	g->used = r.facts || r.kernel.dw;
 	for (i = 0; i < r.nusers; i++)
 		g->used |= r.users[i].dw != NULL;
@@ -818,6 +844,20 @@ int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o)
 	default:
 		return 0;
 	}
+}
+
+struct kstep_chain *kstep_gaps_build(struct kstep_session *s, const struct kstep_selection *sel,
+				     const struct kstep_gaps_opts *go, struct kstep_gaps *g)
+{
+	struct kstep_chain *c = kstep_select_build(s, sel);
+	char err[1024];
+
+	if (c && kstep_gaps_apply(c, s, go, false, g, err, sizeof(err))) {
+		kstep_error("%s", err);
+		kstep_chain_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 int kstep_gaps_annotate(const char *in, const char *out, const struct kstep_select_opts *so,

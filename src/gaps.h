@@ -60,6 +60,14 @@ int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const
 		     bool record, struct kstep_gaps *g, char *err, size_t errlen);
 
 struct kstep_select_opts;
+struct kstep_selection;
+/*
+ * The chain of the selected task and action, with what DWARF fills in
+ * (kstep_gaps_apply). Returns it (the caller frees it), or NULL after
+ * printing one message.
+ */
+struct kstep_chain *kstep_gaps_build(struct kstep_session *s, const struct kstep_selection *sel,
+				     const struct kstep_gaps_opts *go, struct kstep_gaps *g);
 /*
  * kstep annotate: rewrites in as out (same version and compression) with
  * every DWARF fact the step log of the selected task uses stored in it.
