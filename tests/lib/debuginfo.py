@@ -10,19 +10,23 @@ import shlex
 import subprocess
 import urllib.request
 
-CACHE = os.environ.get("KSTEP_CACHE", "/var/cache/kstep")
+import cache
+
+CACHE = cache.ROOT
 PACKAGE = "linux-image-6.1.0-56-amd64-dbg"
 RELEASE = "6.1.0-56-amd64"
 
 
 def vmlinux():
-    """Returns the path of the vmlinux with DWARF, or raises RuntimeError why not."""
-    root = os.path.join(CACHE, "dbg")
-    path = os.path.join(root, "usr/lib/debug/boot/vmlinux-" + RELEASE)
-    if os.path.exists(path):
-        return path
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
+    """Returns the path of the vmlinux with DWARF, or raises RuntimeError why not.
+    Safe when several tests ask at once and after an interrupted earlier run."""
+    path = os.path.join(CACHE, "dbg", "usr/lib/debug/boot/vmlinux-" + RELEASE)
+    return cache.make(path, _extract, ready=lambda p: os.path.isfile(p) and os.path.getsize(p) > 0)
+
+
+def _extract(tmp):
+    """Writes the vmlinux of the -dbg package to tmp: from a .deb in the cache
+    if one is there, else streamed from apt's address (checked against its SHA256)."""
     found = glob.glob(os.path.join(CACHE, "debs", PACKAGE + "_*.deb"))
     extract = "dpkg-deb --fsys-tarfile %s | tar -x -O './usr/lib/debug/boot/vmlinux-%s' > %s" % (
         shlex.quote(found[0]) if found else "/dev/stdin", RELEASE, shlex.quote(tmp))
@@ -45,18 +49,17 @@ def vmlinux():
                     sink.stdin.write(chunk)
         except (OSError, BrokenPipeError) as e:
             sink.kill()
+            sink.wait()
             raise RuntimeError("downloading %s failed: %s" % (url, e))
         sink.stdin.close()
         out = sink.stdout.read().decode(errors="replace")
         sink.wait()
         if h.hexdigest() != sha:
-            os.unlink(tmp)
             raise RuntimeError("%s: SHA256 %s, but apt says %s" % (url, h.hexdigest(), sha))
         p = sink
     if p.returncode != 0 or not os.path.exists(tmp) or not os.path.getsize(tmp):
-        raise RuntimeError("extracting the vmlinux of %s failed: %s" % (PACKAGE, out[-500:]))
-    os.rename(tmp, path)
-    return path
+        raise RuntimeError("extracting the vmlinux of %s failed (exit %s): %s"
+                           % (PACKAGE, p.returncode, out[-500:].strip() or "no message"))
 
 
 def uri():

@@ -21,12 +21,16 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+import cache  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-CACHE = os.environ.get("KSTEP_CACHE", "/var/cache/kstep")
+CACHE = cache.ROOT
 # Measured here: TCG only; -smp 2 needs tsc=reliable or trace_clock falls
 # back to global; nokaslr makes addresses match System.map.
 APPEND = "console=ttyS0 panic=1 tsc=reliable nokaslr quiet"
@@ -65,23 +69,26 @@ def _run(args, what, timeout=600, **kw):
 
 
 def fetch(package):
-    """The .deb of package in the cache, downloaded once."""
+    """The .deb of package in the cache, downloaded once (under a lock, into a
+    directory of its own, then renamed: a killed download leaves no .deb)."""
     debs = os.path.join(CACHE, "debs")
     os.makedirs(debs, exist_ok=True)
-    found = glob.glob(os.path.join(debs, package + "_*.deb"))
-    if found:
-        return found[0]
-    what = "apt-get download %s (is the name right? see tests/vm/kernels)" % package
-    try:
-        _run(["apt-get", "download", package], what, timeout=300, cwd=debs)
-    except VMError:
-        # a fresh machine may have no package lists yet
-        _run(["apt-get", "update", "-qq"], "apt-get update", timeout=300)
-        _run(["apt-get", "download", package], what, timeout=300, cwd=debs)
-    found = glob.glob(os.path.join(debs, package + "_*.deb"))
-    if not found:
-        raise VMError("apt-get download %s left no .deb in %s" % (package, debs))
-    return found[0]
+    entry = os.path.join(debs, package)
+
+    def download(tmp):
+        os.makedirs(tmp)
+        what = "apt-get download %s (is the name right? see tests/vm/kernels)" % package
+        try:
+            _run(["apt-get", "download", package], what, timeout=300, cwd=tmp)
+        except VMError:
+            # a fresh machine may have no package lists yet
+            _run(["apt-get", "update", "-qq"], "apt-get update", timeout=300)
+            _run(["apt-get", "download", package], what, timeout=300, cwd=tmp)
+        if not glob.glob(os.path.join(tmp, package + "_*.deb")):
+            raise VMError("apt-get download %s left no .deb" % package)
+
+    cache.make(entry, download, ready=lambda p: bool(glob.glob(os.path.join(p, package + "_*.deb"))))
+    return glob.glob(os.path.join(entry, package + "_*.deb"))[0]
 
 
 class Kernel:
@@ -90,19 +97,20 @@ class Kernel:
         self.package = package
         deb = fetch(package)
         self.root = os.path.join(CACHE, "extract", os.path.basename(deb)[:-4])
-        if not os.path.isdir(os.path.join(self.root, "boot")):
-            tmp = self.root + ".tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            _run(["dpkg-deb", "-x", deb, tmp], "dpkg-deb -x %s" % deb)
-            os.rename(tmp, self.root)
-        vmlinuz = glob.glob(os.path.join(self.root, "boot", "vmlinuz-*"))
+        # extracted and depmod'ed in the temporary, so a finished entry is whole
+        cache.make(self.root, lambda tmp: self._extract(deb, tmp),
+                   ready=lambda p: bool(glob.glob(os.path.join(p, "lib/modules/*/modules.dep"))))
+        self.vmlinuz = glob.glob(os.path.join(self.root, "boot", "vmlinuz-*"))[0]
+        self.release = os.path.basename(self.vmlinuz)[len("vmlinuz-"):]
+
+    @staticmethod
+    def _extract(deb, tmp):
+        _run(["dpkg-deb", "-x", deb, tmp], "dpkg-deb -x %s" % deb)
+        vmlinuz = glob.glob(os.path.join(tmp, "boot", "vmlinuz-*"))
         if not vmlinuz:
             raise VMError("%s holds no boot/vmlinuz-*" % deb)
-        self.vmlinuz = vmlinuz[0]
-        self.release = os.path.basename(self.vmlinuz)[len("vmlinuz-"):]
-        moddir = os.path.join(self.root, "lib", "modules", self.release)
-        if not os.path.exists(os.path.join(moddir, "modules.dep")):
-            _run(["depmod", "-b", self.root, self.release], "depmod for %s" % self.release)
+        release = os.path.basename(vmlinuz[0])[len("vmlinuz-"):]
+        _run(["depmod", "-b", tmp, release], "depmod for %s" % release)
 
     def modules(self, names):
         """.ko files that names need, in insmod order (dependencies first)."""
