@@ -125,12 +125,12 @@ static void print_text(struct kstep_session *s, const struct info *in)
 {
 	const struct kstep_load_stats *st = kstep_load_stats(s->ld);
 	const struct kstep_dat_cpu *cpus;
-	char a[32], b[32], tags[128];
+	char a[32], b[32], tags[128], t1[512];
 	const char *stat;
 	int ncpu, i;
 	size_t k;
 
-	printf("file:         %s (%" PRIu64 " bytes)\n", kstep_dat_path(s->dat),
+	printf("file:         %s (%" PRIu64 " bytes)\n", kstep_text_safe(kstep_dat_path(s->dat), t1, sizeof(t1)),
 	       kstep_dat_file_size(s->dat));
 	printf("format:       trace.dat v%d, compression %s%s%s, %s-endian, %d-byte longs, %" PRIu32
 	       "-byte pages\n", kstep_dat_version(s->dat), kstep_dat_compression(s->dat),
@@ -138,13 +138,16 @@ static void print_text(struct kstep_session *s, const struct info *in)
 	       kstep_dat_compression_version(s->dat),
 	       kstep_dat_big_endian(s->dat) ? "big" : "little", kstep_dat_long_size(s->dat),
 	       kstep_dat_page_size(s->dat));
-	printf("recorded by:  %s\n", s->recorder);
-	printf("kernel:       %s\n", kstep_dat_uname(s->dat) ? kstep_dat_uname(s->dat) : "(not recorded)");
+	printf("recorded by:  %s\n", kstep_text_safe(s->recorder, t1, sizeof(t1)));
+	printf("kernel:       %s\n", kstep_dat_uname(s->dat) ? kstep_text_safe(kstep_dat_uname(s->dat), t1, sizeof(t1)) :
+	       "(not recorded)");
 	printf("build-id:     %s\n", *s->build_id ? s->build_id : "(not recorded)");
 	if (*s->plan)
-		printf("plan:         %s: %d items applied, %d skipped on the recording kernel\n", s->plan,
+		printf("plan:         %s: %d items applied, %d skipped on the recording kernel\n",
+		       kstep_text_safe(s->plan, t1, sizeof(t1)),
 		       s->plan_applied, s->plan_skipped);
-	printf("clock:        %s%s\n", kstep_dat_clock(s->dat) ? kstep_dat_clock(s->dat) : "(not recorded)",
+	printf("clock:        %s%s\n",
+	       kstep_dat_clock(s->dat) ? kstep_text_safe(kstep_dat_clock(s->dat), t1, sizeof(t1)) : "(not recorded)",
 	       kstep_load_ts_is_ns(s->ld) ? "" : " (timestamps are clock ticks)");
 	cpus = kstep_dat_cpus(s->dat, &ncpu);
 	printf("cpus:         %" PRIu32 " (data for", kstep_dat_cpucount(s->dat));
@@ -160,7 +163,7 @@ static void print_text(struct kstep_session *s, const struct info *in)
 	printf("sources:      %s\n", in->sources ? tags : "(none)");
 	printf("traced:       ");
 	if (s->traced_pid > 0) {
-		printf("%s (pid %d, from the file)", s->traced_cmd, s->traced_pid);
+		printf("%s (pid %d, from the file)", kstep_text_safe(s->traced_cmd, t1, sizeof(t1)), s->traced_pid);
 		if (s->have_exit && s->exit_signal)
 			printf(", killed by signal %d (%s)", s->exit_signal, strsignal(s->exit_signal));
 		else if (s->have_exit && s->exit_code >= 0)
@@ -175,7 +178,7 @@ static void print_text(struct kstep_session *s, const struct info *in)
 		char name[256];
 
 		snprintf(name, sizeof(name), "%s:%s", in->counts[i].ev->system, in->counts[i].ev->name);
-		printf("  %-40s %" PRIu64 "\n", name, in->counts[i].n);
+		printf("  %-40s %" PRIu64 "\n", kstep_text_safe(name, t1, sizeof(t1)), in->counts[i].n);
 	}
 	printf("lost events:\n");
 	for (k = 0; (stat = kstep_dat_cpustat(s->dat, k)); k++) {

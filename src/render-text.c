@@ -153,20 +153,54 @@ static void pad(FILE *out, const char *s, size_t w)
 		fputc(' ', out);
 }
 
+/* Escapes buf in place (see kstep_text_safe): the trace chose some of it. */
+static void safe_inplace(char *buf, size_t len)
+{
+	char tmp[1024];
+	const char *t = kstep_text_safe(buf, tmp, sizeof(tmp) < len ? sizeof(tmp) : len);
+
+	if (t != buf)
+		snprintf(buf, len, "%s", t);
+}
+
+/* Returns s escaped, in a new string the caller frees; takes s. */
+static char *safe_take(char *s)
+{
+	struct kstep_sbuf b = { 0 };
+	size_t n = strlen(s);
+
+	if (kstep_text_safe_prefix(s, n) == n)
+		return s;
+	kstep_sbuf_add_safe(&b, s, n);
+	free(s);
+	return kstep_sbuf_steal(&b);
+}
+
+/* fprintf with every %s argument escaped is not possible in C: the header's
+ * strings go through this one at a time. */
+static const char *hs(const char *s, char *tmp, size_t len)
+{
+	return s ? kstep_text_safe(s, tmp, len) : NULL;
+}
+
 void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const char *what)
 {
 	const struct kstep_session *s = r->s;
 	const char *sep = r->ascii ? " | " : " · ";
 	char tags[128];
 
-	fprintf(out, "kstep %s: %s (pid %d)%s%s\n", what, r->sel->comm, r->sel->pid, sep,
-		r->sel->action);
-	fprintf(out, "file %s%strace.dat v%d %s%s%s%sclock %s%srecorded by %s\n", s->path, sep,
-		kstep_dat_version(s->dat), kstep_dat_compression(s->dat), sep,
-		kstep_dat_uname(s->dat) ? kstep_dat_uname(s->dat) : "kernel not recorded", sep,
-		kstep_dat_clock(s->dat) ? kstep_dat_clock(s->dat) : "?", sep, s->recorder);
+	char t1[512], t2[512], t3[512], t4[512];
+
+	fprintf(out, "kstep %s: %s (pid %d)%s%s\n", what, hs(r->sel->comm, t1, sizeof(t1)), r->sel->pid, sep,
+		hs(r->sel->action, t2, sizeof(t2)));
+	fprintf(out, "file %s%strace.dat v%d %s%s", hs(s->path, t1, sizeof(t1)), sep,
+		kstep_dat_version(s->dat), kstep_dat_compression(s->dat), sep);
+	fprintf(out, "%s%sclock %s%srecorded by %s\n",
+		kstep_dat_uname(s->dat) ? hs(kstep_dat_uname(s->dat), t2, sizeof(t2)) : "kernel not recorded", sep,
+		kstep_dat_clock(s->dat) ? hs(kstep_dat_clock(s->dat), t3, sizeof(t3)) : "?", sep,
+		hs(s->recorder, t4, sizeof(t4)));
 	kstep_src_tags(r->st ? r->st->sources : 0, tags, sizeof(tags));
-	fprintf(out, "task chosen: %s%ssources: %s\n\n", r->sel->how ? r->sel->how : "-", sep,
+	fprintf(out, "task chosen: %s%ssources: %s\n\n", r->sel->how ? hs(r->sel->how, t1, sizeof(t1)) : "-", sep,
 		tags[0] ? tags : "none");
 }
 
@@ -177,6 +211,7 @@ struct row {
 	char *ret;
 	char time[32];
 	const char *caller;
+	char callerbuf[256];
 	char line[300];		/* DWARF: the call's line, or where it was inlined */
 	const char *tag;
 	char hidden[96];
@@ -198,12 +233,16 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	ret_text(st->node, r->ascii, &b);
 	row->ret = kstep_sbuf_steal(&b);
 	time_text(st->node, r->ascii, row->time, sizeof(row->time));
-	row->caller = st->caller ? st->caller : "-";
+	row->caller = st->caller ? kstep_text_safe(st->caller, row->callerbuf, sizeof(row->callerbuf)) : "-";
 	row->line[0] = '\0';
 	if (st->node->site)
 		snprintf(row->line, sizeof(row->line), "%s%s",
 			 (st->node->flags & KSTEP_NF_INLINE) ? "inlined at " : "",
 			 kstep_short_path(st->node->site));
+	safe_inplace(row->name, sizeof(row->name));
+	safe_inplace(row->line, sizeof(row->line));
+	row->vals = safe_take(row->vals);
+	row->ret = safe_take(row->ret);
 	row->tag = kstep_src_tag(st->node->src);
 	row->hidden[0] = '\0';
 	if (st->hidden_count) {
@@ -235,8 +274,11 @@ static void footer(FILE *out, const struct kstep_steps *st, bool ascii)
 		if (!v->n)
 			fprintf(out, "  none\n");
 		for (i = 0; i < v->n; i++)
-			fprintf(out, "  %s %s\n", ascii ? "-" : "•",
-				((const struct kstep_note *)kstep_vec_at(v, i))->text);
+		{
+			fprintf(out, "  %s ", ascii ? "-" : "•");
+			kstep_fputs_safe(out, ((const struct kstep_note *)kstep_vec_at(v, i))->text);
+			fputc('\n', out);
+		}
 	}
 	if (st->pass)
 		fprintf(out, "\nREJECTION STATUS: PASS\n");
@@ -335,6 +377,13 @@ static void tree_node(FILE *out, const struct kstep_node *n, int depth, int maxd
 		time_text(n, ascii, t, sizeof(t));
 		kstep_src_tags(n->src, tags, sizeof(tags));
 		ret_text(n, ascii, &b);
+		safe_inplace(name, sizeof(name));
+		if (b.len && kstep_text_safe_prefix(b.s, b.len) != b.len) {
+			char *e = safe_take(kstep_sbuf_steal(&b));
+
+			kstep_sbuf_add(&b, e);
+			free(e);
+		}
 		fprintf(out, "%*s%s%s%s  %s  [%s]%s%s\n", depth * 2, "", name, b.len ? "  " : "",
 			kstep_sbuf_str(&b), t, tags, n->site ? (n->flags & KSTEP_NF_INLINE ? "  inlined at " :
 			"  at ") : "", n->site ? kstep_short_path(n->site) : "");

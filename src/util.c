@@ -332,3 +332,114 @@ void kstep_fmt_ts(char *out, size_t len, uint64_t ns)
 
 	snprintf(out, len, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
 }
+
+/* Returns the length of the valid, printable UTF-8 sequence at s (at most n
+ * bytes), or 0 when the byte at s must be escaped. */
+static size_t safe_char(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 && s[0] != 0x7f && s[0] != '\\') ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode, and the C1 controls */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return len;
+}
+
+size_t kstep_text_safe_prefix(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n && (k = safe_char(u + i, n - i)) != 0)
+		i += k;
+	return i;
+}
+
+void kstep_sbuf_add_safe(struct kstep_sbuf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = kstep_text_safe_prefix(s + i, n - i);
+		kstep_sbuf_addn(b, s + i, k);
+		i += k;
+		if (i >= n)
+			break;
+		if (u[i] == '\\')
+			kstep_sbuf_add(b, "\\\\");
+		else
+			kstep_sbuf_addf(b, "\\x%02x", u[i]);
+		i++;
+	}
+}
+
+const char *kstep_text_safe(const char *s, char *out, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, o = 0, k;
+	char esc[8];
+
+	if (kstep_text_safe_prefix(s, n) == n || len == 0)
+		return s;
+	/* token by token, so the cut never falls inside an escape or a character */
+	while (i < n) {
+		k = safe_char(u + i, n - i);
+		if (k) {
+			if (o + k >= len)
+				break;
+			memcpy(out + o, s + i, k);
+		} else {
+			k = 1;
+			if (u[i] == '\\')
+				snprintf(esc, sizeof(esc), "\\\\");
+			else
+				snprintf(esc, sizeof(esc), "\\x%02x", u[i]);
+			if (o + strlen(esc) >= len)
+				break;
+			memcpy(out + o, esc, strlen(esc));
+			o += strlen(esc) - 1;
+		}
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void kstep_fputs_safe(FILE *f, const char *s)
+{
+	struct kstep_sbuf b = { 0 };
+	size_t n = strlen(s);
+
+	if (kstep_text_safe_prefix(s, n) == n) {
+		fputs(s, f);
+		return;
+	}
+	kstep_sbuf_add_safe(&b, s, n);
+	fputs(kstep_sbuf_str(&b), f);
+	kstep_sbuf_free(&b);
+}

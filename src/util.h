@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define KSTEP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KSTEP_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -82,6 +83,22 @@ void kstep_put64(void *p, uint64_t v, bool big_endian);
 
 /* Returns true when name matches the shell glob pat (fnmatch rules). */
 bool kstep_glob(const char *pat, const char *name);
+
+/* Text that a traced program chose (comms, string arguments, command lines)
+ * reaches a terminal only through these: every control byte (C0, DEL, C1),
+ * every byte of invalid UTF-8 and the backslash itself are written as
+ * \xNN (\\ for the backslash), so no trace can move the cursor, set the
+ * window title or forge a line of the log. */
+
+/* Returns the number of bytes of s (n bytes) that need no escaping. */
+size_t kstep_text_safe_prefix(const char *s, size_t n);
+/* Appends s (n bytes) to b, escaped. */
+void kstep_sbuf_add_safe(struct kstep_sbuf *b, const char *s, size_t n);
+/* Returns s itself when it needs no escaping, else out (len bytes) holding
+ * it escaped, cut at a whole escape when it does not fit. */
+const char *kstep_text_safe(const char *s, char *out, size_t len);
+/* Writes s escaped. */
+void kstep_fputs_safe(FILE *f, const char *s);
 
 /* Formats a nanosecond duration for people ("12.345 us", "6.135 ms"). */
 void kstep_fmt_dur(char *out, size_t len, uint64_t ns);
