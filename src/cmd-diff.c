@@ -175,6 +175,9 @@ static int add_run(struct kstep_dside *d, const char *path, struct args *a, stru
 	if (!c)
 		goto out_sel;
 	st = kstep_steps_build(c, s, &sel, &a->steps);
+	/* said when DWARF was asked for or used: a debug file may fit one side only */
+	if (!d->runs && (g.used || a->gaps.vmlinux || a->gaps.debug_dir))
+		snprintf(d->dwarf, sizeof(d->dwarf), "%.500s%s%.590s", g.from, *g.why_not ? ": " : "", g.why_not);
 	kstep_dside_add(d, st, s, &sel, &a->o, path);
 	if (!*action)
 		snprintf(action, alen, "%s", sel.action);
@@ -192,7 +195,7 @@ out:
 
 static int run(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct args a = { .gaps.only_if_matching = true };
 	struct kstep_diff df;
 	struct kstep_session ka, kb;
 	char action[256] = "";

@@ -23,6 +23,7 @@
 
 #include "decode.h"
 #include "debuginfo.h"
+#include "ksyms.h"
 #include "util.h"
 
 #define FN_CACHE 512
@@ -140,6 +141,157 @@ uint64_t kstep_dwarf_symbol(struct kstep_dwarf *d, const char *name)
 				return sym.st_value;
 		}
 	}
+	return 0;
+}
+
+/* Copies the NUL-terminated string at link-time address addr (an allocated section) into out. */
+static int read_cstr(struct kstep_dwarf *d, uint64_t addr, char *out, size_t len)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		Elf_Data *data;
+		size_t off, n;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS ||
+		    addr < sh.sh_addr || addr >= sh.sh_addr + sh.sh_size)
+			continue;
+		data = elf_getdata(scn, NULL);
+		off = (size_t)(addr - sh.sh_addr);
+		if (!data || !data->d_buf || off >= data->d_size)
+			return -1;
+		n = strnlen((const char *)data->d_buf + off, data->d_size - off);
+		snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), (const char *)data->d_buf + off);
+		return 0;
+	}
+	return -1;
+}
+
+/* The release in the kernel's linux_banner ("Linux version REL ..."), or "" when it has none. */
+static void banner_release(struct kstep_dwarf *d, char *out, size_t len)
+{
+	uint64_t at = kstep_dwarf_symbol(d, "linux_banner");
+	char banner[512];
+
+	out[0] = '\0';
+	if (!at || read_cstr(d, at, banner, sizeof(banner)) || strncmp(banner, "Linux version ", 14))
+		return;
+	snprintf(out, len, "%.*s", (int)strcspn(banner + 14, " \n"), banner + 14);
+}
+
+void kstep_dwarf_identity(struct kstep_dwarf *d, char *out, size_t len)
+{
+	char rel[128];
+	GElf_Ehdr eh;
+
+	banner_release(d, rel, sizeof(rel));
+	if (*rel) {
+		snprintf(out, len, "Linux %s (build-id %s)", rel, *d->build_id ? d->build_id : "none");
+		return;
+	}
+	snprintf(out, len, "not a Linux kernel image (ELF %s without linux_banner, build-id %s)",
+		 gelf_getehdr(d->elf, &eh) && eh.e_type == ET_DYN ? "shared object or PIE" :
+		 gelf_getehdr(d->elf, &eh) && eh.e_type == ET_EXEC ? "executable" : "file",
+		 *d->build_id ? d->build_id : "none");
+}
+
+/* How many global functions of the file are compared with the trace's kallsyms. */
+#define CHECK_SAMPLE 256
+
+struct addr_check {
+	size_t checked, wrong;
+	int64_t bias;
+	bool have_bias;
+	char first_wrong[256];
+};
+
+static void check_sym(struct addr_check *c, const struct kstep_ksyms *ks, const char *name, uint64_t link)
+{
+	const struct kstep_ksym *k = kstep_ksyms_find(ks, name);
+
+	if (!k || k->module || !kstep_ksym_is_text(k))
+		return;
+	if (!c->have_bias) {
+		c->bias = (int64_t)(k->addr - link);
+		c->have_bias = true;
+	}
+	c->checked++;
+	if ((int64_t)(k->addr - link) != c->bias && !c->wrong++)
+		snprintf(c->first_wrong, sizeof(c->first_wrong), "%s is at 0x%" PRIx64 " in the trace but "
+			 "0x%" PRIx64 " in the file", name, k->addr, (uint64_t)((int64_t)link + c->bias));
+}
+
+/* Compares an evenly spread sample of the file's global functions with ks. */
+static void check_addrs(struct kstep_dwarf *d, const struct kstep_ksyms *ks, struct addr_check *c)
+{
+	const struct kstep_ksym *text = kstep_ksyms_find(ks, "_text");
+	uint64_t link_text = kstep_dwarf_symbol(d, "_text");
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (text && link_text) {
+		c->bias = (int64_t)(text->addr - link_text);
+		c->have_bias = true;
+	}
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		Elf_Data *data;
+		size_t i, n, step;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		n = sh.sh_size / sh.sh_entsize;
+		step = n / (CHECK_SAMPLE * 4) + 1;
+		for (i = 0; data && i < n && c->checked < CHECK_SAMPLE; i += step) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    GELF_ST_BIND(sym.st_info) != STB_GLOBAL || !sym.st_value)
+				continue;
+			name = elf_strptr(d->elf, sh.sh_link, sym.st_name);
+			if (name && *name)
+				check_sym(c, ks, name, sym.st_value);
+		}
+	}
+}
+
+int kstep_dwarf_check_kernel(struct kstep_dwarf *d, const char *release, const struct kstep_ksyms *ks,
+			     int64_t *bias, char *err, size_t errlen)
+{
+	struct addr_check c = { 0 };
+	char rel[128], id[512];
+
+	*bias = 0;
+	kstep_dwarf_identity(d, id, sizeof(id));
+	banner_release(d, rel, sizeof(rel));
+	if (!*rel) {
+		snprintf(err, errlen, "%s is %s, but the trace was recorded on Linux %s: give that kernel's "
+			 "vmlinux with DWARF (e.g. from its -dbg package)", d->path, id,
+			 release ? release : "(release not recorded)");
+		return -1;
+	}
+	if (release && strcmp(rel, release)) {
+		snprintf(err, errlen, "%s is %s, but the trace was recorded on Linux %s: give that kernel's "
+			 "debug file", d->path, id, release);
+		return -1;
+	}
+	if (ks && !kstep_ksyms_zeroed(ks) && kstep_ksyms_count(ks))
+		check_addrs(d, ks, &c);
+	if (c.wrong) {
+		snprintf(err, errlen, "%s is %s, but its functions are not where the trace's kernel (Linux %s) "
+			 "had them: %zu of %zu sampled differ (%s); it is another build of that release: give "
+			 "the debug file of the kernel that recorded the trace", d->path, id,
+			 release ? release : "?", c.wrong, c.checked, c.first_wrong);
+		return -1;
+	}
+	if (!release && !c.checked) {
+		snprintf(err, errlen, "cannot check that %s (%s) belongs to the trace's kernel: the trace "
+			 "has no build-id, no kernel release and no kallsyms addresses", d->path, id);
+		return -1;
+	}
+	*bias = c.have_bias ? c.bias : 0;
 	return 0;
 }
 

@@ -67,6 +67,20 @@ int kstep_dwarf_pos(struct kstep_dwarf *d, uint64_t func_addr, uint64_t pc, stru
 int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, int nth,
 			  uint64_t *return_pc, bool *tail);
 
+struct kstep_ksyms;
+/*
+ * Checks that d is the debug file of the kernel a trace was recorded on,
+ * when no build-id can say so: d must be a Linux kernel image (its
+ * linux_banner), of release (the trace's uname release, or NULL), and a
+ * sample of its global functions must sit at the trace's kallsyms addresses
+ * (ks, or NULL) less one KASLR offset. Returns 0 with that offset in *bias,
+ * or -1 with both identities in err.
+ */
+int kstep_dwarf_check_kernel(struct kstep_dwarf *d, const char *release, const struct kstep_ksyms *ks,
+			     int64_t *bias, char *err, size_t errlen);
+/* Writes what d is, for messages: "Linux 6.1.0-56-amd64 (build-id ...)". */
+void kstep_dwarf_identity(struct kstep_dwarf *d, char *out, size_t len);
+
 /* The link-time address of file offset off (PT_LOAD segments); 0 when none maps it. */
 uint64_t kstep_dwarf_off2addr(struct kstep_dwarf *d, uint64_t off);
 /*

@@ -55,6 +55,7 @@ struct kstep_dside {
 	char plan[64];
 	int plan_applied, plan_skipped;
 	char recorder[128];
+	char dwarf[1100];	/* the first run's DWARF: where it came from, or why none */
 	unsigned sources;		/* sources every run of the side has */
 	const char **probed;		/* functions with probe events in the files */
 	size_t nprobed;

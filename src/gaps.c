@@ -731,6 +731,7 @@ static int open_kernel(struct resolver *r, const struct kstep_session *s, const 
 	char rel[128], why[1024];
 	char *path;
 	uint64_t link;
+	int64_t bias = 0;
 
 	r->kernel.prefix = "";
 	release_of(s, rel, sizeof(rel));
@@ -746,8 +747,36 @@ static int open_kernel(struct resolver *r, const struct kstep_session *s, const 
 		return 0;
 	}
 	r->kernel.dw = kstep_dwarf_open(path, *s->build_id ? s->build_id : NULL, why, sizeof(why));
+	if (!r->kernel.dw && o->only_if_matching && *s->build_id) {
+		/* diff: another kernel's file is left out for this side only */
+		struct kstep_dwarf *other = kstep_dwarf_open(path, NULL, err, errlen);
+
+		kstep_dwarf_close(other);
+		if (other) {
+			free(path);
+			snprintf(g->why_not, sizeof(g->why_not), "%.1000s", why);
+			snprintf(g->from, sizeof(g->from), "no kernel DWARF (the debug file is another kernel's)");
+			return 0;
+		}
+	}
 	free(path);
 	if (!r->kernel.dw) {
+		/* both identities: the file's is in why, the trace's here */
+		snprintf(err, errlen, "%.900s (the trace was recorded on Linux %s, build-id %s)", why,
+			 *rel ? rel : "(release not recorded)", *s->build_id ? s->build_id : "not recorded");
+		return -1;
+	}
+	/* Without a build-id in the trace nothing has said this is the right
+	 * file yet: check its release and where its functions are. */
+	if (!*s->build_id && kstep_dwarf_check_kernel(r->kernel.dw, *rel ? rel : NULL, ks, &bias, why,
+							 sizeof(why))) {
+		kstep_dwarf_close(r->kernel.dw);
+		r->kernel.dw = NULL;
+		if (o->only_if_matching) {
+			snprintf(g->why_not, sizeof(g->why_not), "%.1000s", why);
+			snprintf(g->from, sizeof(g->from), "no kernel DWARF (the debug file is another kernel's)");
+			return 0;
+		}
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
@@ -756,6 +785,8 @@ static int open_kernel(struct resolver *r, const struct kstep_session *s, const 
 	link = kstep_dwarf_symbol(r->kernel.dw, "_text");
 	if (text && link)
 		r->kernel.bias = (int64_t)(text->addr - link);
+	else if (!*s->build_id)
+		r->kernel.bias = bias;
 	snprintf(g->from, sizeof(g->from), "the kernel's DWARF (build-id %s)",
 		 kstep_dwarf_build_id(r->kernel.dw));
 	return 0;

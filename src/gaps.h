@@ -20,6 +20,7 @@ struct kstep_gaps_opts {
 	const char *vmlinux;	/* --vmlinux */
 	const char *debug_dir;	/* --debug-dir */
 	bool no_dwarf;		/* --no-dwarf: use nothing */
+	bool only_if_matching;	/* diff: a debug file of another kernel is not used, not an error */
 };
 
 struct kstep_gaps {

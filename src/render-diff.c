@@ -34,6 +34,8 @@ static void side_text(FILE *out, const char *label, const struct kstep_dside *d)
 	else
 		fprintf(out, "   no kstep plan · ");
 	fprintf(out, "sources in every run: %s\n", d->sources ? tags : "(none)");
+	if (*d->dwarf)
+		fprintf(out, "   DWARF: %s\n", d->dwarf);
 }
 
 static void steps_of(const struct kstep_dchange *c, char *out, size_t len)
@@ -109,6 +111,7 @@ static void side_json(struct kstep_json *j, const char *key, const struct kstep_
 	kstep_json_str(j, "build_id", *d->build_id ? d->build_id : NULL);
 	kstep_json_str(j, "recorder", d->recorder);
 	kstep_json_str(j, "plan", *d->plan ? d->plan : NULL);
+	kstep_json_str(j, "dwarf", *d->dwarf ? d->dwarf : NULL);
 	kstep_json_arr_open(j, "sources");
 	for (bit = 1; bit <= KSTEP_SRC_FUNCTION; bit <<= 1)
 		if (d->sources & bit)
