@@ -49,9 +49,17 @@ HIDE = hide_globs()
 SUFFIX = re.compile(r"\.(isra|constprop|part|cold|llvm)\b.*$")
 
 
+# What kernels append without changing what a function does (issue: diff
+# renames): 6.10's allocation profiling (_noprof), 6.11's gfp variant (_gfp).
+RENAME = ("_noprof", "_gfp")
+
+
 def norm(name):
     n = SUFFIX.sub("", name)
-    return n[:-len("_noprof")] if n.endswith("_noprof") else n
+    for r in RENAME:
+        if n.endswith(r):
+            return n[:-len(r)]
+    return n
 
 
 class N:
