@@ -181,6 +181,9 @@ struct kstep_datw *kstep_datw_new(const char *path, const struct kstep_datw_opts
 		snprintf(err, errlen, "%s: unknown compression %s (zstd or none)", path, o->compression);
 		return NULL;
 	}
+	/* the final rename would replace whatever path names: never a device or a directory */
+	if (kstep_datw_check_path(path, err, errlen))
+		return NULL;
 	w = kstep_xcalloc(1, sizeof(*w));
 	w->path = kstep_xstrdup(path);
 	w->fd = -1;
