@@ -548,15 +548,16 @@ static int map_command(struct redactor *r, const char *data, size_t len, char **
 	for (i = 0; i < argc && pos < len; i++) {
 		size_t n = strnlen(c + pos, len - pos);
 
-		if (i == 0 && r->o.comms) {
+		if (i == 0) {
 			/* the comm is the first 15 bytes of the program's file name */
 			char *base = memrchr(c + pos, '/', n);
 			size_t at = base ? (size_t)(base + 1 - c) : pos, bn = pos + n - at;
 
-			map_prog_name(r, c + at, bn);
-			if (at > pos)
+			if (r->o.comms)
+				map_prog_name(r, c + at, bn);
+			if (r->o.strings && at > pos)
 				map_name(r, c + pos, at - pos - 1, 's');
-		} else if (i > 0 && r->o.strings) {
+		} else if (r->o.strings) {
 			map_name(r, c + pos, n, 's');
 		}
 		pos += n + 1;
