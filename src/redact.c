@@ -209,8 +209,8 @@ struct kstep_redact_map *kstep_redact_map_new(const char *kallsyms, size_t len, 
 	if (kallsyms && len) {
 		img = sym_span(kallsyms, len, IMG_LO, IMG_HI, &ia, &ib);
 		mod = sym_span(kallsyms, len, MOD_LO, MOD_HI, &ma, &mb);
-		/* kernel symbols elsewhere in the kernel half: a layout this code does not know */
-		if (!img && sym_span(kallsyms, len, HEAP_LO, UINT64_MAX, &any_a, &any_b)) {
+		/* kernel symbols among the heap's addresses: a layout this code does not know */
+		if (sym_span(kallsyms, len, HEAP_LO, HEAP_HI, &any_a, &any_b)) {
 			snprintf(err, errlen, "the kernel's symbols are not where an x86-64 kernel keeps "
 				 "them (0x%016llx): kstep redact knows the x86-64 layout only",
 				 (unsigned long long)any_a);
@@ -232,7 +232,8 @@ static void map_name(struct redactor *r, char *s, size_t n, char kind)
 	uint64_t h[2];
 	size_t i;
 
-	if (!n || (kind == 'c' && (!strncmp(s, "swapper", n < 7 ? n : 7) || !strncmp(s, "<idle>", n))))
+	/* the kernel's own idle tasks are no one's secret */
+	if (!n || (kind == 'c' && ((n >= 7 && !strncmp(s, "swapper", 7)) || (n == 6 && !strncmp(s, "<idle>", 6)))))
 		return;
 	h[0] = siphash(r->name_key, s, n) ^ (uint64_t)kind;
 	h[1] = h[0] * 0x9e3779b97f4a7c15ULL;
@@ -343,7 +344,7 @@ static void redact_field(struct redactor *r, const struct tep_format_field *f, b
 	size_t off = (size_t)f->offset, size = (size_t)f->size;
 	bool ptr = (f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*');
 
-	if (f->offset < 0 || off > dlen)
+	if (!f->type || !f->name || f->offset < 0 || off > dlen)
 		return;
 	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
 		redact_dynamic(r, f, data, dlen);
