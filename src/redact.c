@@ -647,11 +647,18 @@ static int filter_begin(void *ctx, struct kstep_dat *dat)
 	char err[512];
 	size_t len, n, i;
 
-	if (kstep_dat_long_size(dat) != 8 || kstep_dat_big_endian(dat)) {
-		kstep_error("%s: kstep redact knows 64-bit little-endian (x86-64) traces only",
-			    kstep_dat_path(dat));
+	const char *un = kstep_dat_uname(dat), *machine = un ? strrchr(un, ' ') : NULL;
+
+	if (kstep_dat_long_size(dat) != 8 || kstep_dat_big_endian(dat) ||
+	    (machine && strcmp(machine, " x86_64"))) {
+		kstep_error("%s: kstep redact knows the kernel address layout of x86-64 only (this trace "
+			    "is from %s): nothing written", kstep_dat_path(dat), machine ? machine + 1 :
+			    "a 32-bit or big-endian machine");
 		return -1;
 	}
+	if (kstep_dat_other_buffers(dat) > 0)
+		kstep_warning("%s: %d other trace instances are left out (kstep reads the top one)",
+			      kstep_dat_path(dat), kstep_dat_other_buffers(dat));
 	r->long_size = kstep_dat_long_size(dat);
 	r->page_size = kstep_dat_page_size(dat);
 	kstep_dat_kallsyms(dat, &data, &len);

@@ -196,7 +196,7 @@ def first_diff(a, b, path="$"):
 
 
 FIXTURES = ["vm6.1-socket.kstep.dat", "vm61-inet-stream-fg-kprobes.dat", "host-socket.kstep.dat",
-            "vm6.12-socket.kstep.dat", "vm6.1-socket.trace-cmd.dat"]
+            "vm6.12-socket.kstep.dat", "vm6.1-socket.trace-cmd.dat", "host-inet-stream.v6.dat"]
 for f in FIXTURES:
     src = os.path.join(FIX, f)
     red = os.path.join(tmp, f)
@@ -271,6 +271,37 @@ run(KSTEP, "redact", os.path.join(FIX, FIXTURES[0]), "-o", a2)
 _, r1, _ = run(TC, "report", "-R", "-i", os.path.join(tmp, FIXTURES[0]))
 _, r2, _ = run(TC, "report", "-R", "-i", a2)
 t.ok(r1 != r2, "two redactions of one file map differently (the key is random, not stored)")
+
+# damaged pages: never a crash, never a page passed on unread
+with open(os.path.join(FIX, "host-inet-stream.v6.dat"), "rb") as fh:
+    good = fh.read()
+PAGES = 7 * 4096  # the file ends with its 7 ring-buffer pages (uncompressed v6)
+seed, crashes = 12345, []
+for k in range(30):
+    bad = bytearray(good)
+    for _ in range(8):
+        seed = (seed * 1103515245 + 12345) % (1 << 31)
+        bad[len(good) - PAGES + seed % PAGES] ^= 1 + seed % 255
+    path = os.path.join(tmp, "damaged-%d.dat" % k)
+    with open(path, "wb") as fh:
+        fh.write(bad)
+    rc, _, err = run(KSTEP, "redact", path, "-o", path + ".red")
+    if rc not in (0, 2) or "Sanitizer" in err or "runtime error" in err:
+        crashes.append((k, rc, err[-300:]))
+t.eq(crashes, [], "30 files with damaged pages: kstep redact exits 0 or 2, never crashes")
+bad = bytearray(good)
+last = len(good) - 4096
+bad[last + 8:last + 16] = (0x7ffffff).to_bytes(8, "little")
+path = os.path.join(tmp, "commit.dat")
+with open(path, "wb") as fh:
+    fh.write(bad)
+rc, _, err = run(KSTEP, "redact", path, "-o", path + ".red")
+t.ok(rc == 0 and "1 damaged pages" in err, "a page whose commit is past its end: redacted with a warning", err)
+with open(path + ".red", "rb") as fh:
+    red_last = fh.read()[-4096 + 16:]
+t.ok(red_last == bytes(len(red_last)), "that page's data is not passed on (zeroed)")
+rc, _, _ = run(TC, "report", "-i", path + ".red")
+t.eq(rc, 0, "trace-cmd reads the redacted file with the dropped page")
 
 # usage errors
 rc, _, err = run(KSTEP, "redact", os.path.join(FIX, FIXTURES[0]))
