@@ -278,9 +278,10 @@ static void map_prog_in_text(struct redactor *r, char *text, size_t len)
 
 /* Event records */
 
+/* Text: char arrays; unsigned char arrays are bytes (addresses, keys), not names. */
 static bool type_is_char(const char *type)
 {
-	return strstr(type, "char") && !strchr(type, '*');
+	return strstr(type, "char") && !strstr(type, "unsigned") && !strchr(type, '*');
 }
 
 static bool type_is_comm(const struct tep_format_field *f)
@@ -342,10 +343,11 @@ static void redact_field(struct redactor *r, const struct tep_format_field *f, b
 			 size_t dlen)
 {
 	size_t off = (size_t)f->offset, size = (size_t)f->size;
-	bool ptr = (f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*');
+	bool ptr;
 
 	if (!f->type || !f->name || f->offset < 0 || off > dlen)
 		return;
+	ptr = (f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*');
 	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
 		redact_dynamic(r, f, data, dlen);
 		return;
