@@ -15,6 +15,7 @@
 #include "json.h"
 #include "load.h"
 #include "log.h"
+#include "redact.h"
 #include "session.h"
 
 static const char usage[] =
@@ -121,6 +122,16 @@ static int cpustat_cpu(const char *stat)
 	return p ? atoi(p + 4) : -1;
 }
 
+/* What kstep redact replaced ("addresses comms strings"), or NULL. */
+static const char *redacted(struct kstep_session *s)
+{
+	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_REDACTED);
+
+	if (!o || !o->len || o->data[o->len - 1] || kstep_text_safe_prefix(o->data, o->len - 1) != o->len - 1)
+		return NULL;
+	return o->data;
+}
+
 static void print_text(struct kstep_session *s, const struct info *in)
 {
 	const struct kstep_load_stats *st = kstep_load_stats(s->ld);
@@ -139,6 +150,8 @@ static void print_text(struct kstep_session *s, const struct info *in)
 	       kstep_dat_big_endian(s->dat) ? "big" : "little", kstep_dat_long_size(s->dat),
 	       kstep_dat_page_size(s->dat));
 	printf("recorded by:  %s\n", kstep_text_safe(s->recorder, t1, sizeof(t1)));
+	if (redacted(s))
+		printf("redacted:     %s (kstep redact: kernel addresses are not the machine's)\n", redacted(s));
 	printf("kernel:       %s\n", kstep_dat_uname(s->dat) ? kstep_text_safe(kstep_dat_uname(s->dat), t1, sizeof(t1)) :
 	       "(not recorded)");
 	printf("build-id:     %s\n", *s->build_id ? s->build_id : "(not recorded)");
@@ -212,6 +225,7 @@ static void print_json(struct kstep_session *s, const struct info *in)
 	kstep_json_str(&j, "uname", kstep_dat_uname(s->dat));
 	kstep_json_str(&j, "clock", kstep_dat_clock(s->dat));
 	kstep_json_str(&j, "recorder", s->recorder);
+	kstep_json_str(&j, "redacted", redacted(s));
 	kstep_json_str(&j, "build_id", *s->build_id ? s->build_id : NULL);
 	if (*s->plan) {
 		kstep_json_obj_open(&j, "plan");

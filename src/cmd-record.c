@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
+#include "datfile.h"
 #include "gaps.h"
 #include "select.h"
 #include "log.h"
@@ -54,7 +56,14 @@ static const char usage[] =
 	"  --cleanup             remove leftovers of killed kstep processes and exit\n"
 	"  --debuginfo VMLINUX   store the DWARF facts the step log needs in the file\n"
 	"                        (as kstep annotate), from this kernel debug file\n"
-	"  -q, --quiet           only warnings and errors\n";
+	"  -q, --quiet           only warnings and errors\n"
+	"\n"
+	"Exit status: 0 when the trace is written, whatever became of COMMAND: when\n"
+	"it exits with a non-zero status or is killed by a signal, kstep says so on\n"
+	"stderr and keeps the trace (kstep info shows the status, stored in the\n"
+	"file); 2 when nothing could be recorded (-o a directory or in a directory\n"
+	"that cannot be written, no root, no tracefs: checked before tracefs is\n"
+	"touched). --cleanup needs root (exit 2 without).\n";
 
 enum {
 	OPT_PLAN = 0x100, OPT_KPROBE, OPT_KRETPROBE, OPT_STACK, OPT_UPROBE, OPT_URETPROBE,
@@ -279,7 +288,15 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	if (a.cleanup) {
-		int n = kstep_record_cleanup(true);
+		int n;
+
+		/* as another user tracefs cannot even be read: "removed 0" would be a lie */
+		if (geteuid() != 0) {
+			kstep_error("kstep record --cleanup needs root to change tracefs: run it as root "
+				    "(sudo kstep record --cleanup)");
+			goto out;
+		}
+		n = kstep_record_cleanup(true);
 
 		if (n < 0)
 			kstep_error("tracefs is not usable here (see kstep caps)");
@@ -294,6 +311,11 @@ static int run(int argc, char **argv)
 	}
 	if (a.o.attach_pid && *a.o.argv) {
 		kstep_error("give either -p PID or a command, not both");
+		goto out;
+	}
+	/* before tracefs is touched: a bad -o must not cost the whole run */
+	if (!a.show && kstep_datw_check_path(a.o.output, err, sizeof(err))) {
+		kstep_error("%s; nothing was recorded", err);
 		goto out;
 	}
 	if (!a.plan_given && !a.shortcuts && kstep_plan_load(&a.plan, "syscalls", err, sizeof(err))) {

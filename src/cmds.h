@@ -20,5 +20,6 @@ extern const struct kstep_cmd kstep_cmd_record;
 extern const struct kstep_cmd kstep_cmd_convert;
 extern const struct kstep_cmd kstep_cmd_diff;
 extern const struct kstep_cmd kstep_cmd_annotate;
+extern const struct kstep_cmd kstep_cmd_redact;
 
 #endif

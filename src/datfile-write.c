@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -72,6 +74,9 @@ struct kstep_datw {
 	struct kstep_vec cpus;		/* struct wcpu */
 	uint64_t pos;
 	bool done;
+	bool unnamed;		/* w->fd is an O_TMPFILE file */
+	bool linked;		/* ... and it has the name w->tmp */
+	bool held;		/* SIGINT, SIGTERM, SIGHUP are held */
 	char *err;
 	size_t errlen;
 };
@@ -176,6 +181,9 @@ struct kstep_datw *kstep_datw_new(const char *path, const struct kstep_datw_opts
 		snprintf(err, errlen, "%s: unknown compression %s (zstd or none)", path, o->compression);
 		return NULL;
 	}
+	/* the final rename would replace whatever path names: never a device or a directory */
+	if (kstep_datw_check_path(path, err, errlen))
+		return NULL;
 	w = kstep_xcalloc(1, sizeof(*w));
 	w->path = kstep_xstrdup(path);
 	w->fd = -1;
@@ -761,32 +769,136 @@ static int write_header(struct kstep_datw *w)
 	return ret;
 }
 
+int kstep_datw_check_path(const char *path, char *err, size_t errlen)
+{
+	char *dir = kstep_xstrdup(path), *slash = strrchr(dir, '/');
+	const char *d = slash ? (slash == dir ? "/" : dir) : ".";
+	struct stat st;
+	int ret = -1;
+
+	if (slash)
+		*slash = '\0';
+	if (!*path || path[strlen(path) - 1] == '/' || (!stat(path, &st) && S_ISDIR(st.st_mode))) {
+		snprintf(err, errlen, "%s is a directory: give the name of a file to write (e.g. %s%strace.dat)",
+			 path, path, *path && path[strlen(path) - 1] == '/' ? "" : "/");
+	} else if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a regular file: give the name of a file to write",
+			 path);
+	} else if (stat(d, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot write %s: the directory %s does not exist", path, d);
+	} else if (access(d, W_OK | X_OK)) {
+		snprintf(err, errlen, "cannot write %s: no permission to create files in %s (%s)", path, d,
+			 strerror(errno));
+	} else {
+		ret = 0;
+	}
+	free(dir);
+	return ret;
+}
+
+/*
+ * The file is first written without a name (O_TMPFILE), so that nothing is
+ * left behind whatever kills the process; it gets a temporary name only
+ * for the link-and-rename at the end, with SIGINT, SIGTERM and SIGHUP held
+ * for those two calls. Where the file system has no unnamed files, a named
+ * temporary file is written with those signals held throughout.
+ */
+/* Gives the unnamed file w->tmp's name (made unique here). */
+static int link_tmp(struct kstep_datw *w)
+{
+	char proc[64], *x = w->tmp + strlen(w->tmp) - 6;
+	int tries;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
+	for (tries = 0; tries < 100; tries++) {
+		unsigned v = (unsigned)getpid() * 2654435761u + (unsigned)tries * 40503u + (unsigned)time(NULL);
+
+		snprintf(x, 7, "%06x", v & 0xffffff);
+		if (!linkat(w->fd, "", AT_FDCWD, w->tmp, AT_EMPTY_PATH) ||
+		    !linkat(AT_FDCWD, proc, AT_FDCWD, w->tmp, AT_SYMLINK_FOLLOW)) {
+			w->linked = true;
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	wfail(w, "cannot give the written file a name (%s): %s", w->tmp, strerror(errno));
+	free(w->tmp);
+	w->tmp = NULL;
+	return -1;
+}
+
+/* "DIR/.BASE.kstep-XXXXXX" next to path; the caller frees it. */
+static char *tmp_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return kstep_xasprintf("./.%s.kstep-XXXXXX", path);
+	return kstep_xasprintf("%.*s/.%s.kstep-XXXXXX", (int)(slash - path), path, slash + 1);
+}
+
+/* The directory path is in ("." or "/" or its leading part); the caller frees it. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return kstep_xstrdup(".");
+	if (slash == path)
+		return kstep_xstrdup("/");
+	return kstep_xstrndup(path, (size_t)(slash - path));
+}
+
+static void hold_signals(struct kstep_datw *w, sigset_t *old)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, old);
+	w->held = true;
+}
+
 int kstep_datw_finish(struct kstep_datw *w, char *err, size_t errlen)
 {
-	char *dir = kstep_xstrdup(w->path), *slash = strrchr(dir, '/');
+	char *dir = dir_of(w->path);
+	sigset_t old;
 	int ret = -1;
 
 	w->err = err;
 	w->errlen = errlen;
-	if (slash)
-		*slash = '\0';
 	free(w->tmp);
-	w->tmp = kstep_xasprintf("%s/.%s.kstep-XXXXXX", slash ? dir : ".", slash ? slash + 1 : w->path);
+	w->tmp = tmp_name(w->path);
+	w->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
 	free(dir);
-	w->fd = mkostemp(w->tmp, O_CLOEXEC);
-	if (w->fd < 0) {
-		wfail(w, "cannot create a temporary file (%s): %s", w->tmp, strerror(errno));
-		free(w->tmp);
-		w->tmp = NULL;
-		return -1;
+	w->unnamed = w->fd >= 0;
+	if (w->unnamed)
+		fchmod(w->fd, 0644);
+	if (!w->unnamed) {
+		hold_signals(w, &old);
+		w->fd = mkostemp(w->tmp, O_CLOEXEC);
+		if (w->fd < 0) {
+			wfail(w, "cannot create a temporary file (%s): %s", w->tmp, strerror(errno));
+			free(w->tmp);
+			w->tmp = NULL;
+			goto out;
+		}
+		fchmod(w->fd, 0644);
 	}
-	fchmod(w->fd, 0644);
 	w->pos = 0;
 	if (write_header(w) || (w->o.version == 6 ? finish_v6(w) : finish_v7(w)))
 		goto out;
 	if (fsync(w->fd)) {
 		wfail(w, "cannot write: %s", strerror(errno));
 		goto out;
+	}
+	if (w->unnamed) {
+		hold_signals(w, &old);
+		if (link_tmp(w))
+			goto out;
 	}
 	if (rename(w->tmp, w->path)) {
 		wfail(w, "cannot rename %s to it: %s", w->tmp, strerror(errno));
@@ -797,8 +909,19 @@ int kstep_datw_finish(struct kstep_datw *w, char *err, size_t errlen)
 	w->done = true;
 	ret = 0;
 out:
-	close(w->fd);
+	if (w->tmp && (!w->unnamed || ret)) {
+		if (!w->unnamed || w->linked)
+			unlink(w->tmp);
+		free(w->tmp);
+		w->tmp = NULL;
+	}
+	if (w->fd >= 0)
+		close(w->fd);
 	w->fd = -1;
+	if (w->held) {
+		w->held = false;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	return ret;
 }
 

@@ -208,6 +208,12 @@ int kstep_datw_cpu(struct kstep_datw *w, int cpu, int fd, uint64_t offset, uint6
  * it to path. Returns 0, or -1 with a message in err (path is then untouched).
  */
 int kstep_datw_finish(struct kstep_datw *w, char *err, size_t errlen);
+/*
+ * Checks that path can be written before any work is done: not a directory,
+ * not an existing non-regular file, in a directory that exists and is
+ * writable. Returns 0, or -1 with the problem in err.
+ */
+int kstep_datw_check_path(const char *path, char *err, size_t errlen);
 /* Frees the writer; removes the temporary file of an unfinished write. */
 void kstep_datw_free(struct kstep_datw *w);
 
@@ -220,5 +226,31 @@ void kstep_datw_free(struct kstep_datw *w);
  */
 int kstep_dat_copy(const char *in, const char *out, int version, const char *comp, uint16_t opt_id,
 		   const void *opt, size_t opt_len);
+
+/*
+ * What a filtered copy changes on the way (kstep redact). Every hook may be
+ * NULL. text and option return replacements the copy frees.
+ */
+struct kstep_dat_filter {
+	void *ctx;
+	/* Sees the opened input first. Returns 0, or -1 after printing one message. */
+	int (*begin)(void *ctx, struct kstep_dat *dat);
+	/* kallsyms, printk formats, cmdlines: a malloc'd replacement, or NULL to keep it. */
+	char *(*text)(void *ctx, enum kstep_dat_id id, const char *data, size_t len, size_t *outlen);
+	/* Returns 0 to keep the option, 1 for *out (malloc'd, *outlen bytes), -1 to drop it. */
+	int (*option)(void *ctx, uint16_t id, const void *data, size_t len, char **out, size_t *outlen);
+	/* Rewrites one page in place. Returns 0, or -1 after printing one message. */
+	int (*page)(void *ctx, int cpu, unsigned char *page, size_t len);
+	uint16_t add_id;	/* an option added when add is not NULL */
+	const void *add;
+	size_t add_len;
+};
+
+/*
+ * Rewrites in as out through f (NULL: a plain copy); version 0 and comp NULL
+ * keep the input's. Returns 0, or -1 after printing one message.
+ */
+int kstep_dat_copy_filtered(const char *in, const char *out, int version, const char *comp,
+			    const struct kstep_dat_filter *f);
 
 #endif

@@ -16,6 +16,7 @@ static const struct kstep_cmd *const commands[] = {
 	&kstep_cmd_tree,
 	&kstep_cmd_diff,
 	&kstep_cmd_annotate,
+	&kstep_cmd_redact,
 	&kstep_cmd_info,
 	&kstep_cmd_caps,
 	&kstep_cmd_convert,

@@ -1271,6 +1271,29 @@ out:
 	return ret;
 }
 
+/*
+ * The traced command's fate, when it failed: said on stderr (also with -q)
+ * and stored in the file. The recording is kept and kstep exits 0, as perf
+ * record keeps its data: the trace of a crash is often the one wanted.
+ */
+static void report_child(struct recorder *r)
+{
+	char cmd[256], out[512];
+	const char *c, *o;
+
+	if (!r->forked || !r->exited)
+		return;
+	c = kstep_text_safe(r->o->argv[0], cmd, sizeof(cmd));
+	o = kstep_text_safe(r->o->output, out, sizeof(out));
+	if (WIFSIGNALED(r->status))
+		fprintf(stderr, "kstep: %s was killed by signal %d (%s)%s; the trace is kept: %s\n", c,
+			WTERMSIG(r->status), strsignal(WTERMSIG(r->status)),
+			WCOREDUMP(r->status) ? ", core dumped" : "", o);
+	else if (WIFEXITED(r->status) && WEXITSTATUS(r->status))
+		fprintf(stderr, "kstep: %s exited with status %d; the trace is kept: %s\n", c,
+			WEXITSTATUS(r->status), o);
+}
+
 /* Tearing down: everything created, in reverse */
 
 static void teardown(struct recorder *r)
@@ -1528,6 +1551,7 @@ int kstep_record_run(struct kstep_plan *plan, const struct kstep_record_opts *o,
 		goto out;
 	if (r.interrupted && !o->quiet)
 		fprintf(stderr, "kstep: interrupted: the trace holds what happened until then\n");
+	report_child(&r);
 	ret = KSTEP_EXIT_OK;
 out:
 	stop_child(&r);
