@@ -90,11 +90,10 @@ int kstep_budget_charge(uint64_t n, const char *what, char *err, size_t errlen)
 		budget_used += n;
 		return 0;
 	}
-	snprintf(err, errlen, "too big for the memory budget: %s claims %s, with %s already in use "
-		 "the budget of %s is exceeded (a damaged or hostile file; if the file is real, "
-		 "raise the budget: kstep --max-memory SIZE COMMAND ...)", what,
-		 kstep_budget_fmt(n, a, sizeof(a)), kstep_budget_fmt(budget_used, b, sizeof(b)),
-		 kstep_budget_fmt(budget_limit, c, sizeof(c)));
+	snprintf(err, errlen, "too big for the memory budget of %s: %s claims %s, with %s already "
+		 "in use (a damaged or hostile file; if the file is real, raise the budget: "
+		 "kstep --max-memory SIZE COMMAND ...)", kstep_budget_fmt(budget_limit, c, sizeof(c)),
+		 what, kstep_budget_fmt(n, a, sizeof(a)), kstep_budget_fmt(budget_used, b, sizeof(b)));
 	return -1;
 }
 
