@@ -33,6 +33,8 @@
 #define MAX_META_SIZE (1ULL << 30)
 #define MAX_CHUNK_SIZE (256U << 20)
 #define MAX_OPTION_SECTIONS 64
+/* What a blob costs: its bytes, the NUL, the allocator's header and its slot in a list. */
+#define BLOB_COST(n) ((uint64_t)(n) + 1 + 64)
 
 struct kstep_dat {
 	char *path;
@@ -205,7 +207,7 @@ static int cur_blob(struct cur *c, uint64_t n, char **out, const char *what)
 			    " bytes (the file is corrupt; record it again)", what, c->pos, n);
 	if (n > c->end || c->pos > c->end - n)
 		return truncated(c, what, n);
-	if (charge(c, n + 1, what))
+	if (charge(c, BLOB_COST(n), what))
 		return -1;
 	p = kstep_xmalloc(n + 1);
 	if (cur_read(c, p, n, what)) {
@@ -308,6 +310,8 @@ static int read_event_formats(struct cur *c)
 		if (cur_string(c, &name, "an event system name"))
 			return -1;
 		*(char **)kstep_vec_push(&c->dat->sysnames) = name;
+		if (charge(c, BLOB_COST(strlen(name)), "the event system names"))
+			return -1;
 		if (read_format_list(c, name, "the number of events in a system"))
 			return -1;
 	}
@@ -530,12 +534,12 @@ static int read_options(struct cur *c, uint64_t *next)
 			if (len >= 8)
 				*next = kstep_get64(data, c->dat->be);
 			free(data);
-			release(c->dat, (uint64_t)len + 1);
+			release(c->dat, BLOB_COST(len));
 			return 0;
 		}
 		ret = handle_option(c, id, data, len);
 		free(data);
-		release(c->dat, (uint64_t)len + 1);
+		release(c->dat, BLOB_COST(len));
 		if (ret)
 			return -1;
 	}
@@ -804,14 +808,14 @@ static int uncompress_block(struct cur *c, uint64_t room, char **out, uint64_t *
 		return fail(c, "damaged: %s at offset %" PRIu64 " claims %" PRIu32
 			    " uncompressed bytes (record the file again)", what, at, usize);
 	snprintf(claim, sizeof(claim), "%s at offset %" PRIu64 ", uncompressed,", what, at);
-	if (charge(c, (uint64_t)usize + 1, claim))
+	if (charge(c, BLOB_COST(usize), claim))
 		return -1;
 	if (cur_blob(c, csize, &in, what))
 		return -1;
 	buf = kstep_xmalloc((size_t)usize + 1);
 	r = ZSTD_decompressDCtx(c->dat->zctx, buf, usize, in, csize);
 	free(in);
-	release(c->dat, (uint64_t)csize + 1);
+	release(c->dat, BLOB_COST(csize));
 	if (ZSTD_isError(r) || r != usize) {
 		free(buf);
 		return fail(c, "damaged: the compressed data of %s at offset %" PRIu64
@@ -872,7 +876,7 @@ static int read_options_v7(struct cur *c, uint64_t off)
 			return -1;
 		ret = read_options(&sc, &off);
 		free(mem);
-		release(c->dat, sc.end + 1);
+		release(c->dat, BLOB_COST(sc.end));
 		if (ret)
 			return -1;
 	}
@@ -919,7 +923,7 @@ static int read_meta_section(struct cur *c, uint16_t id, const char *what, secti
 		return -1;
 	ret = fn(&sc);
 	free(mem);
-	release(c->dat, sc.end + 1);
+	release(c->dat, BLOB_COST(sc.end));
 	return ret;
 }
 

@@ -35,6 +35,11 @@
 #define COMM_COST 64
 /* A parsed format costs a few times its text (fields, print args). */
 #define FORMAT_COST_FACTOR 8
+#define FORMAT_COST_MIN 1024
+/* Damage entries listed one by one; the rest are summed in one more. */
+#define MAX_DAMAGE 10000
+/* Room left in kstep_damage.what for " [+N more after it]". */
+#define DAMAGE_TEXT_KEEP 120
 
 struct cpu_it {
 	int idx;
@@ -214,7 +219,8 @@ static int add_formats(struct kstep_load *ld, char *err, size_t errlen)
 				 name, kstep_text_safe(field, sfield, sizeof(sfield)));
 			return -1;
 		}
-		if (charge(ld, (uint64_t)fmts[i].len * FORMAT_COST_FACTOR, "the event formats, parsed",
+		if (charge(ld, (uint64_t)fmts[i].len * FORMAT_COST_FACTOR + FORMAT_COST_MIN,
+			   "the event formats, parsed",
 			   err, errlen))
 			return -1;
 		r = tep_parse_event(ld->tep, fmts[i].data, fmts[i].len, sys);
@@ -411,9 +417,44 @@ static struct kstep_damage *add_damage(struct kstep_load *ld, struct cpu_it *c, 
 static struct kstep_damage *add_damage(struct kstep_load *ld, struct cpu_it *c, bool lost,
 				       int64_t count, const char *fmt, ...)
 {
-	struct kstep_damage *d = kstep_vec_push(&ld->stats.damage);
+	struct kstep_damage *d;
 	va_list ap;
 
+	/*
+	 * Damage with no good record in between is one place: a run of
+	 * zeroed pages is one entry with a count, not one warning a page.
+	 */
+	if (!lost && c->open_damage >= 0) {
+		d = kstep_vec_at(&ld->stats.damage, (size_t)c->open_damage);
+		if (!d->lost && d->count > 0) {
+			char *more = strstr(d->what, " [+");
+			size_t keep;
+
+			if (more)
+				*more = '\0';
+			keep = strlen(d->what) < DAMAGE_TEXT_KEEP ? strlen(d->what) : DAMAGE_TEXT_KEEP;
+			d->what[keep] = '\0';
+			d->count += count > 0 ? count : 1;
+			snprintf(d->what + keep, sizeof(d->what) - DAMAGE_TEXT_KEEP,
+				 " [+%" PRId64 " more after it]", d->count - 1);
+			return d;
+		}
+	}
+	/* A file cannot grow the list without bound: the last entry sums the rest. */
+	if (ld->stats.damage.n >= MAX_DAMAGE) {
+		d = kstep_vec_at(&ld->stats.damage, ld->stats.damage.n - 1);
+		if (d->cpu != -1) {
+			d = kstep_vec_push(&ld->stats.damage);
+			d->cpu = -1;
+			d->count = 0;
+		}
+		d->count += count > 0 ? count : 1;
+		snprintf(d->what, sizeof(d->what), "%" PRId64 " further places of damage or loss "
+			 "(on any CPU) are not listed", d->count);
+		c->open_damage = -1;
+		return d;
+	}
+	d = kstep_vec_push(&ld->stats.damage);
 	d->cpu = c->cpu;
 	d->lost = lost;
 	d->count = count;
