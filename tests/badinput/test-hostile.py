@@ -194,12 +194,14 @@ lay = v6_layout(d6)
 page = 4096
 
 # 1. Event formats: a print fmt that names an undeclared field. Every field a
-# print fmt names in the v6 fixture is changed by one byte in its declaration.
+# print fmt names in the v6 fixture (REC->f, __get_str(f) ...) is changed by
+# one byte in its declaration.
 mut = 0
 crashes = []
 wrong = []
 for m in re.finditer(rb"name: (\w+)\nID: \d+\nformat:\n(.*?)print fmt: ([^\n]*)\n", d6, re.S):
-    for f in sorted(set(re.findall(rb"REC->(\w+)", m.group(3)))):
+    used = set(re.findall(rb"REC->(\w+)", m.group(3))) | set(re.findall(rb"__get_\w+\((\w+)\)", m.group(3)))
+    for f in sorted(used):
         j = m.group(2).find(b" " + f + b";")
         if j < 0:
             continue
