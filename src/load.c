@@ -741,6 +741,9 @@ static void check_cpustats(struct kstep_load *ld)
 	const char *stat;
 	size_t k;
 
+	/* CPUSTAT options do not say which instance they describe */
+	if (kstep_dat_other_buffers(ld->dat))
+		return;
 	for (k = 0; (stat = kstep_dat_cpustat(ld->dat, k)); k++) {
 		int64_t cpu = stat_field(stat, "CPU: "), entries = stat_field(stat, "entries: ");
 		struct kstep_damage *d;
