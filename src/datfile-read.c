@@ -66,6 +66,7 @@ struct kstep_dat {
 	char *tversion;
 	struct kstep_vec cpustats;	/* char * */
 	uint32_t cpucount;
+	bool has_cpucount;	/* cpucount came from a CPUCOUNT option */
 	int64_t ts_offset;
 	bool has_tsc;
 	uint32_t tsc_mult;
@@ -483,8 +484,10 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 		dat->tversion = opt_string(data, len);
 		break;
 	case KSTEP_DAT_CPUCOUNT:
-		if (len >= 4)
+		if (len >= 4) {
 			dat->cpucount = kstep_get32(data, dat->be);
+			dat->has_cpucount = true;
+		}
 		break;
 	case KSTEP_DAT_TSC2NSEC:
 		if (len >= 16) {
@@ -1019,7 +1022,7 @@ static int check_cpu_table(struct cur *c)
 	for (i = 0; i < dat->ncpus; i++) {
 		const struct kstep_dat_cpu *cpu = &dat->cpus[i];
 
-		if (dat->cpucount && (uint32_t)cpu->cpu >= dat->cpucount) {
+		if (dat->has_cpucount && (uint32_t)cpu->cpu >= dat->cpucount) {
 			fail(c, "damaged: the file has data for CPU %d but says the machine had %" PRIu32
 			     " CPUs (the file is corrupt; record it again)", cpu->cpu, dat->cpucount);
 			goto out;
