@@ -7,7 +7,9 @@
  * damaged file gets one message naming the place instead of a crash.
  * Metadata (formats, kallsyms, printk, cmdlines, options) is read whole into
  * memory; ring-buffer pages are streamed one page (or one zstd chunk) per CPU
- * at a time, so memory does not grow with the file.
+ * at a time, so memory does not grow with the file. Every size the file
+ * claims is charged to the memory budget (budget.h) before it is allocated,
+ * and given back by kstep_dat_close.
  */
 #ifndef KSTEP_DATFILE_H
 #define KSTEP_DATFILE_H
