@@ -539,8 +539,14 @@ static int load_page(struct kstep_load *ld, struct cpu_it *c, char *err, size_t 
 				   ": its events are missing", c->page_off);
 			continue;
 		}
-		if ((commit & ~(RB_COMMIT_MASK | RB_MISSED_EVENTS | RB_MISSED_STORED)) ||
-		    size > cap || ((commit & RB_MISSED_STORED) && size + (uint64_t)lsize > cap)) {
+		if (commit & ~(RB_COMMIT_MASK | RB_MISSED_EVENTS | RB_MISSED_STORED)) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a page at data offset %" PRIu64 " has the commit "
+				   "word %#" PRIx64 ", with bits no kernel sets: its events are missing",
+				   c->page_off, commit);
+			continue;
+		}
+		if (size > cap || ((commit & RB_MISSED_STORED) && size + (uint64_t)lsize > cap)) {
 			ld->stats.damaged++;
 			add_damage(ld, c, false, 1, "a page at data offset %" PRIu64
 				   " claims %" PRIu64 " bytes of events (at most %" PRIu64
