@@ -378,8 +378,8 @@ base = len(d7)
 alias = v7_forge(d7, [(0, base, len(blob) - 4), (1, base, len(blob) - 4)], extra=blob)
 path = make("alias.dat", alias)
 t.comment("aliased chunk file: %d bytes" % len(alias))
-for cmd in ("info", "steps", "tree", "convert"):
-    args = ("-o", os.path.join(tmp, "alias-out.dat")) if cmd == "convert" else ()
+for cmd in ("info", "steps", "tree", "convert", "diff"):
+    args = {"convert": ("-o", os.path.join(tmp, "alias-out.dat")), "diff": (V7,)}.get(cmd, ())
     refused(path, "two CPUs aliasing one 256 MiB chunk", ["overlaps", "CPU 1", "CPU 0"], *args,
             cmd=cmd, limit=1024 * MiB)
 
@@ -435,10 +435,10 @@ def v7_kallsyms(d, text, claim=None):
 
 path = make("ksyms1g.dat", v7_kallsyms(d7, bytes((1 << 30) - 64)))
 t.comment("1 GiB kallsyms file: %d bytes" % os.path.getsize(path))
-for cmd in ("info", "steps", "tree"):
+for cmd in ("info", "steps", "tree", "diff"):
     refused(path, "kallsyms inflating to 1 GiB, default budget", ["kallsyms", "uncompressed",
                                                                   "memory budget of 1 GiB"],
-            cmd=cmd, limit=1280 * MiB)
+            *((V7,) if cmd == "diff" else ()), cmd=cmd, limit=1280 * MiB)
 refused(path, "kallsyms inflating to 1 GiB, budget 256M", ["kallsyms", "memory budget of 256 MiB"],
         cmd="steps", budget="256M", limit=384 * MiB)
 rc, out, err = run("--max-memory=256M", "convert", path, "-o", os.path.join(tmp, "k.dat"),
