@@ -74,6 +74,13 @@ def zstd(data):
     return p.stdout
 
 
+def zstd_zeros(n, prefix=b""):
+    """A zstd frame of prefix and then zero bytes up to n, made without n bytes in memory."""
+    cmd = "{ cat; head -c %d /dev/zero; } | zstd -q -1 -c" % (n - len(prefix))
+    p = subprocess.run(["sh", "-c", cmd], input=prefix, stdout=subprocess.PIPE, check=True)
+    return p.stdout
+
+
 # v6 layout (trace-cmd.dat(5)), read independently of kstep.
 def v6_layout(d):
     lay = {}
@@ -372,7 +379,7 @@ t.ok(rc == 0 and err == "", "comm with a newline: info exit 0, nothing on stderr
 
 # 6. Bombs.
 # 6a. Two CPUs aliasing one chunk that claims 256 MiB.
-z256 = zstd(bytes(256 * MiB))
+z256 = zstd_zeros(256 * MiB)
 blob = chunk_blob(256 * MiB, z256)
 base = len(d7)
 alias = v7_forge(d7, [(0, base, len(blob) - 4), (1, base, len(blob) - 4)], extra=blob)
@@ -423,17 +430,23 @@ for cmd in ("info", "steps"):
 
 # 6e. A compressed kallsyms section that inflates to 1 GiB, and one whose
 # 60 MiB of lines would cost far more once parsed.
-def v7_kallsyms(d, text, claim=None):
-    raw = struct.pack("<I", len(text)) + text
-    z = zstd(raw)
-    sec = struct.pack("<HHIQ", 19, 1, 0, 8 + len(z)) + struct.pack("<II", len(z), claim or len(raw)) + z
+def v7_kallsyms(d, text, size=None):
+    """d with a kallsyms section appended and pointed at: text, or size bytes
+    of zeros after the u32 length (never held in memory here)."""
+    if size is None:
+        raw_len = 4 + len(text)
+        z = zstd(struct.pack("<I", len(text)) + text)
+    else:
+        raw_len = 4 + size
+        z = zstd_zeros(raw_len, struct.pack("<I", size))
+    sec = struct.pack("<HHIQ", 19, 1, 0, 8 + len(z)) + struct.pack("<II", len(z), raw_len) + z
     new = bytearray(d) + sec
     ks = [o for o in v7_options(d) if o[0] == 19][0]
     struct.pack_into("<Q", new, ks[1], len(d))
     return bytes(new)
 
 
-path = make("ksyms1g.dat", v7_kallsyms(d7, bytes((1 << 30) - 64)))
+path = make("ksyms1g.dat", v7_kallsyms(d7, None, size=(1 << 30) - 64))
 t.comment("1 GiB kallsyms file: %d bytes" % os.path.getsize(path))
 for cmd in ("info", "steps", "tree", "diff"):
     refused(path, "kallsyms inflating to 1 GiB, default budget", ["kallsyms", "uncompressed",
