@@ -37,7 +37,7 @@
 #define FORMAT_COST_FACTOR 8
 #define FORMAT_COST_MIN 1024
 /* Damage entries listed one by one; the rest are summed in one more. */
-#define MAX_DAMAGE 10000
+#define MAX_DAMAGE 1000
 /* Room left in kstep_damage.what for " [+N more after it]". */
 #define DAMAGE_TEXT_KEEP 120
 
