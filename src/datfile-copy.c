@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,14 @@ int kstep_dat_copy_filtered(const char *in, const char *out, int version, const 
 	for (i = 0; i < n; i++) {
 		uint64_t size;
 
+		/* the copy cannot hold what the reader cannot reach: say so */
+		if (cpus[i].unlisted)
+			kstep_warning("%s: CPU %d: %" PRIu64 " bytes of data are not in its chunk table "
+				      "(a damaged chunk count): the copy leaves their events out", in,
+				      cpus[i].cpu, cpus[i].unlisted);
+		if (cpus[i].missing)
+			kstep_warning("%s: CPU %d: the file is cut short: the copy lacks the end of its data",
+				      in, cpus[i].cpu);
 		if (!cpus[i].data_size)
 			continue;
 		if (spool_cpu(dat, i, &fds[i], &size, f) ||

@@ -25,6 +25,7 @@
 
 #include <zstd.h>
 
+#include "budget.h"
 #include "datfile.h"
 #include "util.h"
 
@@ -32,6 +33,8 @@
 #define MAX_META_SIZE (1ULL << 30)
 #define MAX_CHUNK_SIZE (256U << 20)
 #define MAX_OPTION_SECTIONS 64
+/* What a blob costs: its bytes, the NUL, the allocator's header and its slot in a list. */
+#define BLOB_COST(n) ((uint64_t)(n) + 1 + 64)
 
 struct kstep_dat {
 	char *path;
@@ -63,6 +66,7 @@ struct kstep_dat {
 	char *tversion;
 	struct kstep_vec cpustats;	/* char * */
 	uint32_t cpucount;
+	bool has_cpucount;	/* cpucount came from a CPUCOUNT option */
 	int64_t ts_offset;
 	bool has_tsc;
 	uint32_t tsc_mult;
@@ -78,6 +82,8 @@ struct kstep_dat {
 	struct kstep_dat_cpu *cpus;
 	int ncpus;
 	bool data_compressed;
+	struct kstep_vec comms;		/* struct kstep_dat_comm */
+	uint64_t charged;	/* bytes charged to the memory budget, given back on close */
 };
 
 /* A read position in the file (mem == NULL) or in a decompressed section. */
@@ -117,6 +123,25 @@ static int truncated(struct cur *c, const char *what, uint64_t need)
 	return fail(c, "damaged: %s at offset %" PRIu64 " of %s needs %" PRIu64
 		    " bytes, but the section holds %" PRIu64 " (the file is corrupt; record it again)",
 		    what, c->pos, c->where, need, c->end);
+}
+
+/* Charges n bytes for what to the memory budget before they are allocated. */
+static int charge(struct cur *c, uint64_t n, const char *what)
+{
+	char msg[512];
+
+	if (kstep_budget_charge(n, what, msg, sizeof(msg)))
+		return fail(c, "%s", msg);
+	c->dat->charged += n;
+	return 0;
+}
+
+static void release(struct kstep_dat *dat, uint64_t n)
+{
+	if (n > dat->charged)
+		n = dat->charged;
+	kstep_budget_release(n);
+	dat->charged -= n;
 }
 
 static int cur_read(struct cur *c, void *buf, uint64_t n, const char *what)
@@ -183,6 +208,8 @@ static int cur_blob(struct cur *c, uint64_t n, char **out, const char *what)
 			    " bytes (the file is corrupt; record it again)", what, c->pos, n);
 	if (n > c->end || c->pos > c->end - n)
 		return truncated(c, what, n);
+	if (charge(c, BLOB_COST(n), what))
+		return -1;
 	p = kstep_xmalloc(n + 1);
 	if (cur_read(c, p, n, what)) {
 		free(p);
@@ -284,6 +311,8 @@ static int read_event_formats(struct cur *c)
 		if (cur_string(c, &name, "an event system name"))
 			return -1;
 		*(char **)kstep_vec_push(&c->dat->sysnames) = name;
+		if (charge(c, BLOB_COST(strlen(name)), "the event system names"))
+			return -1;
 		if (read_format_list(c, name, "the number of events in a system"))
 			return -1;
 	}
@@ -352,7 +381,7 @@ static int parse_buffer_v7(struct cur *c, const char *data, uint32_t len)
 	}
 	if (cur_u32(&oc, &psize, "the buffer page size") || cur_u32(&oc, &ncpu, "the buffer CPU count"))
 		goto out;
-	if (ncpu > 8192) {
+	if (ncpu > KSTEP_DAT_MAX_CPUS) {
 		fail(c, "damaged: the BUFFER option claims %" PRIu32 " CPUs (record the file again)", ncpu);
 		goto out;
 	}
@@ -361,7 +390,12 @@ static int parse_buffer_v7(struct cur *c, const char *data, uint32_t len)
 		     " (the file is corrupt; record it again)", psize, dat->page_size);
 		goto out;
 	}
-	free(dat->cpus);
+	if (dat->cpus) {
+		fail(c, "damaged: the file describes its top trace buffer twice (record it again)");
+		goto out;
+	}
+	if (charge(c, (uint64_t)ncpu * sizeof(*dat->cpus), "the BUFFER option's CPU table"))
+		goto out;
 	dat->cpus = kstep_xcalloc(ncpu, sizeof(*dat->cpus));
 	dat->ncpus = (int)ncpu;
 	for (i = 0; i < ncpu; i++) {
@@ -370,6 +404,11 @@ static int parse_buffer_v7(struct cur *c, const char *data, uint32_t len)
 		if (cur_u32(&oc, &id, "a CPU id") || cur_u64(&oc, &dat->cpus[i].offset, "a CPU data offset") ||
 		    cur_u64(&oc, &dat->cpus[i].size, "a CPU data size"))
 			goto out;
+		if (id >= KSTEP_DAT_MAX_CPUS) {
+			fail(c, "damaged: the BUFFER option names CPU %" PRIu32 " (CPU ids are below %d; "
+			     "the file is corrupt: record it again)", id, KSTEP_DAT_MAX_CPUS);
+			goto out;
+		}
 		dat->cpus[i].cpu = (int)id;
 	}
 	if (!dat->clock)
@@ -383,15 +422,24 @@ out:
 	return ret;
 }
 
-static void keep_raw(struct kstep_dat *dat, uint16_t id, const char *data, uint32_t len)
+/* Each kept option costs its bytes and the allocator's overhead. */
+#define OPT_OVERHEAD 64
+
+static int keep_raw(struct cur *c, uint16_t id, const char *data, uint32_t len)
 {
-	struct kstep_dat_rawopt *o = kstep_vec_push(&dat->rawopts);
+	struct kstep_dat *dat = c->dat;
+	struct kstep_dat_rawopt *o;
+
+	if (charge(c, (uint64_t)len + OPT_OVERHEAD, "the options kept"))
+		return -1;
+	o = kstep_vec_push(&dat->rawopts);
 
 	o->id = id;
 	o->len = len;
 	o->data = kstep_xmalloc(len + 1);
 	memcpy(o->data, data, len);
 	o->data[len] = '\0';
+	return 0;
 }
 
 static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
@@ -402,13 +450,13 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 	case KSTEP_DAT_DATE:
 		/* microseconds, as "0x..." text; option data is always NUL-terminated */
 		dat->ts_offset += strtoll(data, NULL, 0) * 1000;
-		keep_raw(dat, id, data, len);
-		break;
+		return keep_raw(c, id, data, len);
 	case KSTEP_DAT_OFFSET:
 		dat->ts_offset += strtoll(data, NULL, 0);
-		keep_raw(dat, id, data, len);
-		break;
+		return keep_raw(c, id, data, len);
 	case KSTEP_DAT_CPUSTAT:
+		if (charge(c, (uint64_t)len + OPT_OVERHEAD, "the CPUSTAT options"))
+			return -1;
 		*(char **)kstep_vec_push(&dat->cpustats) = opt_string(data, len);
 		break;
 	case KSTEP_DAT_BUFFER:
@@ -436,8 +484,10 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 		dat->tversion = opt_string(data, len);
 		break;
 	case KSTEP_DAT_CPUCOUNT:
-		if (len >= 4)
+		if (len >= 4) {
 			dat->cpucount = kstep_get32(data, dat->be);
+			dat->has_cpucount = true;
+		}
 		break;
 	case KSTEP_DAT_TSC2NSEC:
 		if (len >= 16) {
@@ -446,8 +496,7 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 			dat->tsc_shift = kstep_get32(data + 4, dat->be);
 			dat->tsc_offset = kstep_get64(data + 8, dat->be);
 		}
-		keep_raw(dat, id, data, len);
-		break;
+		return keep_raw(c, id, data, len);
 	case KSTEP_DAT_HEADER_INFO:
 	case KSTEP_DAT_FTRACE_EVENTS:
 	case KSTEP_DAT_EVENT_FORMATS:
@@ -460,8 +509,7 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 			dat->sec_off[id] = kstep_get64(data, dat->be);
 		break;
 	default:
-		keep_raw(dat, id, data, len);
-		break;
+		return keep_raw(c, id, data, len);
 	}
 	return 0;
 }
@@ -489,10 +537,12 @@ static int read_options(struct cur *c, uint64_t *next)
 			if (len >= 8)
 				*next = kstep_get64(data, c->dat->be);
 			free(data);
+			release(c->dat, BLOB_COST(len));
 			return 0;
 		}
 		ret = handle_option(c, id, data, len);
 		free(data);
+		release(c->dat, BLOB_COST(len));
 		if (ret)
 			return -1;
 	}
@@ -524,14 +574,106 @@ static bool kallsyms_line_ok(const char *p, size_t n)
 	       p[a + 2] == ' ' && (unsigned char)p[a + 3] > ' ';
 }
 
-/* "PID COMM" */
-static bool cmdline_line_ok(const char *p, size_t n)
+/*
+ * 'ADDR : "FORMAT"': libtraceevent splits these lines without checking
+ * them and reads past a line that lacks the quoted part.
+ */
+static bool printk_line_ok(const char *p, size_t n)
+{
+	size_t a = 0;
+
+	if (n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		p += 2;
+		n -= 2;
+	}
+	while (a < n && a <= 16 && isxdigit((unsigned char)p[a]))
+		a++;
+	return a > 0 && a <= 16 && n >= a + 5 && !memcmp(p + a, " : \"", 4) && p[n - 1] == '"';
+}
+
+/* The kernel's TASK_COMM_LEN less the NUL. */
+#define COMM_MAX 15
+
+/* Returns the length of "PID " at p (digits and a space), or 0. */
+static size_t cmdline_pid(const char *p, size_t n, int *pid)
 {
 	size_t i = 0;
+	long v = 0;
 
-	while (i < n && isdigit((unsigned char)p[i]))
+	while (i < n && i < 10 && isdigit((unsigned char)p[i])) {
+		v = v * 10 + (p[i] - '0');
 		i++;
-	return i > 0 && i < n && p[i] == ' ';
+	}
+	if (i == 0 || i >= n || p[i] != ' ' || v > INT32_MAX)
+		return 0;
+	*pid = (int)v;
+	return i + 1;
+}
+
+/* True when p starts another line, the end, or the NUL padding after it. */
+static bool cmdline_next_ok(const char *p, size_t n)
+{
+	int pid;
+
+	return n == 0 || p[0] == '\0' || p[0] == '\n' || cmdline_pid(p, n, &pid) > 0;
+}
+
+/*
+ * Lines are "PID COMM\n" with a comm of up to 15 bytes that any process
+ * chooses with prctl(PR_SET_NAME): newlines and escape bytes included. The
+ * comm ends at the first newline within 15 bytes that is followed by another
+ * line or the end; anything else is damage.
+ */
+static int parse_cmdlines(struct cur *c)
+{
+	struct kstep_dat *dat = c->dat;
+	const char *t = dat->cmdlines;
+	size_t len = dat->cmdlines_len, pos = 0, line = 1;
+
+	if (!t)
+		return 0;
+	if (charge(c, (len / 3 + 1) * sizeof(struct kstep_dat_comm), "the saved command lines"))
+		return -1;
+	while (pos < len) {
+		struct kstep_dat_comm *e;
+		size_t p, end, k;
+		int pid;
+
+		if (t[pos] == '\n') {
+			pos++;
+			continue;
+		}
+		if (t[pos] == '\0') {
+			/* padding after the last line, and nothing after it */
+			for (k = pos; k < len; k++)
+				if (t[k] && t[k] != '\n')
+					goto bad;
+			break;
+		}
+		p = cmdline_pid(t + pos, len - pos, &pid);
+		if (!p)
+			goto bad;
+		p += pos;
+		end = len;
+		for (k = p; k < len && k <= p + COMM_MAX && t[k]; k++) {
+			if (t[k] == '\n' && cmdline_next_ok(t + k + 1, len - k - 1)) {
+				end = k;
+				break;
+			}
+		}
+		if (end == len && (len - p > COMM_MAX || memchr(t + p, '\0', len - p)))
+			goto bad;
+		e = kstep_vec_push(&dat->comms);
+		e->pid = pid;
+		memcpy(e->comm, t + p, end - p);
+		e->comm[end - p] = '\0';
+		pos = end + 1;
+		line++;
+	}
+	return 0;
+bad:
+	return fail(c, "damaged: entry %zu of the saved cmdlines (offset %zu) is not a 'PID COMM' "
+		    "line (the file is corrupt; record it again)", line, pos);
 }
 
 static int check_lines(struct cur *c, const char *text, size_t len, const char *what,
@@ -558,10 +700,13 @@ static int check_text_sections(struct cur *c)
 	struct kstep_dat *dat = c->dat;
 
 	if (check_lines(c, dat->kallsyms, dat->kallsyms_len, "kallsyms", kallsyms_line_ok) ||
-	    check_lines(c, dat->cmdlines, dat->cmdlines_len, "saved cmdlines", cmdline_line_ok))
+	    check_lines(c, dat->printk, dat->printk_len, "printk formats", printk_line_ok) ||
+	    parse_cmdlines(c))
 		return -1;
 	return 0;
 }
+
+static int check_cpu_table(struct cur *c);
 
 /* Version 6 */
 
@@ -581,7 +726,7 @@ static int read_v6(struct cur *c)
 	    check_text_sections(c) ||
 	    cur_u32(c, &ncpu, "the CPU count"))
 		return -1;
-	if (ncpu == 0 || ncpu > 8192)
+	if (ncpu == 0 || ncpu > KSTEP_DAT_MAX_CPUS)
 		return fail(c, "damaged: the header claims %" PRIu32 " CPUs (record the file again)", ncpu);
 	if (cur_read(c, tag, 10, "the options/flyrecord tag"))
 		return -1;
@@ -595,6 +740,8 @@ static int read_v6(struct cur *c)
 	if (memcmp(tag, "flyrecord", 10))
 		return fail(c, "damaged: no flyrecord tag at offset %" PRIu64
 			    " (the file is corrupt; record it again)", c->pos - 10);
+	if (charge(c, (uint64_t)ncpu * sizeof(*dat->cpus), "the CPU table"))
+		return -1;
 	dat->cpus = kstep_xcalloc(ncpu, sizeof(*dat->cpus));
 	dat->ncpus = (int)ncpu;
 	for (i = 0; i < ncpu; i++) {
@@ -612,6 +759,8 @@ static int read_v6(struct cur *c)
 		parse_clock(dat, clock, n);
 		free(clock);
 	}
+	if (check_cpu_table(c))
+		return -1;
 	if (!dat->cpucount)
 		dat->cpucount = ncpu;
 	return 0;
@@ -645,6 +794,7 @@ static int uncompress_block(struct cur *c, uint64_t room, char **out, uint64_t *
 {
 	uint32_t csize, usize;
 	char *in = NULL, *buf;
+	char claim[160];
 	size_t r;
 	uint64_t at = c->pos;
 
@@ -660,11 +810,15 @@ static int uncompress_block(struct cur *c, uint64_t room, char **out, uint64_t *
 	if (usize > MAX_META_SIZE)
 		return fail(c, "damaged: %s at offset %" PRIu64 " claims %" PRIu32
 			    " uncompressed bytes (record the file again)", what, at, usize);
+	snprintf(claim, sizeof(claim), "%s at offset %" PRIu64 ", uncompressed,", what, at);
+	if (charge(c, BLOB_COST(usize), claim))
+		return -1;
 	if (cur_blob(c, csize, &in, what))
 		return -1;
 	buf = kstep_xmalloc((size_t)usize + 1);
 	r = ZSTD_decompressDCtx(c->dat->zctx, buf, usize, in, csize);
 	free(in);
+	release(c->dat, BLOB_COST(csize));
 	if (ZSTD_isError(r) || r != usize) {
 		free(buf);
 		return fail(c, "damaged: the compressed data of %s at offset %" PRIu64
@@ -725,6 +879,7 @@ static int read_options_v7(struct cur *c, uint64_t off)
 			return -1;
 		ret = read_options(&sc, &off);
 		free(mem);
+		release(c->dat, BLOB_COST(sc.end));
 		if (ret)
 			return -1;
 	}
@@ -771,6 +926,7 @@ static int read_meta_section(struct cur *c, uint16_t id, const char *what, secti
 		return -1;
 	ret = fn(&sc);
 	free(mem);
+	release(c->dat, BLOB_COST(sc.end));
 	return ret;
 }
 
@@ -790,6 +946,8 @@ static int read_chunks(struct cur *c, struct kstep_dat_cpu *cpu)
 	if ((uint64_t)count * 8 > cpu->size)
 		return fail(c, "damaged: CPU %d claims %" PRIu32 " compressed chunks in %" PRIu64
 			    " bytes (record the file again)", cpu->cpu, count, cpu->size);
+	if (charge(c, (uint64_t)count * sizeof(*cpu->chunks), "a CPU's chunk table"))
+		return -1;
 	cpu->chunks = kstep_xcalloc(count, sizeof(*cpu->chunks));
 	cpu->nchunks = 0;
 	for (i = 0; i < count; i++) {
@@ -816,6 +974,123 @@ static int read_chunks(struct cur *c, struct kstep_dat_cpu *cpu)
 		cpu->nchunks = i + 1;
 		c->pos += ch->zsize;
 	}
+	/*
+	 * Bytes the chunk table does not reach held events once (a count
+	 * zeroed or cut down): the loader reports them instead of reading
+	 * the CPU as empty.
+	 */
+	/* less than a chunk header: kstep's own writer counts the u32 in the size */
+	if (!cpu->missing && c->pos < end && end - c->pos >= 8)
+		cpu->unlisted = end - c->pos;
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct kstep_dat_cpu *const *x = a, *const *y = b;
+
+	if ((*x)->offset != (*y)->offset)
+		return (*x)->offset < (*y)->offset ? -1 : 1;
+	return 0;
+}
+
+/* Bytes of the file a CPU's data claims: compressed data starts with a u32 count. */
+static uint64_t cpu_span(const struct kstep_dat *dat, const struct kstep_dat_cpu *cpu)
+{
+	return dat->data_compressed ? cpu->size + 4 : cpu->size;
+}
+
+/*
+ * Each CPU's data must be its own: ranges that overlap or CPU ids that
+ * repeat would read the same events several times (a 188 KB file gave
+ * millions of records), and an id past the CPU count sizes arrays later.
+ */
+static int check_cpu_table(struct cur *c)
+{
+	struct kstep_dat *dat = c->dat;
+	const struct kstep_dat_cpu **v;
+	unsigned char *seen;
+	int i, n = 0, ret = -1;
+
+	if (dat->cpucount > KSTEP_DAT_MAX_CPUS)
+		return fail(c, "damaged: the CPUCOUNT option claims %" PRIu32 " CPUs (at most %d exist; "
+			    "the file is corrupt: record it again)", dat->cpucount, KSTEP_DAT_MAX_CPUS);
+	if (charge(c, (uint64_t)dat->ncpus * sizeof(*v) + KSTEP_DAT_MAX_CPUS, "the CPU table check"))
+		return -1;
+	v = kstep_xcalloc((size_t)dat->ncpus + 1, sizeof(*v));
+	seen = kstep_xcalloc(KSTEP_DAT_MAX_CPUS, 1);
+	for (i = 0; i < dat->ncpus; i++) {
+		const struct kstep_dat_cpu *cpu = &dat->cpus[i];
+
+		if (dat->has_cpucount && (uint32_t)cpu->cpu >= dat->cpucount) {
+			fail(c, "damaged: the file has data for CPU %d but says the machine had %" PRIu32
+			     " CPUs (the file is corrupt; record it again)", cpu->cpu, dat->cpucount);
+			goto out;
+		}
+		if (seen[cpu->cpu]++) {
+			fail(c, "damaged: the file lists CPU %d twice (the file is corrupt; record it again)",
+			     cpu->cpu);
+			goto out;
+		}
+		if (cpu->size && cpu->offset > UINT64_MAX - cpu_span(dat, cpu)) {
+			fail(c, "damaged: the data of CPU %d claims %" PRIu64 " bytes at offset %" PRIu64
+			     " (the file is corrupt; record it again)", cpu->cpu, cpu->size, cpu->offset);
+			goto out;
+		}
+		if (cpu->size)
+			v[n++] = cpu;
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_range);
+	for (i = 1; i < n; i++) {
+		const struct kstep_dat_cpu *a = v[i - 1], *b = v[i];
+
+		if (b->offset < a->offset + cpu_span(dat, a)) {
+			fail(c, "damaged: the data of CPU %d (offset %" PRIu64 ", %" PRIu64 " bytes) overlaps "
+			     "that of CPU %d (offset %" PRIu64 ", %" PRIu64 " bytes): the file is corrupt or "
+			     "forged; record it again", b->cpu, b->offset, b->size, a->cpu, a->offset,
+			     a->size);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(v);
+	free(seen);
+	release(dat, (uint64_t)dat->ncpus * sizeof(*v) + KSTEP_DAT_MAX_CPUS);
+	return ret;
+}
+
+/*
+ * Every CPU's stream is open at once while records are merged: each holds
+ * one page, or one decompressed chunk and its compressed bytes.
+ */
+static int charge_streams(struct cur *c)
+{
+	struct kstep_dat *dat = c->dat;
+	char what[160];
+	int i;
+
+	for (i = 0; i < dat->ncpus; i++) {
+		const struct kstep_dat_cpu *cpu = &dat->cpus[i];
+		uint64_t zmax = 0, umax = 0;
+		uint32_t k;
+
+		if (!cpu->data_size)
+			continue;
+		for (k = 0; k < cpu->nchunks; k++) {
+			if (cpu->chunks[k].zsize > zmax)
+				zmax = cpu->chunks[k].zsize;
+			if (cpu->chunks[k].size > umax)
+				umax = cpu->chunks[k].size;
+		}
+		if (dat->data_compressed)
+			snprintf(what, sizeof(what), "the largest compressed chunk of CPU %d (%" PRIu64
+				 " bytes, %" PRIu64 " once uncompressed)", cpu->cpu, zmax, umax);
+		else
+			snprintf(what, sizeof(what), "the page buffer of CPU %d", cpu->cpu);
+		if (charge(c, dat->page_size + zmax + umax, what))
+			return -1;
+	}
 	return 0;
 }
 
@@ -834,6 +1109,8 @@ static int read_buffer_v7(struct cur *c)
 		return fail(c, "damaged: the trace data section at offset %" PRIu64
 			    " has id %u (record the file again)", dat->top_buffer_off, s.id);
 	dat->data_compressed = s.flags & KSTEP_DAT_SEC_COMPRESSED;
+	if (check_cpu_table(c))
+		return -1;
 	for (i = 0; i < dat->ncpus; i++) {
 		struct kstep_dat_cpu *cpu = &dat->cpus[i];
 
@@ -971,6 +1248,7 @@ struct kstep_dat *kstep_dat_open(const char *path, char *err, size_t errlen)
 	kstep_vec_init(&dat->sysnames, sizeof(char *));
 	kstep_vec_init(&dat->cpustats, sizeof(char *));
 	kstep_vec_init(&dat->rawopts, sizeof(struct kstep_dat_rawopt));
+	kstep_vec_init(&dat->comms, sizeof(struct kstep_dat_comm));
 	dat->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (dat->fd < 0) {
 		fail(&c, "cannot open: %s", strerror(errno));
@@ -987,6 +1265,8 @@ struct kstep_dat *kstep_dat_open(const char *path, char *err, size_t errlen)
 	if (dat->version == 6 ? read_v6(&c) : read_v7(&c))
 		goto fail;
 	check_cpu_ranges(dat);
+	if (charge_streams(&c))
+		goto fail;
 	return dat;
 fail:
 	kstep_dat_close(dat);
@@ -1014,6 +1294,8 @@ void kstep_dat_close(struct kstep_dat *dat)
 	kstep_vec_free(&dat->sysnames);
 	kstep_vec_free(&dat->cpustats);
 	kstep_vec_free(&dat->rawopts);
+	kstep_vec_free(&dat->comms);
+	kstep_budget_release(dat->charged);
 	for (k = 0; k < dat->ncpus; k++)
 		free(dat->cpus[k].chunks);
 	free(dat->cpus);
@@ -1109,6 +1391,12 @@ void kstep_dat_cmdlines(const struct kstep_dat *dat, const char **data, size_t *
 {
 	*data = dat->cmdlines;
 	*len = dat->cmdlines_len;
+}
+
+const struct kstep_dat_comm *kstep_dat_comms(const struct kstep_dat *dat, size_t *n)
+{
+	*n = dat->comms.n;
+	return dat->comms.v;
 }
 
 const char *kstep_dat_uname(const struct kstep_dat *dat)

@@ -7,7 +7,9 @@
  * damaged file gets one message naming the place instead of a crash.
  * Metadata (formats, kallsyms, printk, cmdlines, options) is read whole into
  * memory; ring-buffer pages are streamed one page (or one zstd chunk) per CPU
- * at a time, so memory does not grow with the file.
+ * at a time, so memory does not grow with the file. Every size the file
+ * claims is charged to the memory budget (budget.h) before it is allocated,
+ * and given back by kstep_dat_close.
  */
 #ifndef KSTEP_DATFILE_H
 #define KSTEP_DATFILE_H
@@ -70,6 +72,9 @@ enum kstep_dat_kopt {
 
 #define KSTEP_DAT_SEC_COMPRESSED 1
 
+/* The kernel's largest NR_CPUS: CPU ids and counts at or above are damage. */
+#define KSTEP_DAT_MAX_CPUS 8192
+
 /* Reader */
 struct kstep_dat;
 
@@ -97,6 +102,7 @@ struct kstep_dat_cpu {
 	uint64_t size;		/* bytes in the file (compressed size if compressed) */
 	uint64_t data_size;	/* bytes of pages once uncompressed */
 	uint64_t missing;	/* bytes (or chunks' bytes) lost because the file is cut short */
+	uint64_t unlisted;	/* bytes of the CPU's data that its chunk table does not reach */
 	uint32_t nchunks;	/* zstd chunks (compressed files only) */
 	struct kstep_dat_chunk *chunks;
 };
@@ -132,6 +138,15 @@ const struct kstep_dat_blob *kstep_dat_formats(const struct kstep_dat *dat, size
 void kstep_dat_kallsyms(const struct kstep_dat *dat, const char **data, size_t *len);
 void kstep_dat_printk(const struct kstep_dat *dat, const char **data, size_t *len);
 void kstep_dat_cmdlines(const struct kstep_dat *dat, const char **data, size_t *len);
+
+/* One line of the saved command lines: a pid and its comm, bytes as stored. */
+struct kstep_dat_comm {
+	int pid;
+	char comm[16];		/* NUL-terminated; may hold any other byte, '\n' included */
+};
+
+/* Returns the saved command lines parsed by their layout ("PID COMM\n"). */
+const struct kstep_dat_comm *kstep_dat_comms(const struct kstep_dat *dat, size_t *n);
 
 /* Options; strings are NULL when the file has no such option. */
 const char *kstep_dat_uname(const struct kstep_dat *dat);

@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "cmds.h"
 #include "log.h"
 
@@ -37,7 +39,7 @@ static void usage(FILE *out)
 	size_t i;
 
 	fprintf(out,
-		"usage: kstep [-v] [--version] [--help] COMMAND [ARGS]\n"
+		"usage: kstep [-v] [--max-memory SIZE] [--version] [--help] COMMAND [ARGS]\n"
 		"\n"
 		"See, with real values, what the Linux kernel does for one user action.\n"
 		"\n"
@@ -49,10 +51,26 @@ static void usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -v, --verbose   more messages (-vv: debug)\n"
+		"  --max-memory SIZE\n"
+		"                  memory budget for what an input file claims (default 1G;\n"
+		"                  K, M, G suffixes; also KSTEP_MAX_MEMORY)\n"
 		"  --version       print the version and exit\n"
 		"  -h, --help      print this help and exit\n"
 		"\n"
 		"Exit status: 0 success, 1 differences (diff), 2 unusable input or usage error.\n");
+}
+
+/* Sets the memory budget from text; from names where it came from. Returns 0 or -1. */
+static int set_budget(const char *text, const char *from)
+{
+	uint64_t bytes;
+
+	if (kstep_budget_parse(text, &bytes) || bytes < (1ULL << 20)) {
+		kstep_error("%s '%s' is not a memory size of at least 1M (e.g. 256M, 2G)", from, text);
+		return -1;
+	}
+	kstep_budget_set(bytes);
+	return 0;
 }
 
 static int help_cmd(int argc, char **argv)
@@ -76,8 +94,11 @@ int main(int argc, char **argv)
 {
 	const struct kstep_cmd *cmd;
 	int level = KSTEP_LOG_WARN;
+	const char *env = getenv("KSTEP_MAX_MEMORY");
 	int i;
 
+	if (env && *env && set_budget(env, "KSTEP_MAX_MEMORY"))
+		return KSTEP_EXIT_ERROR;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
@@ -91,6 +112,16 @@ int main(int argc, char **argv)
 			level++;
 		} else if (!strcmp(a, "-vv")) {
 			level += 2;
+		} else if (!strcmp(a, "--max-memory")) {
+			if (i + 1 >= argc) {
+				kstep_error("--max-memory needs a size (e.g. kstep --max-memory 256M steps FILE)");
+				return KSTEP_EXIT_ERROR;
+			}
+			if (set_budget(argv[++i], "--max-memory"))
+				return KSTEP_EXIT_ERROR;
+		} else if (!strncmp(a, "--max-memory=", 13)) {
+			if (set_budget(a + 13, "--max-memory"))
+				return KSTEP_EXIT_ERROR;
 		} else {
 			kstep_error("unknown option '%s' (see kstep --help)", a);
 			return KSTEP_EXIT_ERROR;

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +17,29 @@
 
 #include <traceevent/kbuffer.h>
 
+#include "budget.h"
 #include "load.h"
 #include "log.h"
 
 #define RB_MISSED_EVENTS (1ULL << 31)
 #define RB_MISSED_STORED (1ULL << 30)
 #define RB_COMMIT_MASK ((1ULL << 27) - 1)
+
+/*
+ * What libtraceevent keeps per parsed line, on top of the text: measured
+ * for kallsyms (a function map entry) and kstep's own symbol table, with
+ * room for the allocator's headers.
+ */
+#define KSYM_LINE_COST 160
+#define PRINTK_LINE_COST 96
+#define COMM_COST 64
+/* A parsed format costs a few times its text (fields, print args). */
+#define FORMAT_COST_FACTOR 8
+#define FORMAT_COST_MIN 1024
+/* Damage entries listed one by one; the rest are summed in one more. */
+#define MAX_DAMAGE 1000
+/* Room left in kstep_damage.what for " [+N more after it]". */
+#define DAMAGE_TEXT_KEEP 120
 
 struct cpu_it {
 	int idx;
@@ -38,6 +57,7 @@ struct cpu_it {
 	long open_damage;
 	long trunc_damage;	/* the cut-short entry, dated when this CPU ends */
 	struct kstep_rec rec;	/* the record at the head of this CPU */
+	uint64_t records;	/* handed out since the last rewind */
 };
 
 struct kstep_load {
@@ -53,10 +73,12 @@ struct kstep_load {
 	unsigned hdr_size;	/* page header: timestamp + commit */
 	struct cpu_it *cpus;
 	int ncpus;
+	uint64_t charged;	/* bytes charged to the memory budget */
 	int *heap;		/* indexes into cpus, ordered by head timestamp */
 	int nheap;
 	bool started;
 	bool pending;		/* heap[0] was handed out and must advance */
+	bool stats_checked;	/* the end of this pass was compared with CPUSTAT */
 	struct kstep_load_stats stats;
 };
 
@@ -65,9 +87,136 @@ static void set_err(char *err, size_t errlen, const char *path, const char *msg)
 	snprintf(err, errlen, "%s: %s", path, msg);
 }
 
+static int charge(struct kstep_load *ld, uint64_t n, const char *what, char *err, size_t errlen)
+{
+	char msg[512];
+
+	if (kstep_budget_charge(n, what, msg, sizeof(msg))) {
+		set_err(err, errlen, kstep_dat_path(ld->dat), msg);
+		return -1;
+	}
+	ld->charged += n;
+	return 0;
+}
+
+static size_t count_lines(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t n = 1;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
 /* Formats */
 
-static void add_formats(struct kstep_load *ld)
+static size_t ident_len(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p + n < end && (isalnum((unsigned char)p[n]) || p[n] == '_'))
+		n++;
+	return n;
+}
+
+/* The NAME of "field:TYPE NAME[N];" in [p, semi): the last identifier before any [...]. */
+static void field_name(const char *p, const char *semi, const char **name, size_t *len)
+{
+	const char *e = semi;
+
+	while (e > p && (e[-1] == ']' || e[-1] == ' ' || e[-1] == '\t')) {
+		if (e[-1] == ']') {
+			while (e > p && e[-1] != '[')
+				e--;
+			if (e > p)
+				e--;
+		} else {
+			e--;
+		}
+	}
+	*name = e;
+	while (*name > p && (isalnum((unsigned char)(*name)[-1]) || (*name)[-1] == '_'))
+		(*name)--;
+	*len = (size_t)(e - *name);
+}
+
+static bool field_declared(const char *text, const char *fmt_at, const char *name, size_t len)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "field:")) && p < fmt_at) {
+		const char *semi = memchr(p, ';', (size_t)(fmt_at - p));
+		const char *n;
+		size_t l;
+
+		if (!semi)
+			return false;
+		field_name(p + 6, semi, &n, &l);
+		if (l == len && !memcmp(n, name, len))
+			return true;
+		p = semi;
+	}
+	return false;
+}
+
+static int undeclared(const char *text, const char *fmt_at, const char *name, size_t l, char *bad,
+		      size_t badlen)
+{
+	if (l && field_declared(text, fmt_at, name, l))
+		return 0;
+	snprintf(bad, badlen, "%.*s", (int)(l < 40 ? l : 40), name);
+	return -1;
+}
+
+/*
+ * libtraceevent trusts the print fmt: a REC->name of a field the format
+ * does not declare (one changed byte) makes it dereference NULL, and a
+ * __get_str(name) of one prints nothing. Every name the print fmt uses in
+ * these two forms must be declared (true of all 2,323 formats of a 6.18
+ * kernel). Returns 0, or -1 with the name in bad.
+ */
+static int check_format(const char *text, char *bad, size_t badlen)
+{
+	const char *fmt_at = strstr(text, "print fmt:");
+	const char *p, *end;
+	size_t l;
+
+	if (!fmt_at)
+		return 0;
+	end = fmt_at + strcspn(fmt_at, "\n");
+	for (p = fmt_at; (p = strstr(p, "REC->")) && p < end; p += l) {
+		p += 5;
+		l = ident_len(p, end);
+		if (undeclared(text, fmt_at, p, l, bad, badlen))
+			return -1;
+	}
+	for (p = fmt_at; (p = strstr(p, "__get_")) && p < end; ) {
+		p += 6;
+		p += ident_len(p, end);
+		if (p >= end || *p != '(')
+			continue;
+		p++;
+		l = ident_len(p, end);
+		if (p + l < end && p[l] == ')' && undeclared(text, fmt_at, p, l, bad, badlen))
+			return -1;
+		p += l;
+	}
+	return 0;
+}
+
+static void event_name(const char *text, char *out, size_t len)
+{
+	const char *n = strstr(text, "name: ");
+	char raw[64];
+
+	snprintf(raw, sizeof(raw), "%.*s", n ? (int)strcspn(n + 6, "\n") : 1, n ? n + 6 : "?");
+	snprintf(out, len, "%s", kstep_text_safe(raw, out, len));
+}
+
+static int add_formats(struct kstep_load *ld, char *err, size_t errlen)
 {
 	const struct kstep_dat_blob *fmts;
 	size_t n, i;
@@ -75,7 +224,24 @@ static void add_formats(struct kstep_load *ld)
 	fmts = kstep_dat_formats(ld->dat, &n);
 	for (i = 0; i < n; i++) {
 		const char *sys = fmts[i].system ? fmts[i].system : "ftrace";
-		enum tep_errno r = tep_parse_event(ld->tep, fmts[i].data, fmts[i].len, sys);
+		char field[48], name[128], sname[128];
+		enum tep_errno r;
+
+		if (check_format(fmts[i].data, field, sizeof(field))) {
+			char sfield[200];
+
+			event_name(fmts[i].data, name, sizeof(name));
+			snprintf(err, errlen, "%s: damaged: the format of event %s:%s prints field '%s', "
+				 "which it does not declare (the file is corrupt; record it again)",
+				 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)),
+				 name, kstep_text_safe(field, sfield, sizeof(sfield)));
+			return -1;
+		}
+		if (charge(ld, (uint64_t)fmts[i].len * FORMAT_COST_FACTOR + FORMAT_COST_MIN,
+			   "the event formats, parsed",
+			   err, errlen))
+			return -1;
+		r = tep_parse_event(ld->tep, fmts[i].data, fmts[i].len, sys);
 
 		/* A format whose print fmt fails still has usable fields. */
 		if (r && r != TEP_ERRNO__MEM_ALLOC_FAILED) {
@@ -87,6 +253,22 @@ static void add_formats(struct kstep_load *ld)
 				    kstep_dat_path(ld->dat), sys, buf);
 		}
 	}
+	return 0;
+}
+
+/* Registers the saved comms as stored: newlines and escapes are data. */
+static int add_comms(struct kstep_load *ld, char *err, size_t errlen)
+{
+	const struct kstep_dat_comm *c;
+	size_t n, i;
+
+	c = kstep_dat_comms(ld->dat, &n);
+	if (charge(ld, (uint64_t)n * COMM_COST, "the saved command lines, parsed", err, errlen))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (tep_register_comm(ld->tep, c[i].comm, c[i].pid) && errno != EEXIST)
+			kstep_debug("%s: comm of pid %d not kept", kstep_dat_path(ld->dat), c[i].pid);
+	return 0;
 }
 
 static int build_tep(struct kstep_load *ld, char *err, size_t errlen)
@@ -119,19 +301,26 @@ static int build_tep(struct kstep_load *ld, char *err, size_t errlen)
 		return -1;
 	}
 	free(copy);
-	add_formats(ld);
+	if (add_formats(ld, err, errlen))
+		return -1;
 
 	kstep_dat_kallsyms(dat, &data, &len);
+	/* libtraceevent's map and kstep's table: per line, plus the names twice */
+	if (data && len &&
+	    charge(ld, 2 * (uint64_t)len + KSYM_LINE_COST * (uint64_t)count_lines(data, len),
+		   "the kallsyms section, parsed", err, errlen))
+		return -1;
 	if (data && len)
 		tep_parse_kallsyms(ld->tep, data);
 	ld->ksyms = kstep_ksyms_parse(data, data ? len : 0);
 	kstep_dat_printk(dat, &data, &len);
+	if (data && len &&
+	    charge(ld, 2 * (uint64_t)len + PRINTK_LINE_COST * (uint64_t)count_lines(data, len),
+		   "the printk formats, parsed", err, errlen))
+		return -1;
 	if (data && len)
 		tep_parse_printk_formats(ld->tep, data);
-	kstep_dat_cmdlines(dat, &data, &len);
-	if (data && len)
-		tep_parse_saved_cmdlines(ld->tep, data);
-	return 0;
+	return add_comms(ld, err, errlen);
 }
 
 static void setup_clock(struct kstep_load *ld)
@@ -200,6 +389,7 @@ void kstep_load_close(struct kstep_load *ld)
 	free(ld->cpus);
 	free(ld->heap);
 	kstep_vec_free(&ld->stats.damage);
+	kstep_budget_release(ld->charged);
 	kstep_ksyms_free(ld->ksyms);
 	if (ld->tep)
 		tep_free(ld->tep);
@@ -245,9 +435,44 @@ static struct kstep_damage *add_damage(struct kstep_load *ld, struct cpu_it *c, 
 static struct kstep_damage *add_damage(struct kstep_load *ld, struct cpu_it *c, bool lost,
 				       int64_t count, const char *fmt, ...)
 {
-	struct kstep_damage *d = kstep_vec_push(&ld->stats.damage);
+	struct kstep_damage *d;
 	va_list ap;
 
+	/*
+	 * Damage with no good record in between is one place: a run of
+	 * zeroed pages is one entry with a count, not one warning a page.
+	 */
+	if (!lost && c->open_damage >= 0) {
+		d = kstep_vec_at(&ld->stats.damage, (size_t)c->open_damage);
+		if (!d->lost && d->count > 0) {
+			char *more = strstr(d->what, " [+");
+			size_t keep;
+
+			if (more)
+				*more = '\0';
+			keep = strlen(d->what) < DAMAGE_TEXT_KEEP ? strlen(d->what) : DAMAGE_TEXT_KEEP;
+			d->what[keep] = '\0';
+			d->count += count > 0 ? count : 1;
+			snprintf(d->what + keep, sizeof(d->what) - DAMAGE_TEXT_KEEP,
+				 " [+%" PRId64 " more after it]", d->count - 1);
+			return d;
+		}
+	}
+	/* A file cannot grow the list without bound: the last entry sums the rest. */
+	if (ld->stats.damage.n >= MAX_DAMAGE) {
+		d = kstep_vec_at(&ld->stats.damage, ld->stats.damage.n - 1);
+		if (d->cpu != -1) {
+			d = kstep_vec_push(&ld->stats.damage);
+			d->cpu = -1;
+			d->count = 0;
+		}
+		d->count += count > 0 ? count : 1;
+		snprintf(d->what, sizeof(d->what), "%" PRId64 " further places of damage or loss "
+			 "(on any CPU) are not listed", d->count);
+		c->open_damage = -1;
+		return d;
+	}
+	d = kstep_vec_push(&ld->stats.damage);
 	d->cpu = c->cpu;
 	d->lost = lost;
 	d->count = count;
@@ -301,6 +526,12 @@ static int load_page(struct kstep_load *ld, struct cpu_it *c, char *err, size_t 
 		ld->stats.pages++;
 		ts = kstep_get64(c->page, be);
 		commit = kstep_getn(c->page + 8, (size_t)lsize, be);
+		/*
+		 * A 64-bit kernel adds the missed-events flag as the int
+		 * (1 << 31): the word then has its upper half all ones.
+		 */
+		if (lsize == 8 && (commit >> 32) == 0xffffffffULL && (commit & RB_MISSED_EVENTS))
+			commit &= 0xffffffffULL;
 		size = commit & RB_COMMIT_MASK;
 		if (ts == 0 && commit == 0) {
 			ld->stats.damaged++;
@@ -308,8 +539,14 @@ static int load_page(struct kstep_load *ld, struct cpu_it *c, char *err, size_t 
 				   ": its events are missing", c->page_off);
 			continue;
 		}
-		if ((commit & ~(RB_COMMIT_MASK | RB_MISSED_EVENTS | RB_MISSED_STORED)) ||
-		    size > cap || ((commit & RB_MISSED_STORED) && size + (uint64_t)lsize > cap)) {
+		if (commit & ~(RB_COMMIT_MASK | RB_MISSED_EVENTS | RB_MISSED_STORED)) {
+			ld->stats.damaged++;
+			add_damage(ld, c, false, 1, "a page at data offset %" PRIu64 " has the commit "
+				   "word %#" PRIx64 ", with bits no kernel sets: its events are missing",
+				   c->page_off, commit);
+			continue;
+		}
+		if (size > cap || ((commit & RB_MISSED_STORED) && size + (uint64_t)lsize > cap)) {
 			ld->stats.damaged++;
 			add_damage(ld, c, false, 1, "a page at data offset %" PRIu64
 				   " claims %" PRIu64 " bytes of events (at most %" PRIu64
@@ -452,6 +689,15 @@ static void add_truncation(struct kstep_load *ld)
 	for (i = 0; i < n; i++) {
 		struct kstep_damage *d;
 
+		if (cpus[i].unlisted) {
+			ld->stats.damaged++;
+			d = kstep_vec_push(&ld->stats.damage);
+			d->cpu = cpus[i].cpu;
+			d->count = -1;
+			snprintf(d->what, sizeof(d->what), "%" PRIu64 " bytes of this CPU's data are not "
+				 "in its chunk table (a damaged chunk count): their events are missing",
+				 cpus[i].unlisted);
+		}
 		if (!cpus[i].missing)
 			continue;
 		ld->stats.damaged++;
@@ -467,10 +713,68 @@ static void add_truncation(struct kstep_load *ld)
 	}
 }
 
+/* Returns the "entries: N" of the CPUSTAT text, or -1. */
+static int64_t stat_field(const char *stat, const char *name)
+{
+	const char *p = strstr(stat, name);
+	char *end;
+	long long v;
+
+	if (!p)
+		return -1;
+	p += strlen(name);
+	v = strtoll(p, &end, 10);
+	return end == p || v < 0 ? -1 : (int64_t)v;
+}
+
+static uint64_t cpu_records(const struct kstep_load *ld, int cpu)
+{
+	int i;
+
+	for (i = 0; i < ld->ncpus; i++)
+		if (ld->cpus[i].cpu == cpu)
+			return ld->cpus[i].records;
+	return 0;
+}
+
+/*
+ * At the end of a pass: a CPU whose CPUSTAT says the ring buffer held more
+ * events than the file yields lost them in the file (a zeroed chunk count,
+ * a zeroed first page), even when no page looked damaged.
+ */
+static void check_cpustats(struct kstep_load *ld)
+{
+	const char *stat;
+	size_t k;
+
+	/* CPUSTAT options do not say which instance they describe */
+	if (kstep_dat_other_buffers(ld->dat))
+		return;
+	for (k = 0; (stat = kstep_dat_cpustat(ld->dat, k)); k++) {
+		int64_t cpu = stat_field(stat, "CPU: "), entries = stat_field(stat, "entries: ");
+		struct kstep_damage *d;
+		uint64_t got;
+
+		if (cpu < 0 || cpu >= KSTEP_DAT_MAX_CPUS || entries <= 0)
+			continue;
+		got = cpu_records(ld, (int)cpu);
+		if (got >= (uint64_t)entries)
+			continue;
+		ld->stats.damaged++;
+		d = kstep_vec_push(&ld->stats.damage);
+		d->cpu = (int)cpu;
+		d->count = entries - (int64_t)got;
+		snprintf(d->what, sizeof(d->what), "the file's CPUSTAT says this CPU held %" PRId64
+			 " events but its data yields %" PRIu64 ": %" PRId64 " events are missing",
+			 entries, got, entries - (int64_t)got);
+	}
+}
+
 int kstep_load_rewind(struct kstep_load *ld, char *err, size_t errlen)
 {
 	int i;
 
+	ld->stats_checked = false;
 	ld->nheap = 0;
 	ld->started = false;
 	ld->pending = false;
@@ -487,6 +791,7 @@ int kstep_load_rewind(struct kstep_load *ld, char *err, size_t errlen)
 			return -1;
 		c->page_loaded = false;
 		c->done = false;
+		c->records = 0;
 		c->trunc_damage = -1;
 		c->last_ts = 0;
 		c->open_damage = -1;
@@ -539,9 +844,14 @@ int kstep_load_next(struct kstep_load *ld, struct kstep_rec *rec, char *err, siz
 		}
 		heap_down(ld, 0);
 	}
-	if (!ld->nheap)
+	if (!ld->nheap) {
+		if (!ld->stats_checked)
+			check_cpustats(ld);
+		ld->stats_checked = true;
 		return 0;
+	}
 	c = &ld->cpus[ld->heap[0]];
+	c->records++;
 	*rec = c->rec;
 	memset(&rec->tr, 0, sizeof(rec->tr));
 	rec->tr.ts = rec->ts;

@@ -175,7 +175,9 @@ static void warn_damage(const struct kstep_session *s, const struct kstep_load_s
 
 		kstep_fmt_ts(a, sizeof(a), d->from_ts);
 		kstep_fmt_ts(b, sizeof(b), d->to_ts);
-		if (d->lost && d->count >= 0)
+		if (d->cpu < 0)
+			kstep_warning("%s: %s", s->path, d->what);	/* the sum past the listed ones */
+		else if (d->lost && d->count >= 0)
 			kstep_warning("%s: CPU %d lost %" PRId64 " events between %s and %s: %s", s->path,
 				      d->cpu, d->count, d->from_ts ? a : "the start",
 				      d->to_ts ? b : "the end", d->what);
