@@ -698,30 +698,9 @@ bool kstep_dnode_durs(const struct kstep_dnode *n, uint64_t *med, uint64_t *lo, 
 }
 
 /*
- * The range of a node's durations without its shortest and longest run
- * when it has four or more: one run that an interrupt or a busy machine
- * stretched does not decide whether two sides overlap.
- */
-static void trimmed(const struct kstep_dnode *n, uint64_t *lo, uint64_t *hi)
-{
-	uint64_t *v, med;
-
-	if (n->ndur < 4) {
-		kstep_dnode_durs(n, &med, lo, hi);
-		return;
-	}
-	v = kstep_xcalloc(n->ndur, sizeof(*v));
-	memcpy(v, n->durs, n->ndur * sizeof(*v));
-	qsort(v, n->ndur, sizeof(*v), cmp_u64);
-	*lo = v[1];
-	*hi = v[n->ndur - 2];
-	free(v);
-}
-
-/*
  * A duration changed when the medians differ by at least min_delta and,
- * with several runs on both sides, the ranges do not overlap (from four runs
- * on, without each side's extreme runs): run-to-run noise is not a change.
+ * with several runs on both sides, the ranges do not overlap: run-to-run
+ * noise is not a change.
  */
 static void compare_time(struct kstep_diff *df, struct kstep_dnode *a, struct kstep_dnode *b)
 {
@@ -737,14 +716,8 @@ static void compare_time(struct kstep_diff *df, struct kstep_dnode *a, struct ks
 	delta = (int64_t)mb - (int64_t)ma;
 	if ((uint64_t)(delta < 0 ? -delta : delta) < df->o.min_delta)
 		return;
-	if (a->ndur > 1 && b->ndur > 1) {
-		trimmed(a, &la, &ha);
-		trimmed(b, &lb, &hb);
-		if (!(ha < lb || hb < la))
-			return;
-		kstep_dnode_durs(a, &ma, &la, &ha);
-		kstep_dnode_durs(b, &mb, &lb, &hb);
-	}
+	if (a->ndur > 1 && b->ndur > 1 && !(ha < lb || hb < la))
+		return;
 	c = add(df, KSTEP_DC_TIME, a, b);
 	c->delta_ns = delta;
 	c->med_a = ma, c->lo_a = la, c->hi_a = ha;

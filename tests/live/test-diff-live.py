@@ -1,7 +1,11 @@
 """kstep diff on recordings made here and now: five runs of the socket plan
 against five others show no structural and no timing change; a uprobe'd
-function that sleeps 2 ms in A and 6 ms in B (five runs each) is reported
-as a timing change of about +4 ms, and nothing else changes."""
+function that sleeps 2 ms in A and 12 ms in B (five runs each) is reported
+as a timing change of about +10 ms, and nothing else changes.
+
+The two sides' runs are recorded alternately (A B A B ...): a machine that
+gets busier or quieter while the test runs then affects both sides alike,
+as it would not if all of A ran before all of B."""
 import json
 import os
 import sys
@@ -30,13 +34,22 @@ def runs(name, n, *args):
     return out
 
 
+def alternate(n, a, b):
+    """n runs of each side, recorded A B A B ...: returns (A's files, B's files)."""
+    fa, fb = [], []
+    for i in range(n):
+        fa += runs("%s-%d" % (a[0], i), 1, *a[1:])
+        fb += runs("%s-%d" % (b[0], i), 1, *b[1:])
+    return fa, fb
+
+
 def diff(a, b, *opts):
     rc, out, err = kstepjson.run("diff", "--format", "json", *opts, *a, "--", *b, check=False)
     return rc, (json.loads(out) if out.strip().startswith("{") else None), err
 
 
 socket = runs("socket", 10, "--plan", "socket", "--", live.prog("socket_inet"))
-rc, d, err = diff(socket[:5], socket[5:])
+rc, d, err = diff(socket[0::2], socket[1::2])
 t.ok(d is not None, "kstep diff --format json of 5 against 5 runs", err)
 if d:
     s = d["summary"]
@@ -45,19 +58,19 @@ if d:
     t.eq(d["a"]["runs"], 5, "5 runs on side A")
 
 nap = ["--uprobe", "prog:nap us=%di:u32", "--uretprobe", "prog:nap"]
-short = runs("nap2ms", 5, *nap, "--", live.prog("nap"), "2000")
-long_ = runs("nap6ms", 5, *nap, "--", live.prog("nap"), "6000")
+short, long_ = alternate(5, ("nap2ms", *nap, "--", live.prog("nap"), "2000"),
+                         ("nap12ms", *nap, "--", live.prog("nap"), "12000"))
 rc, d, err = diff(short, long_, "--min-delta", "1ms")
-t.eq(rc, 1, "2 ms against 6 ms naps: exit 1 (different)")
+t.eq(rc, 1, "2 ms against 12 ms naps: exit 1 (different)")
 if d:
     times = [c for c in d["changes"] if c["kind"] == "time" and c["a"]["name"] == "nap"]
     t.ok(len(times) == 1, "the nap call's duration changed", d["changes"])
     if times:
         delta = times[0]["delta_ns"]
-        t.ok(3_500_000 <= delta <= 5_500_000, "by about +4 ms (%+.3f ms)" % (delta / 1e6))
+        t.ok(8_500_000 <= delta <= 11_500_000, "by about +10 ms (%+.3f ms)" % (delta / 1e6))
     t.eq(d["summary"]["structural"], 0, "and the structure did not change")
     args = [c for c in d["changes"] if c["kind"] == "argument" and c.get("value") == "us"]
-    t.ok(len(args) == 1, "nap's argument changed from 2000 to 6000", d["changes"])
+    t.ok(len(args) == 1, "nap's argument changed from 2000 to 12000", d["changes"])
 rc, d, err = diff(short, short[::-1])
 t.eq(rc, 0, "the same five runs against themselves: exit 0 (equal)")
 t.done()
