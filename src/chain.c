@@ -34,7 +34,15 @@
 #define TRACE_FLAG_NMI 0x40
 
 struct kstep_chain {
-	struct kstep_arena arena;
+	struct kstep_arena arena;	/* what lives as long as the chain: functions, the root */
+	/*
+	 * Nodes, values and stacks, by generation: a generation is freed once
+	 * every subtree holding memory in it has been taken and released, so
+	 * memory follows the open part of the tree, not the trace's length.
+	 */
+	struct kstep_arena *gens;
+	size_t ngens;
+	uint32_t gen0;		/* generation number of gens[0] */
 	const struct kstep_ksyms *ks;
 	int long_size;
 	struct kstep_node *root;
@@ -61,8 +69,23 @@ struct kstep_chain {
 	struct kstep_node *last_closed;
 	struct trace_seq seq;
 	bool seq_init;
+	bool finished;
 	uint64_t frames[128];	/* one stack record's frames, while it is fed */
 };
+
+/* Memory */
+
+#define GEN_BYTES (1u << 20)
+
+static uint32_t gen_cur(const struct kstep_chain *c)
+{
+	return c->gen0 + (uint32_t)c->ngens - 1;
+}
+
+static void *gen_alloc(struct kstep_chain *c, size_t size)
+{
+	return kstep_arena_alloc(&c->gens[c->ngens - 1], size);
+}
 
 /* Interning */
 
@@ -181,6 +204,8 @@ struct kstep_chain *kstep_chain_new(const struct kstep_ksyms *ks, int long_size)
 	c->ks = ks;
 	c->long_size = long_size ? long_size : 8;
 	c->root = kstep_arena_alloc(&c->arena, sizeof(*c->root));
+	c->gens = kstep_xcalloc(1, sizeof(*c->gens));
+	c->ngens = 1;
 	c->root->kind = KSTEP_NODE_ROOT;
 	c->root->sysnr = -1;
 	c->cap = 64;
@@ -199,6 +224,9 @@ void kstep_chain_free(struct kstep_chain *c)
 	free(c->stk);
 	free(c->retprobes);
 	free(c->last_on_cpu);
+	while (c->ngens)
+		kstep_arena_free(&c->gens[--c->ngens]);
+	free(c->gens);
 	kstep_arena_free(&c->arena);
 	free(c);
 }
@@ -223,7 +251,7 @@ void kstep_chain_note_retprobe(struct kstep_chain *c, uint64_t addr)
 struct kstep_val *kstep_chain_val(struct kstep_chain *c, const char *name, uint64_t num,
 				  enum kstep_val_type type, enum kstep_val_role role)
 {
-	struct kstep_val *v = kstep_arena_alloc(&c->arena, sizeof(*v));
+	struct kstep_val *v = gen_alloc(c, sizeof(*v));
 
 	v->name = name;
 	v->num = num;
@@ -234,7 +262,10 @@ struct kstep_val *kstep_chain_val(struct kstep_chain *c, const char *name, uint6
 
 const char *kstep_chain_strdup(struct kstep_chain *c, const char *s, size_t n)
 {
-	return kstep_arena_strndup(&c->arena, s, n);
+	char *p = gen_alloc(c, n + 1);
+
+	memcpy(p, s, n);
+	return p;
 }
 
 void kstep_val_append(struct kstep_val **head, struct kstep_val *v)
@@ -270,8 +301,9 @@ static void add_child(struct kstep_node *parent, struct kstep_node *n)
 
 static struct kstep_node *new_node(struct kstep_chain *c, uint8_t kind, const struct kstep_fact *f)
 {
-	struct kstep_node *n = kstep_arena_alloc(&c->arena, sizeof(*n));
+	struct kstep_node *n = gen_alloc(c, sizeof(*n));
 
+	n->gen = gen_cur(c);
 	n->kind = kind;
 	n->t_entry = f->ts;
 	n->cpu = (int16_t)f->cpu;
@@ -749,7 +781,7 @@ static void feed_stack(struct kstep_chain *c, const struct kstep_fact *f, bool u
 		c->st.stacks_unattached++;
 		return;
 	}
-	copy = kstep_arena_alloc(&c->arena, f->nstack * sizeof(*copy));
+	copy = gen_alloc(c, f->nstack * sizeof(*copy));
 	memcpy(copy, f->stack, f->nstack * sizeof(*copy));
 	if (user) {
 		n->ustack = copy;
@@ -924,7 +956,8 @@ static struct kstep_node *frame_child(struct kstep_chain *c, struct kstep_node *
 
 		fn = func_get(c, name, s ? s->addr : 0, false);
 	}
-	n = kstep_arena_alloc(&c->arena, sizeof(*n));
+	n = gen_alloc(c, sizeof(*n));
+	n->gen = gen_cur(c);
 	n->kind = KSTEP_NODE_CALL;
 	n->fn = fn;
 	n->flags = KSTEP_NF_FRAME | KSTEP_NF_RETIP;
@@ -1016,6 +1049,78 @@ void kstep_chain_finish(struct kstep_chain *c)
 	merge_stacks(c);
 	c->root->t_entry = c->first_ts;
 	c->root->t_exit = c->last_ts;
+	c->finished = true;
+}
+
+/* The child of the root that n is in. */
+static const struct kstep_node *top_of(const struct kstep_chain *c, const struct kstep_node *n)
+{
+	while (n && n->parent && n->parent != c->root)
+		n = n->parent;
+	return n;
+}
+
+/* Can a later fact still change root child x? */
+static bool still_open(const struct kstep_chain *c, const struct kstep_node *x)
+{
+	if (c->finished)
+		return false;
+	/* the last child: a stack, a return probe or a duplicate syscall exit may still join it */
+	if (x == c->root->last || c->pending)
+		return true;
+	return c->depth > 1 && c->stk[1] == x;
+}
+
+struct kstep_node *kstep_chain_take(struct kstep_chain *c)
+{
+	struct kstep_node *x = c->root->child, *n;
+	int i;
+
+	if (!x || still_open(c, x))
+		return NULL;
+	c->root->child = x->next;
+	if (c->root->last == x)
+		c->root->last = NULL;
+	x->next = NULL;
+	/* nothing may point into it any more */
+	for (i = 0; i < c->ncpuslots; i++)
+		if (c->last_on_cpu[i] && top_of(c, c->last_on_cpu[i]) == x)
+			c->last_on_cpu[i] = NULL;
+	if (c->last_closed && top_of(c, c->last_closed) == x)
+		c->last_closed = NULL;
+	if (!c->finished)
+		for (n = x; n; n = kstep_node_next(n, x))
+			if (n->kind == KSTEP_NODE_SYSCALL ||
+			    (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_SPAN) &&
+			     !(n->fn->flags & KSTEP_FN_USER)))
+				merge_under(c, n);
+	return x;
+}
+
+void kstep_chain_release(struct kstep_chain *c)
+{
+	uint32_t live = gen_cur(c);
+	const struct kstep_node *k;
+	size_t drop = 0, i;
+
+	for (k = c->root->child; k; k = k->next)
+		if (k->gen < live)
+			live = k->gen;
+	while (drop + 1 < c->ngens && c->gen0 + drop < live)
+		drop++;
+	for (i = 0; i < drop; i++)
+		kstep_arena_free(&c->gens[i]);
+	if (drop) {
+		memmove(c->gens, c->gens + drop, (c->ngens - drop) * sizeof(*c->gens));
+		c->ngens -= drop;
+		c->gen0 += (uint32_t)drop;
+	}
+	/* a new generation once the current one is worth freeing on its own */
+	if (c->gens[c->ngens - 1].used_bytes >= GEN_BYTES) {
+		c->gens = kstep_xrealloc(c->gens, (c->ngens + 1) * sizeof(*c->gens));
+		memset(&c->gens[c->ngens], 0, sizeof(*c->gens));
+		c->ngens++;
+	}
 }
 
 struct kstep_node *kstep_chain_root(const struct kstep_chain *c)
@@ -1365,7 +1470,8 @@ struct kstep_node *kstep_chain_wrap(struct kstep_chain *c, struct kstep_node *fi
 
 	for (k = p->child; k && k != first; k = k->next)
 		prev = k;
-	n = kstep_arena_alloc(&c->arena, sizeof(*n));
+	n = gen_alloc(c, sizeof(*n));
+	n->gen = gen_cur(c);
 	n->kind = KSTEP_NODE_CALL;
 	n->fn = func_get(c, name, 0, false);
 	n->flags = KSTEP_NF_INLINE;

@@ -127,6 +127,7 @@ struct kstep_node {
 	uint32_t nustack;
 	uint32_t flags;
 	uint32_t merged;		/* frames: how many stacks run through it */
+	uint32_t gen;			/* the chain's memory generation it was made in */
 	uint16_t src;			/* enum kstep_src bits */
 	uint8_t kind;
 	uint8_t ctx;
@@ -222,6 +223,17 @@ int kstep_chain_add_record(struct kstep_chain *c, struct tep_handle *tep,
 			   const struct kstep_rec *rec, const struct kstep_evdesc *d, int pid);
 /* Closes what is still open and merges kernel stacks within syscalls. */
 void kstep_chain_finish(struct kstep_chain *c);
+
+/*
+ * Streaming: returns the oldest child of the root that no later fact can
+ * change any more (after kstep_chain_finish: every one), unlinked from the
+ * root (its parent pointer still names the root, its next is NULL), with
+ * kernel stacks merged within its syscalls; NULL when there is none yet.
+ * The subtree stays valid until kstep_chain_release.
+ */
+struct kstep_node *kstep_chain_take(struct kstep_chain *c);
+/* Frees the memory of every subtree taken so far that nothing else shares. */
+void kstep_chain_release(struct kstep_chain *c);
 
 struct kstep_node *kstep_chain_root(const struct kstep_chain *c);
 const struct kstep_chain_stats *kstep_chain_stats(const struct kstep_chain *c);

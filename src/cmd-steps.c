@@ -10,11 +10,10 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "gaps.h"
+#include "json.h"
 #include "log.h"
+#include "pipeline.h"
 #include "render.h"
-#include "select.h"
-#include "steps.h"
 
 static const char usage[] =
 	"usage: kstep steps [OPTIONS] [FILE]\n"
@@ -47,9 +46,7 @@ static const char usage[] =
 enum { OPT_FORMAT = 1, OPT_ASCII, OPT_STRICT };
 
 struct args {
-	struct kstep_select_opts sel;
-	struct kstep_gaps_opts gaps;
-	struct kstep_steps_opts steps;
+	struct kstep_pipeline_opts po;
 	const char *format;
 	bool ascii;
 	bool strict;
@@ -74,7 +71,7 @@ static int parse(int argc, char **argv, struct args *a)
 	a->format = "text";
 	a->path = "trace.dat";
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		r = kstep_analysis_opt(c, optarg, &a->sel, &a->steps, &a->gaps);
+		r = kstep_analysis_opt(c, optarg, &a->po.sel, &a->po.steps, &a->po.gaps);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -110,49 +107,94 @@ static int parse(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* The view: text measures its columns in a first pass, then prints. */
+struct view {
+	const char *format;
+	bool measuring;
+	struct kstep_render_ctx r;
+	struct kstep_text_cols w;
+	struct kstep_json j;
+};
+
+static void view_begin(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	v->r.s = &p->s;
+	v->r.sel = &p->sel;
+	v->r.st = p->st;
+	if (v->measuring)
+		return;
+	if (!strcmp(v->format, "json"))
+		kstep_json_log_begin(&v->j, stdout, &v->r);
+	else if (!strcmp(v->format, "text"))
+		kstep_text_begin(stdout, &v->r, &v->w);
+}
+
+static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	struct view *v = ctx;
+
+	(void)top;
+	v->r.st = p->st;
+	if (v->measuring)
+		kstep_text_measure(&v->r, &v->w);
+	else if (!strcmp(v->format, "json"))
+		kstep_json_log_steps(&v->j, &v->r);
+	else if (!strcmp(v->format, "records"))
+		kstep_records_steps(stdout, &v->r);
+	else
+		kstep_text_rows(stdout, &v->r, &v->w);
+}
+
+static void view_end(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	v->r.st = p->st;
+	v->r.sources = p->st->sources;
+	if (v->measuring)
+		return;
+	if (!strcmp(v->format, "json"))
+		kstep_json_log_end(&v->j, &v->r);
+	else if (!strcmp(v->format, "records"))
+		kstep_records_end(stdout, &v->r);
+	else
+		kstep_text_end(stdout, &v->r);
+}
+
 static int run(int argc, char **argv)
 {
 	struct args a = { 0 };
-	struct kstep_session s;
-	struct kstep_selection sel;
-	struct kstep_chain *c = NULL;
-	struct kstep_steps *st = NULL;
-	struct kstep_render_ctx r;
-	struct kstep_gaps g;
-	int ret = KSTEP_EXIT_ERROR, p;
+	struct kstep_pipeline p;
+	struct view v = { 0 };
+	struct kstep_sink sink = { .ctx = &v, .steps = true, .begin = view_begin, .chunk = view_chunk,
+				   .end = view_end };
+	int ret = KSTEP_EXIT_ERROR, r;
 
-	p = parse(argc, argv, &a);
-	if (p) {
-		kstep_steps_opts_free(&a.steps);
-		return p > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
+	r = parse(argc, argv, &a);
+	if (r) {
+		kstep_steps_opts_free(&a.po.steps);
+		return r > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
 	}
-	if (kstep_session_open(&s, a.path)) {
-		kstep_steps_opts_free(&a.steps);
-		return KSTEP_EXIT_ERROR;
+	v.format = a.format;
+	v.r.ascii = a.ascii;
+	kstep_text_cols_init(&v.w);
+	if (kstep_pipeline_open(&p, a.path, &a.po))
+		goto out;
+	if (!strcmp(a.format, "text")) {
+		v.measuring = true;
+		if (kstep_pipeline_run(&p, &sink))
+			goto out;
+		v.measuring = false;
 	}
-	if (kstep_select(&s, &a.sel, &sel))
-		goto out_session;
-	c = kstep_gaps_build(&s, &sel, &a.gaps, &g);
-	if (!c)
-		goto out_sel;
-	a.steps.gaps = &g;
-	st = kstep_steps_build(c, &s, &sel, &a.steps);
-	r = (struct kstep_render_ctx){ .s = &s, .sel = &sel, .st = st, .ascii = a.ascii };
-	if (!strcmp(a.format, "json"))
-		kstep_render_json(stdout, &r);
-	else if (!strcmp(a.format, "records"))
-		kstep_render_records(stdout, &r);
-	else
-		kstep_render_text(stdout, &r);
+	if (kstep_pipeline_run(&p, &sink))
+		goto out;
 	fflush(stdout);
-	ret = kstep_session_finish(&s, a.strict);
-	kstep_steps_free(st);
-	kstep_chain_free(c);
-out_sel:
-	kstep_selection_free(&sel);
-out_session:
-	kstep_session_close(&s);
-	kstep_steps_opts_free(&a.steps);
+	ret = kstep_pipeline_finish(&p, a.strict);
+out:
+	kstep_pipeline_close(&p);
+	kstep_steps_opts_free(&a.po.steps);
 	return ret;
 }
 

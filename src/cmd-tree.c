@@ -11,9 +11,8 @@
 
 #include "cmds.h"
 #include "log.h"
+#include "pipeline.h"
 #include "render.h"
-#include "gaps.h"
-#include "select.h"
 
 static const char usage[] =
 	"usage: kstep tree [OPTIONS] [FILE]\n"
@@ -33,6 +32,28 @@ static const char usage[] =
 
 enum { OPT_DEPTH = 1, OPT_ASCII, OPT_STRICT };
 
+struct view {
+	struct kstep_render_ctx r;
+	int depth;
+};
+
+static void view_begin(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	v->r.s = &p->s;
+	v->r.sel = &p->sel;
+	kstep_render_tree_begin(stdout, &v->r);
+}
+
+static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	struct view *v = ctx;
+
+	(void)p;
+	kstep_render_subtree(stdout, &v->r, top, v->depth);
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -44,35 +65,32 @@ static int run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kstep_select_opts so = { 0 };
-	struct kstep_gaps_opts go = { 0 };
-	struct kstep_gaps g;
-	struct kstep_session s;
-	struct kstep_selection sel;
-	struct kstep_chain *c;
-	struct kstep_render_ctx r;
+	struct kstep_pipeline_opts po = { 0 };
+	struct kstep_pipeline p;
+	struct view v = { 0 };
+	struct kstep_sink sink = { .ctx = &v, .begin = view_begin, .chunk = view_chunk };
 	const char *path = "trace.dat";
-	bool ascii = false, strict = false;
-	int depth = 0, opt, k, ret = KSTEP_EXIT_ERROR;
+	bool strict = false;
+	int opt, k, ret = KSTEP_EXIT_ERROR;
 	char *end;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		k = kstep_select_opt(opt, optarg, &so);
+		k = kstep_select_opt(opt, optarg, &po.sel);
 		if (k < 0)
 			return KSTEP_EXIT_ERROR;
-		if (k > 0 || kstep_gaps_opt(opt, optarg, &go))
+		if (k > 0 || kstep_gaps_opt(opt, optarg, &po.gaps))
 			continue;
 		switch (opt) {
 		case OPT_DEPTH:
-			depth = (int)strtol(optarg, &end, 10);
-			if (end == optarg || *end || depth <= 0) {
+			v.depth = (int)strtol(optarg, &end, 10);
+			if (end == optarg || *end || v.depth <= 0) {
 				kstep_error("--depth takes a positive number, not '%s'", optarg);
 				return KSTEP_EXIT_ERROR;
 			}
 			break;
 		case OPT_ASCII:
-			ascii = true;
+			v.r.ascii = true;
 			break;
 		case OPT_STRICT:
 			strict = true;
@@ -91,21 +109,11 @@ static int run(int argc, char **argv)
 		kstep_error("tree takes one FILE (see kstep help tree)");
 		return KSTEP_EXIT_ERROR;
 	}
-	if (kstep_session_open(&s, path))
-		return KSTEP_EXIT_ERROR;
-	if (kstep_select(&s, &so, &sel))
-		goto out;
-	c = kstep_gaps_build(&s, &sel, &go, &g);
-	if (c) {
-		r = (struct kstep_render_ctx){ .s = &s, .sel = &sel, .ascii = ascii };
-		kstep_render_tree(stdout, &r, c, depth, false);
+	if (!kstep_pipeline_open(&p, path, &po) && !kstep_pipeline_run(&p, &sink)) {
 		fflush(stdout);
-		ret = kstep_session_finish(&s, strict);
-		kstep_chain_free(c);
+		ret = kstep_pipeline_finish(&p, strict);
 	}
-	kstep_selection_free(&sel);
-out:
-	kstep_session_close(&s);
+	kstep_pipeline_close(&p);
 	return ret;
 }
 

@@ -615,16 +615,6 @@ static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 	free(counts);
 }
 
-static void walk(struct walker *w, struct kstep_node *root)
-{
-	struct kstep_node *n;
-	struct qfn f;
-
-	for (n = root->child; n; n = kstep_node_next(n, root))
-		if (qfn_of(w->r, n, &f))
-			visit(w, n, &f);
-}
-
 /* Setting up */
 
 /*
@@ -772,60 +762,113 @@ static void close_all(struct resolver *r)
 	memo_free(&r->memo);
 }
 
-int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const struct kstep_gaps_opts *o,
+/* The DWARF stage of one pass: the resolver and what it recorded. */
+struct kstep_gaps_run {
+	struct resolver r;
+	struct kstep_sbuf rec;
+	struct kstep_gaps *g;
+	const struct kstep_ksyms *ks;
+	char *text;
+	bool walk;		/* something to ask */
+};
+
+int kstep_gaps_begin(struct kstep_gaps_run **out, const struct kstep_session *s, const struct kstep_gaps_opts *o,
 		     bool rec, struct kstep_gaps *g, char *err, size_t errlen)
 {
 	const struct kstep_dat_rawopt *facts = kstep_dat_rawopt(s->dat, KSTEP_KOPT_DWARF);
-	struct resolver r = { .kernel.prefix = "" };
-	struct kstep_sbuf b = { 0 };
-	struct walker w = { .r = &r, .c = c, .ks = kstep_load_ksyms(s->ld), .g = g };
-	char *text = NULL;
+	struct kstep_gaps_run *run = kstep_xcalloc(1, sizeof(*run));
+	struct resolver *r = &run->r;
 	size_t i;
 
+	*out = NULL;
 	memset(g, 0, sizeof(*g));
+	r->kernel.prefix = "";
+	run->g = g;
+	run->ks = kstep_load_ksyms(s->ld);
 	if (o->no_dwarf) {
 		snprintf(g->why_not, sizeof(g->why_not), "--no-dwarf");
+		*out = run;
 		return 0;
 	}
-	read_umaps(&r, s);
-	r.debug_dir = o->debug_dir;
+	read_umaps(r, s);
+	r->debug_dir = o->debug_dir;
 	if (facts && !o->vmlinux && !o->debug_dir && !rec) {
-		text = kstep_xstrndup(facts->data, strnlen(facts->data, facts->len));
+		run->text = kstep_xstrndup(facts->data, strnlen(facts->data, facts->len));
 		/* said as the debug file said it: the output must not depend on where facts come from */
 		snprintf(g->from, sizeof(g->from), "stored facts");
-		if (load_facts(&r, text, g->from, sizeof(g->from))) {
+		if (load_facts(r, run->text, g->from, sizeof(g->from))) {
 			snprintf(err, errlen, "the DWARF facts stored in the file are not kstep's version 1 "
 				 "(annotate the file again)");
-			close_all(&r);
-			free(text);
+			kstep_gaps_end(run);
 			return -1;
 		}
-		r.facts = true;
+		r->facts = true;
 	} else {
-		if (open_kernel(&r, s, o, g, err, errlen)) {
-			close_all(&r);
+		if (open_kernel(r, s, o, g, err, errlen)) {
+			kstep_gaps_end(run);
 			return -1;
 		}
 		if (rec)
-			r.rec = &b;
+			r->rec = &run->rec;
 	}
 	/* nothing to ask (no kernel DWARF, no facts, no probed program): no walk */
-	if (r.facts || r.kernel.dw || r.numaps)
-		walk(&w, kstep_chain_root(c));
-	g->used = r.facts || r.kernel.dw;
-	for (i = 0; i < r.nusers; i++)
-		g->used |= r.users[i].dw != NULL;
+	run->walk = r->facts || r->kernel.dw || r->numaps;
+	g->used = r->facts || r->kernel.dw;
+	for (i = 0; i < r->nusers; i++)
+		g->used |= r->users[i].dw != NULL;
+	*out = run;
+	return 0;
+}
+
+void kstep_gaps_subtree(struct kstep_gaps_run *run, struct kstep_chain *c, struct kstep_node *top)
+{
+	struct walker w = { .r = &run->r, .c = c, .ks = run->ks, .g = run->g };
+	struct kstep_node *n;
+	struct qfn f;
+	size_t i;
+
+	if (!run->walk)
+		return;
+	for (n = top; n; n = kstep_node_next(n, top))
+		if (qfn_of(w.r, n, &f))
+			visit(&w, n, &f);
+	/* a user-space binary's debug file is opened when its first call is met */
+	for (i = 0; i < run->r.nusers; i++)
+		run->g->used |= run->r.users[i].dw != NULL;
+}
+
+void kstep_gaps_end(struct kstep_gaps_run *run)
+{
+	struct kstep_gaps *g;
+
+	if (!run)
+		return;
+	g = run->g;
 	if (g->used)
 		g->why_not[0] = '\0';
-	if (rec) {
+	if (run->r.rec) {
 		struct kstep_sbuf f = { 0 };
 
-		kstep_sbuf_addf(&f, "kstep-dwarf-facts 1\nfrom %s\n%s", g->from, kstep_sbuf_str(&b));
+		kstep_sbuf_addf(&f, "kstep-dwarf-facts 1\nfrom %s\n%s", g->from, kstep_sbuf_str(&run->rec));
 		g->facts = kstep_sbuf_steal(&f);
 	}
-	kstep_sbuf_free(&b);
-	close_all(&r);
-	free(text);
+	kstep_sbuf_free(&run->rec);
+	close_all(&run->r);
+	free(run->text);
+	free(run);
+}
+
+int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const struct kstep_gaps_opts *o,
+		     bool rec, struct kstep_gaps *g, char *err, size_t errlen)
+{
+	struct kstep_gaps_run *run;
+	struct kstep_node *root = kstep_chain_root(c), *k;
+
+	if (kstep_gaps_begin(&run, s, o, rec, g, err, errlen))
+		return -1;
+	for (k = root->child; k; k = k->next)
+		kstep_gaps_subtree(run, c, k);
+	kstep_gaps_end(run);
 	return 0;
 }
 

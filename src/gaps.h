@@ -59,6 +59,19 @@ int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o);
 int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const struct kstep_gaps_opts *o,
 		     bool record, struct kstep_gaps *g, char *err, size_t errlen);
 
+/*
+ * The same in three steps, for a chain that streams: kstep_gaps_begin opens
+ * the debug information (same returns and messages as kstep_gaps_apply; on
+ * 0, *run is set even when there is nothing to ask), kstep_gaps_subtree fills
+ * one subtree the chain handed out, kstep_gaps_end closes and, when
+ * recording, leaves every fact used in g->facts. g must outlive run.
+ */
+struct kstep_gaps_run;
+int kstep_gaps_begin(struct kstep_gaps_run **run, const struct kstep_session *s, const struct kstep_gaps_opts *o,
+		     bool record, struct kstep_gaps *g, char *err, size_t errlen);
+void kstep_gaps_subtree(struct kstep_gaps_run *run, struct kstep_chain *c, struct kstep_node *top);
+void kstep_gaps_end(struct kstep_gaps_run *run);
+
 struct kstep_select_opts;
 struct kstep_selection;
 /*

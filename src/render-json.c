@@ -259,54 +259,73 @@ static void json_events(struct kstep_json *j, const struct kstep_render_ctx *r)
 	kstep_json_obj_close(j);
 }
 
-void kstep_render_json(FILE *out, const struct kstep_render_ctx *r)
+void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_render_ctx *r)
 {
 	const struct kstep_session *s = r->s;
-	const struct kstep_steps *st = r->st;
-	struct kstep_json j;
+
+	kstep_json_init(j, out, true);
+	kstep_json_obj_open(j, NULL);
+	kstep_json_str(j, "kstep", PACKAGE_VERSION);
+	kstep_json_u64(j, "schema", KSTEP_JSON_SCHEMA);
+	kstep_json_obj_open(j, "file");
+	kstep_json_str(j, "path", s->path);
+	kstep_json_u64(j, "version", (uint64_t)kstep_dat_version(s->dat));
+	kstep_json_str(j, "compression", kstep_dat_compression(s->dat));
+	kstep_json_str(j, "uname", kstep_dat_uname(s->dat));
+	kstep_json_str(j, "clock", kstep_dat_clock(s->dat));
+	kstep_json_str(j, "recorder", s->recorder);
+	kstep_json_u64(j, "cpus", kstep_dat_cpucount(s->dat));
+	kstep_json_u64(j, "records", r->sel->records);
+	kstep_json_obj_close(j);
+	kstep_json_obj_open(j, "task");
+	kstep_json_i64(j, "pid", r->sel->pid);
+	kstep_json_str(j, "comm", r->sel->comm);
+	kstep_json_str(j, "how", r->sel->how);
+	kstep_json_obj_close(j);
+	kstep_json_obj_open(j, "action");
+	kstep_json_str(j, "text", r->sel->action);
+	kstep_json_u64(j, "from_ns", r->sel->from);
+	if (r->sel->to == UINT64_MAX)
+		kstep_json_null(j, "to_ns");
+	else
+		kstep_json_u64(j, "to_ns", r->sel->to);
+	kstep_json_obj_close(j);
+	json_events(j, r);
+	kstep_json_arr_open(j, "steps");
+}
+
+void kstep_json_log_steps(struct kstep_json *j, const struct kstep_render_ctx *r)
+{
 	size_t i;
 
-	kstep_json_init(&j, out, true);
-	kstep_json_obj_open(&j, NULL);
-	kstep_json_str(&j, "kstep", PACKAGE_VERSION);
-	kstep_json_u64(&j, "schema", KSTEP_JSON_SCHEMA);
-	kstep_json_obj_open(&j, "file");
-	kstep_json_str(&j, "path", s->path);
-	kstep_json_u64(&j, "version", (uint64_t)kstep_dat_version(s->dat));
-	kstep_json_str(&j, "compression", kstep_dat_compression(s->dat));
-	kstep_json_str(&j, "uname", kstep_dat_uname(s->dat));
-	kstep_json_str(&j, "clock", kstep_dat_clock(s->dat));
-	kstep_json_str(&j, "recorder", s->recorder);
-	kstep_json_u64(&j, "cpus", kstep_dat_cpucount(s->dat));
-	kstep_json_u64(&j, "records", r->sel->records);
-	kstep_json_obj_close(&j);
-	kstep_json_obj_open(&j, "task");
-	kstep_json_i64(&j, "pid", r->sel->pid);
-	kstep_json_str(&j, "comm", r->sel->comm);
-	kstep_json_str(&j, "how", r->sel->how);
-	kstep_json_obj_close(&j);
-	kstep_json_obj_open(&j, "action");
-	kstep_json_str(&j, "text", r->sel->action);
-	kstep_json_u64(&j, "from_ns", r->sel->from);
-	if (r->sel->to == UINT64_MAX)
-		kstep_json_null(&j, "to_ns");
-	else
-		kstep_json_u64(&j, "to_ns", r->sel->to);
-	kstep_json_obj_close(&j);
-	json_events(&j, r);
-	json_sources(&j, "sources", st->sources);
-	kstep_json_arr_open(&j, "steps");
-	for (i = 0; i < st->n; i++)
-		json_step(&j, r, &st->v[i]);
-	kstep_json_arr_close(&j);
-	kstep_json_obj_open(&j, "footer");
-	json_notes(&j, "underived", &st->underived);
-	json_notes(&j, "lost", &st->lost);
-	json_notes(&j, "missing", &st->missing);
-	json_notes(&j, "gaps", &st->gaps);
-	kstep_json_u64(&j, "hidden_total", st->hidden_total);
-	kstep_json_str(&j, "status", st->pass ? "PASS" : "FAIL");
-	kstep_json_obj_close(&j);
-	kstep_json_obj_close(&j);
-	kstep_json_end(&j);
+	for (i = 0; i < r->st->n; i++)
+		json_step(j, r, &r->st->v[i]);
+}
+
+/* "sources" comes after the steps: they are only known once every step streamed past. */
+void kstep_json_log_end(struct kstep_json *j, const struct kstep_render_ctx *r)
+{
+	const struct kstep_steps *st = r->st;
+
+	kstep_json_arr_close(j);
+	json_sources(j, "sources", st->sources);
+	kstep_json_obj_open(j, "footer");
+	json_notes(j, "underived", &st->underived);
+	json_notes(j, "lost", &st->lost);
+	json_notes(j, "missing", &st->missing);
+	json_notes(j, "gaps", &st->gaps);
+	kstep_json_u64(j, "hidden_total", st->hidden_total);
+	kstep_json_str(j, "status", st->pass ? "PASS" : "FAIL");
+	kstep_json_obj_close(j);
+	kstep_json_obj_close(j);
+	kstep_json_end(j);
+}
+
+void kstep_render_json(FILE *out, const struct kstep_render_ctx *r)
+{
+	struct kstep_json j;
+
+	kstep_json_log_begin(&j, out, r);
+	kstep_json_log_steps(&j, r);
+	kstep_json_log_end(&j, r);
 }

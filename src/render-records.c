@@ -177,16 +177,27 @@ static void notes(FILE *out, const char *title, const struct kstep_vec *v)
 		fprintf(out, "= %s: %s\n", title, ((const struct kstep_note *)kstep_vec_at(v, i))->text);
 }
 
-void kstep_render_records(FILE *out, const struct kstep_render_ctx *r)
+void kstep_records_steps(FILE *out, const struct kstep_render_ctx *r)
 {
-	const struct kstep_steps *st = r->st;
 	size_t i;
 
-	for (i = 0; i < st->n; i++)
-		record(out, &st->v[i]);
+	for (i = 0; i < r->st->n; i++)
+		record(out, &r->st->v[i]);
+}
+
+void kstep_records_end(FILE *out, const struct kstep_render_ctx *r)
+{
+	const struct kstep_steps *st = r->st;
+
 	notes(out, "NEW THINGS INTRODUCED WITHOUT DERIVATION", &st->underived);
 	notes(out, "LOST EVENTS", &st->lost);
 	notes(out, "MISSING DATA", &st->missing);
 	notes(out, "KNOWN GAPS", &st->gaps);
 	fprintf(out, "= REJECTION STATUS: %s\n", st->pass ? "PASS" : "FAIL");
+}
+
+void kstep_render_records(FILE *out, const struct kstep_render_ctx *r)
+{
+	kstep_records_steps(out, r);
+	kstep_records_end(out, r);
 }

@@ -199,7 +199,7 @@ void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const
 		kstep_dat_uname(s->dat) ? hs(kstep_dat_uname(s->dat), t2, sizeof(t2)) : "kernel not recorded", sep,
 		kstep_dat_clock(s->dat) ? hs(kstep_dat_clock(s->dat), t3, sizeof(t3)) : "?", sep,
 		hs(s->recorder, t4, sizeof(t4)));
-	kstep_src_tags(r->st ? r->st->sources : 0, tags, sizeof(tags));
+	kstep_src_tags(r->sources, tags, sizeof(tags));
 	fprintf(out, "task chosen: %s%ssources: %s\n\n", r->sel->how ? hs(r->sel->how, t1, sizeof(t1)) : "-", sep,
 		tags[0] ? tags : "none");
 }
@@ -287,23 +287,23 @@ static void footer(FILE *out, const struct kstep_steps *st, bool ascii)
 			st->underived.n, st->lost.n, st->missing.n);
 }
 
-/* Column widths of the step table. */
-struct widths {
-	size_t n, name, vals, ret, time, caller, line;
-};
-
-static void widen(struct widths *w, const struct row *row)
+static size_t maxz(size_t a, size_t b)
 {
-	w->n = strlen(row->num) > w->n ? strlen(row->num) : w->n;
-	w->name = cols(row->name) > w->name ? cols(row->name) : w->name;
-	w->vals = cols(row->vals) > w->vals ? cols(row->vals) : w->vals;
-	w->ret = cols(row->ret) > w->ret ? cols(row->ret) : w->ret;
-	w->time = cols(row->time) > w->time ? cols(row->time) : w->time;
-	w->caller = cols(row->caller) > w->caller ? cols(row->caller) : w->caller;
-	w->line = cols(row->line) > w->line ? cols(row->line) : w->line;
+	return a > b ? a : b;
 }
 
-static void print_row(FILE *out, const struct widths *w, const struct row *row)
+static void widen(struct kstep_text_cols *w, const struct row *row)
+{
+	w->n = maxz(w->n, strlen(row->num));
+	w->name = maxz(w->name, cols(row->name));
+	w->vals = maxz(w->vals, cols(row->vals));
+	w->ret = maxz(w->ret, cols(row->ret));
+	w->time = maxz(w->time, cols(row->time));
+	w->caller = maxz(w->caller, cols(row->caller));
+	w->line = maxz(w->line, cols(row->line));
+}
+
+static void print_row(FILE *out, const struct kstep_text_cols *w, const struct row *row)
 {
 	fprintf(out, "%*s  ", (int)w->n, row->num);
 	pad(out, row->name, w->name);
@@ -322,26 +322,30 @@ static void print_row(FILE *out, const struct widths *w, const struct row *row)
 	fprintf(out, "  %s%s\n", row->tag, row->hidden);
 }
 
-/*
- * Two passes, one row at a time: the first finds the column widths, the
- * second prints. Rows are made twice rather than kept, so memory does not
- * grow with the number of steps.
- */
-void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
+void kstep_text_cols_init(struct kstep_text_cols *w)
 {
-	const struct kstep_steps *st = r->st;
-	struct widths w = { 1, 4, 6, 6, 4, 6, 0 };
+	*w = (struct kstep_text_cols){ 1, 4, 6, 6, 4, 6, 0 };
+}
+
+void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols *w)
+{
 	struct row row;
 	size_t i;
 
-	for (i = 0; i < st->n; i++) {
-		make_row(r, &st->v[i], &row);
-		widen(&w, &row);
+	for (i = 0; i < r->st->n; i++) {
+		make_row(r, &r->st->v[i], &row);
+		widen(w, &row);
 		free(row.vals);
 		free(row.ret);
 	}
-	w.name = w.name > NAME_MAX_W ? NAME_MAX_W : w.name;
-	w.vals = w.vals > VALS_MAX_W ? VALS_MAX_W : w.vals;
+}
+
+void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w)
+{
+	struct row row;
+
+	w->name = w->name > NAME_MAX_W ? NAME_MAX_W : w->name;
+	w->vals = w->vals > VALS_MAX_W ? VALS_MAX_W : w->vals;
 	kstep_render_header_text(out, r, "steps");
 	snprintf(row.num, sizeof(row.num), "#");
 	snprintf(row.name, sizeof(row.name), "step");
@@ -352,53 +356,98 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 	row.caller = "caller";
 	row.tag = "evidence";
 	row.hidden[0] = '\0';
-	if (!w.line)
+	if (!w->line)
 		row.line[0] = '\0';
-	print_row(out, &w, &row);
-	for (i = 0; i < st->n; i++) {
-		make_row(r, &st->v[i], &row);
-		print_row(out, &w, &row);
+	print_row(out, w, &row);
+}
+
+void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w)
+{
+	struct row row;
+	size_t i;
+
+	for (i = 0; i < r->st->n; i++) {
+		make_row(r, &r->st->v[i], &row);
+		print_row(out, w, &row);
 		free(row.vals);
 		free(row.ret);
 	}
-	if (!st->n)
-		fprintf(out, "  (no steps: the selected task has no traced activity in this window)\n");
-	footer(out, st, r->ascii);
 }
 
-static void tree_node(FILE *out, const struct kstep_node *n, int depth, int maxdepth, bool ascii)
+void kstep_text_end(FILE *out, const struct kstep_render_ctx *r)
 {
-	const struct kstep_node *k;
+	if (!r->st->total)
+		fprintf(out, "  (no steps: the selected task has no traced activity in this window)\n");
+	footer(out, r->st, r->ascii);
+}
+
+void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
+{
+	struct kstep_text_cols w;
+
+	kstep_text_cols_init(&w);
+	kstep_text_measure(r, &w);
+	kstep_text_begin(out, r, &w);
+	kstep_text_rows(out, r, &w);
+	kstep_text_end(out, r);
+}
+
+/* One node of the tree, at depth. */
+static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool ascii)
+{
 	char name[256], t[32], tags[96];
 	struct kstep_sbuf b = { 0 };
 
-	if (n->kind != KSTEP_NODE_ROOT) {
-		kstep_render_name(n, name, sizeof(name));
-		time_text(n, ascii, t, sizeof(t));
-		kstep_src_tags(n->src, tags, sizeof(tags));
-		ret_text(n, ascii, &b);
-		safe_inplace(name, sizeof(name));
-		if (b.len && kstep_text_safe_prefix(b.s, b.len) != b.len) {
-			char *e = safe_take(kstep_sbuf_steal(&b));
+	kstep_render_name(n, name, sizeof(name));
+	time_text(n, ascii, t, sizeof(t));
+	kstep_src_tags(n->src, tags, sizeof(tags));
+	ret_text(n, ascii, &b);
+	safe_inplace(name, sizeof(name));
+	if (b.len && kstep_text_safe_prefix(b.s, b.len) != b.len) {
+		char *e = safe_take(kstep_sbuf_steal(&b));
 
-			kstep_sbuf_add(&b, e);
-			free(e);
-		}
-		fprintf(out, "%*s%s%s%s  %s  [%s]%s%s\n", depth * 2, "", name, b.len ? "  " : "",
-			kstep_sbuf_str(&b), t, tags, n->site ? (n->flags & KSTEP_NF_INLINE ? "  inlined at " :
-			"  at ") : "", n->site ? kstep_short_path(n->site) : "");
-		kstep_sbuf_free(&b);
+		kstep_sbuf_add(&b, e);
+		free(e);
 	}
-	if (maxdepth > 0 && depth >= maxdepth)
-		return;
-	for (k = n->child; k; k = k->next)
-		tree_node(out, k, n->kind == KSTEP_NODE_ROOT ? 0 : depth + 1, maxdepth, ascii);
+	fprintf(out, "%*s%s%s%s  %s  [%s]%s%s\n", depth * 2, "", name, b.len ? "  " : "",
+		kstep_sbuf_str(&b), t, tags, n->site ? (n->flags & KSTEP_NF_INLINE ? "  inlined at " :
+		"  at ") : "", n->site ? kstep_short_path(n->site) : "");
+	kstep_sbuf_free(&b);
+}
+
+void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r)
+{
+	kstep_render_header_text(out, r, "tree");
+}
+
+/* Pre-order without recursion: the tree's depth is the trace's to choose. */
+void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
+{
+	const struct kstep_node *n = top;
+	int depth = 0;
+
+	while (n) {
+		tree_line(out, n, depth, r->ascii);
+		if (n->child && !(maxdepth > 0 && depth >= maxdepth)) {
+			n = n->child;
+			depth++;
+			continue;
+		}
+		while (n != top && !n->next) {
+			n = n->parent;
+			depth--;
+		}
+		n = n == top ? NULL : n->next;
+	}
 }
 
 void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
 		       int depth, bool json)
 {
+	const struct kstep_node *k;
+
 	(void)json;
-	kstep_render_header_text(out, r, "tree");
-	tree_node(out, kstep_chain_root(c), 0, depth, r->ascii);
+	kstep_render_tree_begin(out, r);
+	for (k = kstep_chain_root(c)->child; k; k = k->next)
+		kstep_render_subtree(out, r, k, depth);
 }

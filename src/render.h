@@ -15,16 +15,49 @@ struct kstep_render_ctx {
 	const struct kstep_session *s;
 	const struct kstep_selection *sel;
 	const struct kstep_steps *st;
+	unsigned sources;	/* evidence sources of the whole log, for the header */
 	bool ascii;		/* text: ASCII only */
 };
 
+/* The whole log at once, in r->st (kstep_steps_build). */
 void kstep_render_text(FILE *out, const struct kstep_render_ctx *r);
 void kstep_render_records(FILE *out, const struct kstep_render_ctx *r);
 void kstep_render_json(FILE *out, const struct kstep_render_ctx *r);
 
+/*
+ * Streaming views: r->st->v[0..n) holds the steps of one subtree at each
+ * *_steps/_rows call, the footer at *_end.
+ *
+ * Text aligns its columns, so it takes two passes over the same steps:
+ * kstep_text_measure on every chunk of the first, then begin, rows on every
+ * chunk of the second, end. Nothing of the log is kept in between.
+ */
+struct kstep_text_cols {
+	size_t n, name, vals, ret, time, caller, line;
+};
+void kstep_text_cols_init(struct kstep_text_cols *w);
+void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols *w);
+void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w);
+void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w);
+void kstep_text_end(FILE *out, const struct kstep_render_ctx *r);
+
+/* Records: one line per step, the footer after. */
+void kstep_records_steps(FILE *out, const struct kstep_render_ctx *r);
+void kstep_records_end(FILE *out, const struct kstep_render_ctx *r);
+
+/* JSON: the document's head, the steps array's elements, then the rest (j lives across the calls). */
+struct kstep_json;
+void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_render_ctx *r);
+void kstep_json_log_steps(struct kstep_json *j, const struct kstep_render_ctx *r);
+void kstep_json_log_end(struct kstep_json *j, const struct kstep_render_ctx *r);
+
 /* kstep tree: every node of the chain, indented, with durations and sources. */
 void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
 		       int depth, bool json);
+/* The same streaming: the header, then each finished subtree of the root down to maxdepth (0: all). */
+void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r);
+void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top,
+			  int maxdepth);
 
 /* kstep diff: the changes between two sides (src/diff.h), as text or JSON. */
 struct kstep_diff;

@@ -58,9 +58,19 @@ struct kstep_note {
 	const char *text;
 };
 
+struct kstep_steps_state;
+
+/*
+ * The step log. It streams: kstep_steps_add makes the steps of one finished
+ * subtree (v[0..n) then holds only those, numbered on from the earlier
+ * ones), kstep_steps_end writes the footer. What lasts across subtrees is
+ * bounded: the producer table (evicting its oldest entries, counted and
+ * said), the footer's notes and counters.
+ */
 struct kstep_steps {
 	struct kstep_step *v;
 	size_t n;
+	int total;			/* steps numbered so far */
 	struct kstep_vec underived;	/* struct kstep_note */
 	struct kstep_vec lost;		/* lost events */
 	struct kstep_vec missing;	/* missing data: damage, calls without entry or exit */
@@ -68,14 +78,30 @@ struct kstep_steps {
 	unsigned sources;
 	uint64_t hidden_total;
 	bool pass;
-	struct kstep_arena arena;
+	struct kstep_arena arena;	/* the notes' text */
+	struct kstep_steps_state *x;	/* the builder's own state */
 };
 
 /*
- * Builds the step log of chain c (finished). Returns the steps; the caller
- * frees them with kstep_steps_free. Values of the chain get their decoding
- * and derivation filled in. s is NULL for a chain fed by hand (unit tests):
- * no losses, no kallsyms.
+ * Returns an empty step log of the selection (s NULL for a chain fed by hand,
+ * unit tests: no losses, no kallsyms); o must outlive it. Free with
+ * kstep_steps_free.
+ */
+struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct kstep_selection *sel,
+				    const struct kstep_steps_opts *o);
+/*
+ * Makes the steps of top, a subtree kstep_chain_take handed out, with its
+ * values decoded and derived: st->v[0..st->n) are those steps until the next
+ * call (the previous ones are dropped).
+ */
+void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top);
+/* Writes the footer once every subtree was added; c is the finished chain. */
+void kstep_steps_end(struct kstep_steps *st, const struct kstep_chain *c);
+
+/*
+ * The whole log at once (unit tests, diff): takes every subtree of chain c
+ * (finished) and keeps all steps in st->v. Returns the steps; the caller
+ * frees them with kstep_steps_free.
  */
 struct kstep_steps *kstep_steps_build(struct kstep_chain *c, const struct kstep_session *s,
 				      const struct kstep_selection *sel,
