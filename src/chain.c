@@ -25,6 +25,7 @@
 #include "log.h"
 
 #define FN_HASH 4096
+#define AT_CACHE 4096
 /* two tracepoints of one syscall (raw and named) fire this close together */
 #define SAME_SYSCALL_NS 50000
 
@@ -59,6 +60,12 @@ struct kstep_chain {
 	uint64_t first_ts;
 	uint64_t last_ts;
 	struct kstep_chain_stats st;
+	/* addresses already resolved: function_graph repeats the same few thousand */
+	struct {
+		uint64_t addr;
+		uint64_t off;
+		struct kstep_func *fn;
+	} at_cache[AT_CACHE];
 	/*
 	 * A probe hit inside the probe machinery (kprobe_ftrace_handler...)
 	 * announces a call whose function_graph entry comes right after it:
@@ -150,18 +157,28 @@ static struct kstep_func *func_get(struct kstep_chain *c, const char *name, uint
 /* The kernel function at addr (a function start, or a probe address in it). */
 static struct kstep_func *func_at(struct kstep_chain *c, uint64_t addr, uint64_t *off)
 {
-	const struct kstep_ksym *sym = c->ks ? kstep_ksyms_lookup(c->ks, addr, off) : NULL;
+	size_t slot = (size_t)((addr >> 4) ^ (addr >> 16)) & (AT_CACHE - 1);
+	const struct kstep_ksym *sym;
 	char buf[32];
 	struct kstep_func *f;
 
+	if (c->at_cache[slot].fn && c->at_cache[slot].addr == addr) {
+		*off = c->at_cache[slot].off;
+		return c->at_cache[slot].fn;
+	}
+	sym = c->ks ? kstep_ksyms_lookup(c->ks, addr, off) : NULL;
 	if (!sym) {
 		*off = 0;
 		snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
-		return func_get(c, buf, addr, false);
+		f = func_get(c, buf, addr, false);
+	} else {
+		f = func_get(c, sym->name, sym->addr, false);
+		if (!(f->flags & KSTEP_FN_RETPROBE) && has_retprobe(c, sym->addr))
+			f->flags |= KSTEP_FN_RETPROBE;
 	}
-	f = func_get(c, sym->name, sym->addr, false);
-	if (!(f->flags & KSTEP_FN_RETPROBE) && has_retprobe(c, sym->addr))
-		f->flags |= KSTEP_FN_RETPROBE;
+	c->at_cache[slot].addr = addr;
+	c->at_cache[slot].off = *off;
+	c->at_cache[slot].fn = f;
 	return f;
 }
 

@@ -17,6 +17,20 @@
 #define NAME_MAX_W 56
 #define VALS_MAX_W 72
 
+/* Copies s and then t into out (len > 0), cut to fit: the common names without printf. */
+static void cat2(char *out, size_t len, const char *s, const char *t)
+{
+	size_t a = strlen(s), b = strlen(t);
+
+	if (a >= len)
+		a = len - 1;
+	memcpy(out, s, a);
+	if (b >= len - a)
+		b = len - a - 1;
+	memcpy(out + a, t, b);
+	out[a + b] = '\0';
+}
+
 void kstep_render_name(const struct kstep_node *n, char *out, size_t len)
 {
 	switch (n->kind) {
@@ -30,7 +44,7 @@ void kstep_render_name(const struct kstep_node *n, char *out, size_t len)
 		snprintf(out, len, "%s()", n->name ? n->name : "?");
 		break;
 	case KSTEP_NODE_CALL:
-		snprintf(out, len, "%s%s", kstep_node_name(n), (n->flags & KSTEP_NF_FRAME) ? "" : "()");
+		cat2(out, len, kstep_node_name(n), (n->flags & KSTEP_NF_FRAME) ? "" : "()");
 		break;
 	default:
 		snprintf(out, len, "%s", kstep_node_name(n));
@@ -113,6 +127,51 @@ const char *kstep_short_path(const char *path)
 	return best;
 }
 
+/* Writes v in decimal at out; returns the length. */
+static size_t put_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* kstep_fmt_dur's text ("1.234 us"), µs unless ascii; out holds at least 32 bytes. */
+static void dur_text(char *out, uint64_t ns, bool ascii)
+{
+	static const struct {
+		uint64_t below, div;
+		const char *unit, *uunit;
+	} units[] = {
+		{ 1000000ULL, 1000ULL, " us", " \xc2\xb5s" },
+		{ 1000000000ULL, 1000000ULL, " ms", " ms" },
+		{ UINT64_MAX, 1000000000ULL, " s", " s" },
+	};
+	size_t n, i;
+	uint64_t frac;
+
+	if (ns < 1000) {
+		n = put_u64(out, ns);
+		memcpy(out + n, " ns", 4);
+		return;
+	}
+	for (i = 0; i < 2 && ns >= units[i].below; i++)
+		;
+	n = put_u64(out, ns / units[i].div);
+	frac = (ns / (units[i].div / 1000)) % 1000;
+	out[n++] = '.';
+	out[n++] = (char)('0' + frac / 100);
+	out[n++] = (char)('0' + frac / 10 % 10);
+	out[n++] = (char)('0' + frac % 10);
+	snprintf(out + n, 8, "%s", ascii ? units[i].unit : units[i].uunit);
+}
+
 static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t len)
 {
 	uint64_t d = kstep_node_dur(n);
@@ -121,14 +180,10 @@ static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t 
 		snprintf(out, len, "no return");
 	else if (n->flags & KSTEP_NF_NO_ENTRY)
 		snprintf(out, len, "no entry");
+	else if (d && len >= 32)
+		dur_text(out, d, ascii);
 	else if (d) {
 		kstep_fmt_dur(out, len, d);
-		if (!ascii) {
-			char *u = strstr(out, " us");
-
-			if (u)	/* one byte longer than " us": keep the terminator */
-				snprintf(u, len - (size_t)(u - out), " \xc2\xb5s");
-		}
 	} else
 		snprintf(out, len, "%s", ascii ? "-" : "–");
 }
@@ -144,14 +199,19 @@ static size_t cols(const char *s)
 	return n;
 }
 
-static void pad(FILE *out, const char *s, size_t w)
-{
-	size_t c = cols(s);
+static const char spaces[] = "                                                                ";
 
-	fputs(s, out);
-	while (c++ < w)
-		fputc(' ', out);
+/* Writes w spaces. */
+static void spc(FILE *out, size_t w)
+{
+	while (w) {
+		size_t k = w < sizeof(spaces) - 1 ? w : sizeof(spaces) - 1;
+
+		fwrite(spaces, 1, k, out);
+		w -= k;
+	}
 }
+
 
 /* Escapes buf in place (see kstep_text_safe): the trace chose some of it. */
 static void safe_inplace(char *buf, size_t len)
@@ -217,21 +277,36 @@ struct row {
 	char hidden[96];
 };
 
+static char empty[1];
+
+static void row_free(struct row *row)
+{
+	if (row->vals != empty)
+		free(row->vals);
+	if (row->ret != empty)
+		free(row->ret);
+}
+
 static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *st, struct row *row)
 {
 	struct kstep_sbuf b = { 0 };
-	char name[256];
-	int i, k = 0;
+	size_t k = st->depth > 0 ? 2 * (size_t)st->depth : 0;
 
-	snprintf(row->num, sizeof(row->num), "%d", st->n);
-	for (i = 0; i < st->depth && k < 160; i++)
-		k += snprintf(row->name + k, sizeof(row->name) - (size_t)k, "  ");
-	kstep_render_name(st->node, name, sizeof(name));
-	snprintf(row->name + k, sizeof(row->name) - (size_t)k, "%s", name);
-	vals_text(st->node, &b);
-	row->vals = kstep_sbuf_steal(&b);
-	ret_text(st->node, r->ascii, &b);
-	row->ret = kstep_sbuf_steal(&b);
+	row->num[put_u64(row->num, (uint64_t)st->n)] = '\0';
+	if (k > 160)
+		k = 160;
+	memset(row->name, ' ', k);
+	kstep_render_name(st->node, row->name + k, sizeof(row->name) - k < 256 ? sizeof(row->name) - k : 256);
+	row->vals = empty;
+	if (st->node->vals || st->node->nstack) {
+		vals_text(st->node, &b);
+		row->vals = safe_take(kstep_sbuf_steal(&b));
+	}
+	row->ret = empty;
+	if (st->node->retv) {
+		ret_text(st->node, r->ascii, &b);
+		row->ret = safe_take(kstep_sbuf_steal(&b));
+	}
 	time_text(st->node, r->ascii, row->time, sizeof(row->time));
 	row->caller = st->caller ? kstep_text_safe(st->caller, row->callerbuf, sizeof(row->callerbuf)) : "-";
 	row->line[0] = '\0';
@@ -241,8 +316,6 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 			 kstep_short_path(st->node->site));
 	safe_inplace(row->name, sizeof(row->name));
 	safe_inplace(row->line, sizeof(row->line));
-	row->vals = safe_take(row->vals);
-	row->ret = safe_take(row->ret);
 	row->tag = kstep_src_tag(st->node->src);
 	row->hidden[0] = '\0';
 	if (st->hidden_count) {
@@ -303,23 +376,80 @@ static void widen(struct kstep_text_cols *w, const struct row *row)
 	w->line = maxz(w->line, cols(row->line));
 }
 
+/* One line, gathered and written at once. */
+struct lbuf {
+	FILE *out;
+	size_t n;
+	char b[4096];
+};
+
+static void lput(struct lbuf *l, const char *s, size_t n)
+{
+	if (l->n + n > sizeof(l->b)) {
+		fwrite(l->b, 1, l->n, l->out);
+		l->n = 0;
+		if (n > sizeof(l->b)) {
+			fwrite(s, 1, n, l->out);
+			return;
+		}
+	}
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+static void lputs(struct lbuf *l, const char *s)
+{
+	lput(l, s, strlen(s));
+}
+
+static void lspc(struct lbuf *l, size_t w)
+{
+	while (w) {
+		size_t k = w < sizeof(spaces) - 1 ? w : sizeof(spaces) - 1;
+
+		lput(l, spaces, k);
+		w -= k;
+	}
+}
+
+static void lpad(struct lbuf *l, const char *s, size_t w)
+{
+	size_t c = cols(s);
+
+	lputs(l, s);
+	if (c < w)
+		lspc(l, w - c);
+}
+
 static void print_row(FILE *out, const struct kstep_text_cols *w, const struct row *row)
 {
-	fprintf(out, "%*s  ", (int)w->n, row->num);
-	pad(out, row->name, w->name);
-	fputs("  ", out);
-	pad(out, row->vals, w->vals);
-	fputs("  ", out);
-	pad(out, row->ret, w->ret);
-	fputs("  ", out);
-	pad(out, row->time, w->time);
-	fputs("  ", out);
-	pad(out, row->caller, w->caller);
+	struct lbuf l;
+	size_t n = strlen(row->num);
+
+	l.out = out;
+	l.n = 0;
+	if (n < w->n)
+		lspc(&l, w->n - n);
+	lput(&l, row->num, n);
+	lput(&l, "  ", 2);
+	lpad(&l, row->name, w->name);
+	lput(&l, "  ", 2);
+	lpad(&l, row->vals, w->vals);
+	lput(&l, "  ", 2);
+	lpad(&l, row->ret, w->ret);
+	lput(&l, "  ", 2);
+	lpad(&l, row->time, w->time);
+	lput(&l, "  ", 2);
+	lpad(&l, row->caller, w->caller);
 	if (w->line) {
-		fputs("  ", out);
-		pad(out, row->line, w->line);
+		lput(&l, "  ", 2);
+		lpad(&l, row->line, w->line);
 	}
-	fprintf(out, "  %s%s\n", row->tag, row->hidden);
+	lput(&l, "  ", 2);
+	lputs(&l, row->tag);
+	lputs(&l, row->hidden);
+	lput(&l, "\n", 1);
+	fwrite(l.b, 1, l.n, out);
 }
 
 void kstep_text_cols_init(struct kstep_text_cols *w)
@@ -335,8 +465,7 @@ void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols
 	for (i = 0; i < r->st->n; i++) {
 		make_row(r, &r->st->v[i], &row);
 		widen(w, &row);
-		free(row.vals);
-		free(row.ret);
+		row_free(&row);
 	}
 }
 
@@ -369,8 +498,7 @@ void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct k
 	for (i = 0; i < r->st->n; i++) {
 		make_row(r, &r->st->v[i], &row);
 		print_row(out, w, &row);
-		free(row.vals);
-		free(row.ret);
+		row_free(&row);
 	}
 }
 
@@ -409,9 +537,22 @@ static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool asc
 		kstep_sbuf_add(&b, e);
 		free(e);
 	}
-	fprintf(out, "%*s%s%s%s  %s  [%s]%s%s\n", depth * 2, "", name, b.len ? "  " : "",
-		kstep_sbuf_str(&b), t, tags, n->site ? (n->flags & KSTEP_NF_INLINE ? "  inlined at " :
-		"  at ") : "", n->site ? kstep_short_path(n->site) : "");
+	spc(out, depth > 0 ? 2 * (size_t)depth : 0);
+	fputs(name, out);
+	if (b.len) {
+		fputs("  ", out);
+		fputs(b.s, out);
+	}
+	fputs("  ", out);
+	fputs(t, out);
+	fputs("  [", out);
+	fputs(tags, out);
+	fputc(']', out);
+	if (n->site) {
+		fputs(n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ", out);
+		fputs(kstep_short_path(n->site), out);
+	}
+	fputc('\n', out);
 	kstep_sbuf_free(&b);
 }
 

@@ -373,8 +373,17 @@ size_t kstep_text_safe_prefix(const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, k;
 
-	while (i < n && (k = safe_char(u + i, n - i)) != 0)
+	while (i < n) {
+		/* printable ASCII, the common case, without the UTF-8 decoder */
+		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\') {
+			i++;
+			continue;
+		}
+		k = safe_char(u + i, n - i);
+		if (!k)
+			break;
 		i += k;
+	}
 	return i;
 }
 
