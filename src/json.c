@@ -17,56 +17,103 @@ void kstep_json_init(struct kstep_json *j, FILE *out, bool pretty)
 	j->first[0] = true;
 }
 
+static void flush(struct kstep_json *j)
+{
+	fwrite(j->buf, 1, j->n, j->out);
+	j->n = 0;
+}
+
+static void put(struct kstep_json *j, const char *s, size_t n)
+{
+	if (j->n + n > sizeof(j->buf)) {
+		flush(j);
+		if (n > sizeof(j->buf)) {
+			fwrite(s, 1, n, j->out);
+			return;
+		}
+	}
+	memcpy(j->buf + j->n, s, n);
+	j->n += n;
+}
+
+static void putch(struct kstep_json *j, char c)
+{
+	if (j->n == sizeof(j->buf))
+		flush(j);
+	j->buf[j->n++] = c;
+}
+
+static void puts_(struct kstep_json *j, const char *s)
+{
+	put(j, s, strlen(s));
+}
+
 static void indent(struct kstep_json *j)
 {
-	int i;
+	static const char nl[] = "\n                                                                ";
+	size_t n = 1 + 2 * (size_t)j->depth;
 
 	if (!j->pretty)
 		return;
-	fputc('\n', j->out);
-	for (i = 0; i < j->depth; i++)
-		fputs("  ", j->out);
+	/* KSTEP_JSON_DEPTH levels fit in nl */
+	put(j, nl, n < sizeof(nl) - 1 ? n : sizeof(nl) - 1);
 }
 
-static void put_escaped(FILE *out, const char *s, size_t n)
+/* A control byte as \u00XX (the only bytes left once the runs are out). */
+static void escape_u(struct kstep_json *j, unsigned char c)
 {
-	size_t i;
+	char u[8];
 
-	fputc('"', out);
+	snprintf(u, sizeof(u), "\\u%04x", c);
+	put(j, u, 6);
+}
+
+static void put_escaped(struct kstep_json *j, const char *s, size_t n)
+{
+	size_t i, run;
+
+	putch(j, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		/* a run that needs no escape goes out at once */
+		for (run = i; run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\' &&
+		     s[run] != 0x7f; run++)
+			;
+		if (run > i) {
+			put(j, s + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
+			put(j, c == '"' ? "\\\"" : "\\\\", 2);
 		else if (c == '\n')
-			fputs("\\n", out);
+			put(j, "\\n", 2);
 		else if (c == '\t')
-			fputs("\\t", out);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\u%04x", c);
+			put(j, "\\t", 2);
 		else
-			fputc(c, out);
+			escape_u(j, c);
 	}
-	fputc('"', out);
+	putch(j, '"');
 }
 
 static void key(struct kstep_json *j, const char *k)
 {
 	if (!j->first[j->depth])
-		fputc(',', j->out);
+		putch(j, ',');
 	j->first[j->depth] = false;
 	if (j->depth)
 		indent(j);
 	if (k) {
-		put_escaped(j->out, k, strlen(k));
-		fputs(j->pretty ? ": " : ":", j->out);
+		put_escaped(j, k, strlen(k));
+		puts_(j, j->pretty ? ": " : ":");
 	}
 }
 
 static void open_(struct kstep_json *j, const char *k, char c)
 {
 	key(j, k);
-	fputc(c, j->out);
+	putch(j, c);
 	if (j->depth + 1 < KSTEP_JSON_DEPTH)
 		j->depth++;
 	j->first[j->depth] = true;
@@ -80,7 +127,7 @@ static void close_(struct kstep_json *j, char c)
 		j->depth--;
 	if (!empty)
 		indent(j);
-	fputc(c, j->out);
+	putch(j, c);
 }
 
 void kstep_json_obj_open(struct kstep_json *j, const char *k)
@@ -106,7 +153,7 @@ void kstep_json_arr_close(struct kstep_json *j)
 void kstep_json_strn(struct kstep_json *j, const char *k, const char *val, size_t n)
 {
 	key(j, k);
-	put_escaped(j->out, val, n);
+	put_escaped(j, val, n);
 }
 
 void kstep_json_str(struct kstep_json *j, const char *k, const char *val)
@@ -120,29 +167,43 @@ void kstep_json_str(struct kstep_json *j, const char *k, const char *val)
 
 void kstep_json_u64(struct kstep_json *j, const char *k, uint64_t val)
 {
+	char buf[24];
+	size_t n = sizeof(buf);
+
 	key(j, k);
-	fprintf(j->out, "%" PRIu64, val);
+	do {
+		buf[--n] = (char)('0' + val % 10);
+		val /= 10;
+	} while (val);
+	put(j, buf + n, sizeof(buf) - n);
 }
 
 void kstep_json_i64(struct kstep_json *j, const char *k, int64_t val)
 {
+	if (val >= 0) {
+		kstep_json_u64(j, k, (uint64_t)val);
+		return;
+	}
+	char buf[24];
+
 	key(j, k);
-	fprintf(j->out, "%" PRId64, val);
+	put(j, buf, (size_t)snprintf(buf, sizeof(buf), "%" PRId64, val));
 }
 
 void kstep_json_bool(struct kstep_json *j, const char *k, bool val)
 {
 	key(j, k);
-	fputs(val ? "true" : "false", j->out);
+	puts_(j, val ? "true" : "false");
 }
 
 void kstep_json_null(struct kstep_json *j, const char *k)
 {
 	key(j, k);
-	fputs("null", j->out);
+	puts_(j, "null");
 }
 
 void kstep_json_end(struct kstep_json *j)
 {
-	fputc('\n', j->out);
+	putch(j, '\n');
+	flush(j);
 }

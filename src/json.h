@@ -12,11 +12,16 @@
 
 #define KSTEP_JSON_DEPTH 32
 
+/* Output is gathered here and written in blocks: a log is gigabytes of small pieces. */
+#define KSTEP_JSON_BUF 16384
+
 struct kstep_json {
 	FILE *out;
 	int depth;
 	bool first[KSTEP_JSON_DEPTH];
 	bool pretty;
+	size_t n;
+	char buf[KSTEP_JSON_BUF];
 };
 
 void kstep_json_init(struct kstep_json *j, FILE *out, bool pretty);
@@ -31,7 +36,7 @@ void kstep_json_u64(struct kstep_json *j, const char *key, uint64_t val);
 void kstep_json_i64(struct kstep_json *j, const char *key, int64_t val);
 void kstep_json_bool(struct kstep_json *j, const char *key, bool val);
 void kstep_json_null(struct kstep_json *j, const char *key);
-/* Ends the document with a newline. */
+/* Ends the document with a newline and writes out what is buffered. */
 void kstep_json_end(struct kstep_json *j);
 
 #endif
