@@ -12,11 +12,9 @@
 
 #include "cmds.h"
 #include "diff.h"
-#include "gaps.h"
 #include "log.h"
+#include "pipeline.h"
 #include "render.h"
-#include "select.h"
-#include "steps.h"
 
 static const char usage[] =
 	"usage: kstep diff [OPTIONS] A.dat B.dat\n"
@@ -156,45 +154,51 @@ static int parse(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* One file of a side; the first run's session stays open (its kallsyms are used). */
-static int add_run(struct kstep_dside *d, const char *path, struct args *a, struct kstep_session *keep,
+struct view {
+	struct kstep_drun *r;
+};
+
+static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	struct view *v = ctx;
+
+	(void)top;
+	kstep_drun_steps(v->r, p->st);
+}
+
+/* One file of a side, streamed into it; the first run's pipeline stays open (its kallsyms are used). */
+static int add_run(struct kstep_dside *d, const char *path, struct args *a, struct kstep_pipeline *keep,
 		   char *action, size_t alen)
 {
-	struct kstep_session tmp, *s = d->runs ? &tmp : keep;
-	struct kstep_selection sel;
-	struct kstep_chain *c;
-	struct kstep_steps *st;
-	struct kstep_gaps g;
-	int ret = -1;
+	struct kstep_pipeline tmp, *p = d->runs ? &tmp : keep;
+	struct kstep_pipeline_opts po = { .sel = a->sel, .gaps = a->gaps, .steps = a->steps };
+	struct view v = { 0 };
+	struct kstep_sink sink = { .ctx = &v, .steps = true, .chunk = view_chunk };
 
-	if (kstep_session_open(s, path))
-		return -1;
-	if (kstep_select(s, &a->sel, &sel))
-		goto out;
-	c = kstep_gaps_build(s, &sel, &a->gaps, &g);
-	if (!c)
-		goto out_sel;
-	st = kstep_steps_build(c, s, &sel, &a->steps);
-	kstep_dside_add(d, st, s, &sel, &a->o, path);
+	if (kstep_pipeline_open(p, path, &po))
+		goto fail;
+	v.r = kstep_drun_new(d, &a->o);
+	if (kstep_pipeline_run(p, &sink)) {
+		kstep_drun_free(v.r);
+		goto fail;
+	}
+	kstep_dside_add_run(d, v.r, p->sources, &p->s, &p->sel, path);
 	if (!*action)
-		snprintf(action, alen, "%s", sel.action);
-	kstep_session_finish(s, false);
-	kstep_steps_free(st);
-	kstep_chain_free(c);
-	ret = 0;
-out_sel:
-	kstep_selection_free(&sel);
-out:
-	if (s == &tmp || ret)
-		kstep_session_close(s);
-	return ret;
+		snprintf(action, alen, "%s", p->sel.action);
+	kstep_pipeline_finish(p, false);
+	if (p == &tmp)
+		kstep_pipeline_close(p);
+	return 0;
+fail:
+	kstep_pipeline_close(p);
+	return -1;
 }
 
 static int run(int argc, char **argv)
 {
 	struct args a = { 0 };
 	struct kstep_diff df;
-	struct kstep_session ka, kb;
+	struct kstep_pipeline ka, kb;
 	char action[256] = "";
 	int p, i, ret = KSTEP_EXIT_ERROR;
 	bool open_a = false, open_b = false;
@@ -230,9 +234,9 @@ out:
 	kstep_dside_free(&df.a);
 	kstep_dside_free(&df.b);
 	if (open_a)
-		kstep_session_close(&ka);
+		kstep_pipeline_close(&ka);
 	if (open_b)
-		kstep_session_close(&kb);
+		kstep_pipeline_close(&kb);
 	kstep_steps_opts_free(&a.steps);
 	return ret;
 }

@@ -180,41 +180,59 @@ static struct kstep_dnode *new_dnode(struct kstep_dside *d, const struct kstep_s
 	return dn;
 }
 
-/* One run's steps as a tree; its nodes live in the side's arena. */
-static struct kstep_dnode *run_tree(struct kstep_dside *d, const struct kstep_steps *st,
-				    const struct kstep_diff_opts *o)
+/* One run being read: its tree grows a subtree of steps at a time. */
+struct kstep_drun {
+	struct kstep_dside *d;
+	struct kstep_dnode *root;
+	struct kstep_vec by;		/* step number - 1 -> its node, NULL when not compared */
+	struct kstep_vec pend;		/* values citing a step, resolved once it is there */
+	const struct kstep_diff_opts *o;
+};
+
+struct kstep_drun *kstep_drun_new(struct kstep_dside *d, const struct kstep_diff_opts *o)
 {
-	struct kstep_dnode *root = kstep_arena_alloc(&d->arena, sizeof(*root));
-	struct kstep_dnode **by = kstep_xcalloc(st->n + 1, sizeof(*by));
-	bool *skip = kstep_xcalloc(st->n + 1, sizeof(*skip));
-	struct kstep_vec pend;
+	struct kstep_drun *r = kstep_xcalloc(1, sizeof(*r));
+
+	r->d = d;
+	r->o = o;
+	r->root = kstep_arena_alloc(&d->arena, sizeof(*r->root));
+	r->root->key = "";
+	r->root->name = "(task)";
+	r->root->present = 1;
+	kstep_vec_init(&r->by, sizeof(struct kstep_dnode *));
+	kstep_vec_init(&r->pend, sizeof(struct pending_from));
+	return r;
+}
+
+static struct kstep_dnode *by_step(const struct kstep_drun *r, int n)
+{
+	return n > 0 && (size_t)n <= r->by.n ? *(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)n - 1) : NULL;
+}
+
+void kstep_drun_steps(struct kstep_drun *r, const struct kstep_steps *st)
+{
 	size_t i;
 
-	kstep_vec_init(&pend, sizeof(struct pending_from));
-	root->key = "";
-	root->name = "(task)";
-	root->present = 1;
 	for (i = 0; i < st->n; i++) {
 		const struct kstep_step *s = &st->v[i];
-		struct kstep_dnode *parent = s->parent ? by[s->parent] : root;
+		struct kstep_dnode *parent = s->parent ? by_step(r, s->parent) : r->root, *dn = NULL;
 
-		if ((s->parent && skip[s->parent]) || !compared(s->node, o) || !parent) {
-			skip[s->n] = true;
-			continue;
+		/* a step under one that is not compared is not compared either */
+		if (parent && compared(s->node, r->o)) {
+			dn = new_dnode(r->d, s, &r->pend);
+			add_child(parent, dn);
 		}
-		by[s->n] = new_dnode(d, s, &pend);
-		add_child(parent, by[s->n]);
+		while (r->by.n < (size_t)s->n)
+			*(struct kstep_dnode **)kstep_vec_push(&r->by) = NULL;
+		*(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)s->n - 1) = dn;
 	}
-	for (i = 0; i < pend.n; i++) {
-		struct pending_from *p = kstep_vec_at(&pend, i);
+	/* a call's return may cite a step inside it: resolved once its subtree is in */
+	for (i = 0; i < r->pend.n; i++) {
+		struct pending_from *p = kstep_vec_at(&r->pend, i);
 
-		if (p->step > 0 && (size_t)p->step <= st->n)
-			p->v->from = by[p->step];
+		p->v->from = by_step(r, p->step);
 	}
-	kstep_vec_free(&pend);
-	free(by);
-	free(skip);
-	return root;
+	r->pend.n = 0;
 }
 
 /* Alignment */
@@ -292,7 +310,21 @@ static void absorb(struct kstep_dnode *s, struct kstep_dnode *r)
 	r->ndur = 0;
 }
 
-static void merge_run(struct kstep_dnode *sp, struct kstep_dnode *rp)
+/* Two nodes still to be aligned or merged: the diff's walks keep their own stack (depth is data). */
+struct dpair {
+	struct kstep_dnode *a, *b;
+};
+
+static void push_pair(struct kstep_vec *v, struct kstep_dnode *a, struct kstep_dnode *b)
+{
+	struct dpair *p = kstep_vec_push(v);
+
+	p->a = a;
+	p->b = b;
+}
+
+/* Merges the children of run node rp into side node sp; matched pairs go on todo. */
+static void merge_one(struct kstep_dnode *sp, struct kstep_dnode *rp, struct kstep_vec *todo)
 {
 	struct kstep_dnode **x, **y;
 	size_t n = kids(sp, &x), m = kids(rp, &y), i, j = 0;
@@ -311,7 +343,7 @@ static void merge_run(struct kstep_dnode *sp, struct kstep_dnode *rp)
 		add_child(sp, x[i]);
 		if (pairs[i] >= 0) {
 			absorb(x[i], y[j]);
-			merge_run(x[i], y[j]);
+			push_pair(todo, x[i], y[j]);
 			j++;
 		}
 	}
@@ -320,15 +352,51 @@ static void merge_run(struct kstep_dnode *sp, struct kstep_dnode *rp)
 	free(pairs);
 }
 
-static void count_calls(struct kstep_dnode *n)
+static void merge_run(struct kstep_dnode *sp, struct kstep_dnode *rp)
 {
-	struct kstep_dnode *k;
+	struct kstep_vec todo;
 
-	n->calls = 1;
-	for (k = n->child; k; k = k->next) {
-		count_calls(k);
-		n->calls += k->calls;
+	kstep_vec_init(&todo, sizeof(struct dpair));
+	push_pair(&todo, sp, rp);
+	while (todo.n) {
+		struct dpair p = *(struct dpair *)kstep_vec_at(&todo, --todo.n);
+
+		merge_one(p.a, p.b, &todo);
 	}
+	kstep_vec_free(&todo);
+}
+
+/* Pre-order successor of n under top, or NULL. */
+static struct kstep_dnode *dnext(struct kstep_dnode *n, const struct kstep_dnode *top)
+{
+	if (n->child)
+		return n->child;
+	while (n && n != top) {
+		if (n->next)
+			return n->next;
+		n = n->parent;
+	}
+	return NULL;
+}
+
+static void count_calls(struct kstep_dnode *root)
+{
+	struct kstep_vec order;
+	struct kstep_dnode *n;
+	size_t i;
+
+	kstep_vec_init(&order, sizeof(n));
+	for (n = root; n; n = dnext(n, root)) {
+		n->calls = 1;
+		*(struct kstep_dnode **)kstep_vec_push(&order) = n;
+	}
+	/* children come after their parent in pre-order: sum from the end */
+	for (i = order.n; i-- > 1;) {
+		n = *(struct kstep_dnode **)kstep_vec_at(&order, i);
+		if (n->parent)
+			n->parent->calls += n->calls;
+	}
+	kstep_vec_free(&order);
 }
 
 static void push_name(const char ***v, size_t *n, const char *name, struct kstep_arena *a)
@@ -374,11 +442,21 @@ static void note_events(struct kstep_dside *d, const struct kstep_session *s,
 	}
 }
 
-int kstep_dside_add(struct kstep_dside *d, const struct kstep_steps *st, const struct kstep_session *s,
-		    const struct kstep_selection *sel, const struct kstep_diff_opts *o, const char *path)
+void kstep_drun_free(struct kstep_drun *r)
 {
-	struct kstep_dnode *run = run_tree(d, st, o);
+	if (!r)
+		return;
+	kstep_vec_free(&r->by);
+	kstep_vec_free(&r->pend);
+	free(r);
+}
 
+int kstep_dside_add_run(struct kstep_dside *d, struct kstep_drun *r, unsigned sources,
+			const struct kstep_session *s, const struct kstep_selection *sel, const char *path)
+{
+	struct kstep_dnode *run = r->root;
+
+	kstep_drun_free(r);
 	d->files = kstep_xrealloc(d->files, (d->runs + 1) * sizeof(*d->files));
 	d->files[d->runs] = kstep_arena_strdup(&d->arena, path);
 	note_events(d, s, sel);
@@ -386,7 +464,7 @@ int kstep_dside_add(struct kstep_dside *d, const struct kstep_steps *st, const s
 		const char *u = kstep_dat_uname(s->dat);
 
 		d->root = run;
-		d->sources = st->sources;
+		d->sources = sources;
 		snprintf(d->uname, sizeof(d->uname), "%s", u ? u : "(not recorded)");
 		snprintf(d->build_id, sizeof(d->build_id), "%s", s->build_id);
 		snprintf(d->plan, sizeof(d->plan), "%s", s->plan);
@@ -398,44 +476,66 @@ int kstep_dside_add(struct kstep_dside *d, const struct kstep_steps *st, const s
 		count_calls(d->root);
 		return 0;
 	}
-	d->sources &= st->sources;
+	d->sources &= sources;
 	d->root->present++;
 	merge_run(d->root, run);
 	count_calls(d->root);
 	return 0;
 }
 
-/* Comparing the sides */
-
-static void align(struct kstep_dnode *a, struct kstep_dnode *b)
+int kstep_dside_add(struct kstep_dside *d, const struct kstep_steps *st, const struct kstep_session *s,
+		    const struct kstep_selection *sel, const struct kstep_diff_opts *o, const char *path)
 {
-	struct kstep_dnode **x, **y;
-	size_t n = kids(a, &x), m = kids(b, &y), i;
-	long *pairs = kstep_xcalloc(n + 1, sizeof(*pairs));
+	struct kstep_drun *r = kstep_drun_new(d, o);
 
-	lcs(x, n, y, m, pairs);
-	for (i = 0; i < n; i++) {
-		if (pairs[i] < 0)
-			continue;
-		x[i]->match = y[pairs[i]];
-		y[pairs[i]]->match = x[i];
-		align(x[i], y[pairs[i]]);
-	}
-	free(x);
-	free(y);
-	free(pairs);
+	kstep_drun_steps(r, st);
+	return kstep_dside_add_run(d, r, st->sources, s, sel, path);
 }
 
-/* Tops of unmatched subtrees under matched parents. */
-static void loose(struct kstep_dnode *n, struct kstep_vec *out)
-{
-	struct kstep_dnode *k;
+/* Comparing the sides */
 
-	for (k = n->child; k; k = k->next) {
-		if (!k->match)
-			*(struct kstep_dnode **)kstep_vec_push(out) = k;
-		else
-			loose(k, out);
+static void align(struct kstep_dnode *a0, struct kstep_dnode *b0)
+{
+	struct kstep_vec todo;
+
+	kstep_vec_init(&todo, sizeof(struct dpair));
+	push_pair(&todo, a0, b0);
+	while (todo.n) {
+		struct dpair p = *(struct dpair *)kstep_vec_at(&todo, --todo.n);
+		struct kstep_dnode **x, **y;
+		size_t n = kids(p.a, &x), m = kids(p.b, &y), i;
+		long *pairs = kstep_xcalloc(n + 1, sizeof(*pairs));
+
+		lcs(x, n, y, m, pairs);
+		for (i = 0; i < n; i++) {
+			if (pairs[i] < 0)
+				continue;
+			x[i]->match = y[pairs[i]];
+			y[pairs[i]]->match = x[i];
+			push_pair(&todo, x[i], y[pairs[i]]);
+		}
+		free(x);
+		free(y);
+		free(pairs);
+	}
+	kstep_vec_free(&todo);
+}
+
+/* Tops of unmatched subtrees under matched parents, in pre-order. */
+static void loose(struct kstep_dnode *root, struct kstep_vec *out)
+{
+	struct kstep_dnode *n = root->child;
+
+	while (n) {
+		if (!n->match) {
+			*(struct kstep_dnode **)kstep_vec_push(out) = n;
+		} else if (n->child) {
+			n = n->child;
+			continue;
+		}
+		while (n != root && !n->next)
+			n = n->parent;
+		n = n == root ? NULL : n->next;
 	}
 }
 
@@ -738,8 +838,6 @@ static void runs_note(const struct kstep_diff *df, const struct kstep_dnode *a, 
 			 b ? b->present : 0, df->b.runs);
 }
 
-static void walk(struct kstep_diff *df, struct kstep_dnode *pa, struct kstep_dnode *pb);
-
 static void matched(struct kstep_diff *df, struct kstep_dnode *a, struct kstep_dnode *b)
 {
 	char note[120];
@@ -763,7 +861,6 @@ static void matched(struct kstep_diff *df, struct kstep_dnode *a, struct kstep_d
 	}
 	compare_values(df, a, b);
 	compare_time(df, a, b);
-	walk(df, a, b);
 }
 
 static void moved(struct kstep_diff *df, struct kstep_dnode *a)
@@ -779,41 +876,56 @@ static void moved(struct kstep_diff *df, struct kstep_dnode *a)
 			 b->parent->name);
 	compare_values(df, a, b);
 	compare_time(df, a, b);
-	walk(df, a, b);
 }
 
-/* The children of two aligned nodes, in the order of both sides. */
+/*
+ * The children of two aligned nodes, in the order of both sides; a matched
+ * or moved pair's own children are walked before the next sibling (the
+ * stack holds where each level goes on).
+ */
 static void walk(struct kstep_diff *df, struct kstep_dnode *pa, struct kstep_dnode *pb)
 {
-	struct kstep_dnode *a = pa->child, *b = pb->child;
+	struct kstep_vec st;
 	char note[120];
 
-	while (a || b) {
+	kstep_vec_init(&st, sizeof(struct dpair));
+	push_pair(&st, pa->child, pb->child);
+	while (st.n) {
+		struct dpair *f = kstep_vec_at(&st, st.n - 1);
+		struct kstep_dnode *a = f->a, *b = f->b;
+
+		if (!a && !b) {
+			st.n--;
+			continue;
+		}
 		if (a && b && a->match == b && !a->moved) {
+			f->a = a->next;
+			f->b = b->next;
 			matched(df, a, b);
-			a = a->next;
-			b = b->next;
+			push_pair(&st, a->child, b->child);
 		} else if (a && (!a->match || a->moved)) {
+			f->a = a->next;
 			if (a->match) {
 				moved(df, a);
+				push_pair(&st, a->child, a->match->child);
 			} else if (majority(a, &df->a)) {
 				runs_note(df, a, NULL, note, sizeof(note));
 				one_side(df, a, true, note);
 			}
-			a = a->next;
 		} else if (b && (!b->match || b->moved)) {
+			f->b = b->next;
 			/* a moved call is reported where A had it */
 			if (!b->match && majority(b, &df->b)) {
 				runs_note(df, NULL, b, note, sizeof(note));
 				one_side(df, b, false, note);
 			}
-			b = b->next;
 		} else {
 			/* matched crosswise cannot come out of the LCS; move on */
-			a = a ? a->next : NULL;
-			b = b ? b->next : NULL;
+			f->a = a ? a->next : NULL;
+			f->b = b ? b->next : NULL;
 		}
 	}
+	kstep_vec_free(&st);
 }
 
 static bool inferred(const struct kstep_dnode *n)
@@ -831,8 +943,8 @@ static bool has_inferred(struct kstep_dnode *root)
 	return false;
 }
 
-/* Inline and tail steps dissolved into their parents: their calls move up. */
-static void flatten(struct kstep_dnode *p)
+/* Dissolves p's inferred children into p; the real ones go on todo. */
+static void flatten_one(struct kstep_dnode *p, struct kstep_vec *todo)
 {
 	struct kstep_dnode *k = p->child, *prev = NULL, *c;
 
@@ -840,7 +952,7 @@ static void flatten(struct kstep_dnode *p)
 		struct kstep_dnode *next = k->next;
 
 		if (!inferred(k)) {
-			flatten(k);
+			*(struct kstep_dnode **)kstep_vec_push(todo) = k;
 			prev = k;
 			k = next;
 			continue;
@@ -861,6 +973,18 @@ static void flatten(struct kstep_dnode *p)
 		k->durs = NULL;
 		k = next;
 	}
+}
+
+/* Inline and tail steps dissolved into their parents: their calls move up. */
+static void flatten(struct kstep_dnode *root)
+{
+	struct kstep_vec todo;
+
+	kstep_vec_init(&todo, sizeof(root));
+	*(struct kstep_dnode **)kstep_vec_push(&todo) = root;
+	while (todo.n)
+		flatten_one(*(struct kstep_dnode **)kstep_vec_at(&todo, --todo.n), &todo);
+	kstep_vec_free(&todo);
 }
 
 void kstep_diff_run(struct kstep_diff *df)

@@ -107,6 +107,20 @@ void kstep_dside_free(struct kstep_dside *d);
 int kstep_dside_add(struct kstep_dside *d, const struct kstep_steps *st, const struct kstep_session *s,
 		    const struct kstep_selection *sel, const struct kstep_diff_opts *o, const char *path);
 
+/*
+ * The same, streaming: kstep_drun_new starts a run of side d (o must outlive
+ * it), kstep_drun_steps adds the steps of one subtree (st->v[0..n)), and
+ * kstep_dside_add_run adds the finished run (and frees r); sources are the
+ * run's evidence sources. Returns 0.
+ */
+struct kstep_drun;
+struct kstep_drun *kstep_drun_new(struct kstep_dside *d, const struct kstep_diff_opts *o);
+void kstep_drun_steps(struct kstep_drun *r, const struct kstep_steps *st);
+/* Drops a run that will not be added (its nodes stay in the side's arena). */
+void kstep_drun_free(struct kstep_drun *r);
+int kstep_dside_add_run(struct kstep_dside *d, struct kstep_drun *r, unsigned sources,
+			const struct kstep_session *s, const struct kstep_selection *sel, const char *path);
+
 /* Aligns the two sides and lists the changes into df->changes. */
 void kstep_diff_run(struct kstep_diff *df);
 
