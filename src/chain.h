@@ -7,8 +7,8 @@
  * Interrupt, softirq and NMI work inside a call becomes an IRQ node, and
  * time the task spent switched out an OFFCPU node, never callees.
  *
- * Records are first turned into facts (struct kstep_fact), which is also
- * how the unit tests drive the builder with hand-made sequences.
+ * The chain only builds: records are turned into facts (struct kstep_fact)
+ * by facts.c, and the unit tests drive the builder with hand-made facts.
  */
 #ifndef KSTEP_CHAIN_H
 #define KSTEP_CHAIN_H
@@ -214,13 +214,6 @@ void kstep_val_append(struct kstep_val **head, struct kstep_val *v);
 
 /* Feeds one fact of the selected task, in time order. */
 void kstep_chain_feed(struct kstep_chain *c, const struct kstep_fact *f);
-/*
- * Turns one record into facts and feeds them. pid is the selected task:
- * other tasks' records are ignored except context switches into pid.
- * Returns 1 when the record was used, 0 when not.
- */
-int kstep_chain_add_record(struct kstep_chain *c, struct tep_handle *tep,
-			   const struct kstep_rec *rec, const struct kstep_evdesc *d, int pid);
 /* Closes what is still open and merges kernel stacks within syscalls. */
 void kstep_chain_finish(struct kstep_chain *c);
 

@@ -41,8 +41,7 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 {
 	struct view *v = ctx;
 
-	v->r.s = &p->s;
-	v->r.sel = &p->sel;
+	v->r.h = &p->h;
 	kstep_render_tree_begin(stdout, &v->r);
 }
 

@@ -4,10 +4,55 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <event-parse.h>
+
 #include "log.h"
+#include "facts.h"
 #include "pipeline.h"
+
+/* The header the views show: everything they need of the file, read here once. */
+static void fill_header(struct kstep_pipeline *p)
+{
+	struct kstep_log_header *h = &p->h;
+	struct tep_handle *tep = kstep_load_tep(p->s.ld);
+	const char **names;
+	uint64_t *counts;
+	int i;
+
+	h->path = p->s.path;
+	h->version = kstep_dat_version(p->s.dat);
+	h->compression = kstep_dat_compression(p->s.dat);
+	h->uname = kstep_dat_uname(p->s.dat);
+	h->clock = kstep_dat_clock(p->s.dat);
+	h->recorder = p->s.recorder;
+	h->cpus = kstep_dat_cpucount(p->s.dat);
+	h->records = p->sel.records;
+	h->pid = p->sel.pid;
+	h->comm = p->sel.comm;
+	h->how = p->sel.how;
+	h->action = p->sel.action;
+	h->from = p->sel.from;
+	h->to = p->sel.to;
+	h->ks = kstep_load_ksyms(p->s.ld);
+	names = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*names));
+	counts = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*counts));
+	for (i = 0; i < p->sel.ncounts; i++) {
+		struct tep_event *ev;
+		char name[256];
+
+		if (!p->sel.counts[i] || !(ev = tep_find_event(tep, i)))
+			continue;
+		snprintf(name, sizeof(name), "%s:%s", ev->system, ev->name);
+		names[h->nevents] = kstep_xstrdup(name);
+		counts[h->nevents++] = p->sel.counts[i];
+	}
+	h->event_names = names;
+	h->event_counts = counts;
+}
 
 int kstep_pipeline_open(struct kstep_pipeline *p, const char *path, const struct kstep_pipeline_opts *o)
 {
@@ -16,7 +61,10 @@ int kstep_pipeline_open(struct kstep_pipeline *p, const char *path, const struct
 	if (kstep_session_open(&p->s, path))
 		return -1;
 	p->opened = true;
-	return kstep_select(&p->s, &o->sel, &p->sel);
+	if (kstep_select(&p->s, &o->sel, &p->sel))
+		return -1;
+	fill_header(p);
+	return 0;
 }
 
 /* One subtree through DWARF, steps and the view; then its memory goes. */
@@ -47,6 +95,7 @@ static void drain(struct kstep_pipeline *p, struct kstep_chain *c, struct kstep_
 int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
 {
 	struct kstep_chain *c = kstep_chain_new(kstep_load_ksyms(p->s.ld), kstep_dat_long_size(p->s.dat));
+	struct kstep_facts *fx = kstep_facts_new(c, kstep_dat_long_size(p->s.dat));
 	struct tep_handle *tep = kstep_load_tep(p->s.ld);
 	struct kstep_gaps_run *gr = NULL;
 	struct kstep_rec rec;
@@ -72,7 +121,7 @@ int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
 			continue;
 		if (rec.ts > p->sel.to)
 			break;
-		if (kstep_chain_add_record(c, tep, &rec, kstep_evtab_get(p->s.evtab, rec.event), p->sel.pid))
+		if (kstep_facts_add_record(fx, tep, &rec, kstep_evtab_get(p->s.evtab, rec.event), p->sel.pid))
 			drain(p, c, gr, sink);
 	}
 	if (r < 0)
@@ -95,6 +144,7 @@ out:
 	kstep_steps_free(p->st);
 	p->st = NULL;
 	p->c = NULL;
+	kstep_facts_free(fx);
 	kstep_chain_free(c);
 	return ret;
 }
@@ -106,6 +156,13 @@ int kstep_pipeline_finish(struct kstep_pipeline *p, bool strict)
 
 void kstep_pipeline_close(struct kstep_pipeline *p)
 {
+	size_t i;
+
+	for (i = 0; i < p->h.nevents; i++)
+		free((char *)p->h.event_names[i]);
+	free(p->h.event_names);
+	free((uint64_t *)p->h.event_counts);
+	memset(&p->h, 0, sizeof(p->h));
 	kstep_selection_free(&p->sel);
 	if (p->opened)
 		kstep_session_close(&p->s);

@@ -51,6 +51,7 @@ struct kstep_pipeline {
 	const struct kstep_chain *c;	/* during a run */
 	const struct kstep_pipeline_opts *o;
 	struct kstep_steps_opts steps_opts;	/* o->steps with the DWARF stage's results */
+	struct kstep_log_header h;		/* what the views show of the file and the selection */
 	unsigned sources;		/* every evidence source the last run saw */
 	bool opened;
 };

@@ -126,7 +126,7 @@ static void json_sources(struct kstep_json *j, const char *key, unsigned mask)
 static void json_stack(struct kstep_json *j, const struct kstep_render_ctx *r, const char *key,
 		       const uint64_t *frames, uint32_t n, bool user)
 {
-	const struct kstep_ksyms *ks = kstep_load_ksyms(r->s->ld);
+	const struct kstep_ksyms *ks = r->h->ks;
 	uint32_t i;
 
 	kstep_json_arr_open(j, key);
@@ -240,55 +240,44 @@ static void json_notes(struct kstep_json *j, const char *key, const struct kstep
 
 static void json_events(struct kstep_json *j, const struct kstep_render_ctx *r)
 {
-	struct tep_handle *tep = kstep_load_tep(r->s->ld);
-	int i;
+	size_t i;
 
 	kstep_json_obj_open(j, "events");
-	for (i = 0; i < r->sel->ncounts; i++) {
-		struct tep_event *ev;
-		char name[256];
-
-		if (!r->sel->counts[i])
-			continue;
-		ev = tep_find_event(tep, i);
-		if (!ev)
-			continue;
-		snprintf(name, sizeof(name), "%s:%s", ev->system, ev->name);
-		kstep_json_u64(j, name, r->sel->counts[i]);
-	}
+	for (i = 0; i < r->h->nevents; i++)
+		kstep_json_u64(j, r->h->event_names[i], r->h->event_counts[i]);
 	kstep_json_obj_close(j);
 }
 
 void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_render_ctx *r)
 {
-	const struct kstep_session *s = r->s;
+	const struct kstep_log_header *h = r->h;
 
 	kstep_json_init(j, out, true);
 	kstep_json_obj_open(j, NULL);
 	kstep_json_str(j, "kstep", PACKAGE_VERSION);
 	kstep_json_u64(j, "schema", KSTEP_JSON_SCHEMA);
 	kstep_json_obj_open(j, "file");
-	kstep_json_str(j, "path", s->path);
-	kstep_json_u64(j, "version", (uint64_t)kstep_dat_version(s->dat));
-	kstep_json_str(j, "compression", kstep_dat_compression(s->dat));
-	kstep_json_str(j, "uname", kstep_dat_uname(s->dat));
-	kstep_json_str(j, "clock", kstep_dat_clock(s->dat));
-	kstep_json_str(j, "recorder", s->recorder);
-	kstep_json_u64(j, "cpus", kstep_dat_cpucount(s->dat));
-	kstep_json_u64(j, "records", r->sel->records);
+	kstep_json_str(j, "path", h->path);
+	kstep_json_u64(j, "version", (uint64_t)h->version);
+	kstep_json_str(j, "compression", h->compression);
+	kstep_json_str(j, "uname", h->uname);
+	kstep_json_str(j, "clock", h->clock);
+	kstep_json_str(j, "recorder", h->recorder);
+	kstep_json_u64(j, "cpus", h->cpus);
+	kstep_json_u64(j, "records", h->records);
 	kstep_json_obj_close(j);
 	kstep_json_obj_open(j, "task");
-	kstep_json_i64(j, "pid", r->sel->pid);
-	kstep_json_str(j, "comm", r->sel->comm);
-	kstep_json_str(j, "how", r->sel->how);
+	kstep_json_i64(j, "pid", h->pid);
+	kstep_json_str(j, "comm", h->comm);
+	kstep_json_str(j, "how", h->how);
 	kstep_json_obj_close(j);
 	kstep_json_obj_open(j, "action");
-	kstep_json_str(j, "text", r->sel->action);
-	kstep_json_u64(j, "from_ns", r->sel->from);
-	if (r->sel->to == UINT64_MAX)
+	kstep_json_str(j, "text", h->action);
+	kstep_json_u64(j, "from_ns", h->from);
+	if (h->to == UINT64_MAX)
 		kstep_json_null(j, "to_ns");
 	else
-		kstep_json_u64(j, "to_ns", r->sel->to);
+		kstep_json_u64(j, "to_ns", h->to);
 	kstep_json_obj_close(j);
 	json_events(j, r);
 	kstep_json_arr_open(j, "steps");

@@ -245,22 +245,20 @@ static const char *hs(const char *s, char *tmp, size_t len)
 
 void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const char *what)
 {
-	const struct kstep_session *s = r->s;
+	const struct kstep_log_header *h = r->h;
 	const char *sep = r->ascii ? " | " : " · ";
 	char tags[128];
-
 	char t1[512], t2[512], t3[512], t4[512];
 
-	fprintf(out, "kstep %s: %s (pid %d)%s%s\n", what, hs(r->sel->comm, t1, sizeof(t1)), r->sel->pid, sep,
-		hs(r->sel->action, t2, sizeof(t2)));
-	fprintf(out, "file %s%strace.dat v%d %s%s", hs(s->path, t1, sizeof(t1)), sep,
-		kstep_dat_version(s->dat), kstep_dat_compression(s->dat), sep);
+	fprintf(out, "kstep %s: %s (pid %d)%s%s\n", what, hs(h->comm, t1, sizeof(t1)), h->pid, sep,
+		hs(h->action, t2, sizeof(t2)));
+	fprintf(out, "file %s%strace.dat v%d %s%s", hs(h->path, t1, sizeof(t1)), sep, h->version,
+		h->compression, sep);
 	fprintf(out, "%s%sclock %s%srecorded by %s\n",
-		kstep_dat_uname(s->dat) ? hs(kstep_dat_uname(s->dat), t2, sizeof(t2)) : "kernel not recorded", sep,
-		kstep_dat_clock(s->dat) ? hs(kstep_dat_clock(s->dat), t3, sizeof(t3)) : "?", sep,
-		hs(s->recorder, t4, sizeof(t4)));
+		h->uname ? hs(h->uname, t2, sizeof(t2)) : "kernel not recorded", sep,
+		h->clock ? hs(h->clock, t3, sizeof(t3)) : "?", sep, hs(h->recorder, t4, sizeof(t4)));
 	kstep_src_tags(r->sources, tags, sizeof(tags));
-	fprintf(out, "task chosen: %s%ssources: %s\n\n", r->sel->how ? hs(r->sel->how, t1, sizeof(t1)) : "-", sep,
+	fprintf(out, "task chosen: %s%ssources: %s\n\n", h->how ? hs(h->how, t1, sizeof(t1)) : "-", sep,
 		tags[0] ? tags : "none");
 }
 

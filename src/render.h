@@ -12,8 +12,7 @@
 #include "steps.h"
 
 struct kstep_render_ctx {
-	const struct kstep_session *s;
-	const struct kstep_selection *sel;
+	const struct kstep_log_header *h;
 	const struct kstep_steps *st;
 	unsigned sources;	/* evidence sources of the whole log, for the header */
 	bool ascii;		/* text: ASCII only */

@@ -58,6 +58,30 @@ struct kstep_note {
 	const char *text;
 };
 
+/*
+ * Where a log comes from, as the views show it: filled by the pipeline from
+ * the file and the selection, so that no view reads the container.
+ */
+struct kstep_log_header {
+	const char *path;
+	int version;			/* trace.dat version */
+	const char *compression;
+	const char *uname;		/* NULL: not recorded */
+	const char *clock;		/* NULL: unknown */
+	const char *recorder;
+	unsigned cpus;
+	uint64_t records;		/* in the whole file */
+	int pid;
+	const char *comm;
+	const char *how;		/* why this task */
+	const char *action;		/* the window chosen */
+	uint64_t from, to;		/* to: UINT64_MAX = to the end */
+	const char **event_names;	/* "system:name" of every event with records */
+	const uint64_t *event_counts;
+	size_t nevents;
+	const struct kstep_ksyms *ks;	/* kernel symbols, for stack frames */
+};
+
 struct kstep_steps_state;
 
 /*
