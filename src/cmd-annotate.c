@@ -12,9 +12,8 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "gaps.h"
 #include "log.h"
-#include "select.h"
+#include "pipeline.h"
 
 static const char usage[] =
 	"usage: kstep annotate [OPTIONS] FILE [-o OUT]\n"
@@ -73,7 +72,7 @@ static int run(int argc, char **argv)
 		kstep_error("annotate needs DWARF: --no-dwarf makes no sense here");
 		return KSTEP_EXIT_ERROR;
 	}
-	return kstep_gaps_annotate(argv[optind], out ? out : argv[optind], &so, &go) ? KSTEP_EXIT_ERROR :
+	return kstep_pipeline_annotate(argv[optind], out ? out : argv[optind], &so, &go) ? KSTEP_EXIT_ERROR :
 										 KSTEP_EXIT_OK;
 }
 

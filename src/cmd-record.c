@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "gaps.h"
+#include "pipeline.h"
 #include "select.h"
 #include "log.h"
 #include "plan.h"
@@ -306,7 +306,7 @@ static int run(int argc, char **argv)
 		struct kstep_select_opts so = { 0 };
 		struct kstep_gaps_opts go = { .vmlinux = a.debuginfo };
 
-		if (kstep_gaps_annotate(a.o.output, a.o.output, &so, &go))
+		if (kstep_pipeline_annotate(a.o.output, a.o.output, &so, &go))
 			ret = KSTEP_EXIT_ERROR;
 	}
 out:

@@ -28,7 +28,6 @@
 #include "ksyms.h"
 #include "load.h"
 #include "log.h"
-#include "select.h"
 
 /* One debug file: the kernel's or a user-space binary's. */
 struct target {
@@ -887,57 +886,4 @@ int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o)
 	default:
 		return 0;
 	}
-}
-
-struct kstep_chain *kstep_gaps_build(struct kstep_session *s, const struct kstep_selection *sel,
-				     const struct kstep_gaps_opts *go, struct kstep_gaps *g)
-{
-	struct kstep_chain *c = kstep_select_build(s, sel);
-	char err[1024];
-
-	if (c && kstep_gaps_apply(c, s, go, false, g, err, sizeof(err))) {
-		kstep_error("%s", err);
-		kstep_chain_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-int kstep_gaps_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
-			const struct kstep_gaps_opts *go)
-{
-	struct kstep_session s;
-	struct kstep_selection sel;
-	struct kstep_chain *c;
-	struct kstep_gaps g = { 0 };
-	char err[1024], comp[16];
-	int version, ret = -1;
-
-	if (kstep_session_open(&s, in))
-		return -1;
-	version = kstep_dat_version(s.dat);
-	snprintf(comp, sizeof(comp), "%s", kstep_dat_compression(s.dat));
-	if (kstep_select(&s, so, &sel))
-		goto out_session;
-	c = kstep_select_build(&s, &sel);
-	if (!c)
-		goto out_sel;
-	if (kstep_gaps_apply(c, &s, go, true, &g, err, sizeof(err))) {
-		kstep_error("%s", err);
-	} else if (!g.used) {
-		kstep_error("%s: no debug information found (%s)", in, g.why_not);
-	} else {
-		ret = 0;
-		fprintf(stderr, "kstep: %u declarations, %u call lines, %u inline and %u tail steps from %s\n",
-			g.decls, g.sites, g.inlines, g.tails, g.from);
-	}
-	kstep_chain_free(c);
-out_sel:
-	kstep_selection_free(&sel);
-out_session:
-	kstep_session_close(&s);
-	if (!ret && kstep_dat_copy(in, out, version, comp, KSTEP_KOPT_DWARF, g.facts, strlen(g.facts) + 1))
-		ret = -1;
-	free(g.facts);
-	return ret;
 }

@@ -72,21 +72,4 @@ int kstep_gaps_begin(struct kstep_gaps_run **run, const struct kstep_session *s,
 void kstep_gaps_subtree(struct kstep_gaps_run *run, struct kstep_chain *c, struct kstep_node *top);
 void kstep_gaps_end(struct kstep_gaps_run *run);
 
-struct kstep_select_opts;
-struct kstep_selection;
-/*
- * The chain of the selected task and action, with what DWARF fills in
- * (kstep_gaps_apply). Returns it (the caller frees it), or NULL after
- * printing one message.
- */
-struct kstep_chain *kstep_gaps_build(struct kstep_session *s, const struct kstep_selection *sel,
-				     const struct kstep_gaps_opts *go, struct kstep_gaps *g);
-/*
- * kstep annotate: rewrites in as out (same version and compression) with
- * every DWARF fact the step log of the selected task uses stored in it.
- * Returns 0, or -1 after printing one message.
- */
-int kstep_gaps_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
-			const struct kstep_gaps_opts *go);
-
 #endif

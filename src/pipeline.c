@@ -168,3 +168,32 @@ void kstep_pipeline_close(struct kstep_pipeline *p)
 		kstep_session_close(&p->s);
 	p->opened = false;
 }
+
+int kstep_pipeline_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
+			    const struct kstep_gaps_opts *go)
+{
+	struct kstep_pipeline_opts po = { .sel = *so, .gaps = *go, .record_facts = true };
+	struct kstep_sink sink = { 0 };
+	struct kstep_pipeline p;
+	char comp[16];
+	int version, ret = -1;
+
+	if (kstep_pipeline_open(&p, in, &po) || kstep_pipeline_run(&p, &sink))
+		goto out;
+	if (!p.g.used) {
+		kstep_error("%s: no debug information found (%s)", in, p.g.why_not);
+		goto out;
+	}
+	fprintf(stderr, "kstep: %u declarations, %u call lines, %u inline and %u tail steps from %s\n",
+		p.g.decls, p.g.sites, p.g.inlines, p.g.tails, p.g.from);
+	version = kstep_dat_version(p.s.dat);
+	snprintf(comp, sizeof(comp), "%s", kstep_dat_compression(p.s.dat));
+	kstep_pipeline_close(&p);
+	ret = kstep_dat_copy(in, out, version, comp, KSTEP_KOPT_DWARF, p.g.facts, strlen(p.g.facts) + 1) ? -1 : 0;
+	free(p.g.facts);
+	return ret;
+out:
+	kstep_pipeline_close(&p);
+	free(p.g.facts);
+	return ret;
+}

@@ -74,4 +74,12 @@ int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink);
 int kstep_pipeline_finish(struct kstep_pipeline *p, bool strict);
 void kstep_pipeline_close(struct kstep_pipeline *p);
 
+/*
+ * kstep annotate: rewrites in as out (same version and compression) with
+ * every DWARF fact the selected task's tree uses stored in it. Returns 0, or
+ * -1 after printing one message.
+ */
+int kstep_pipeline_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
+			    const struct kstep_gaps_opts *go);
+
 #endif

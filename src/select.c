@@ -12,7 +12,6 @@
 
 #include "decode.h"
 #include "log.h"
-#include "facts.h"
 #include "select.h"
 
 int kstep_parse_ts(const char *s, uint64_t *ns)
@@ -428,39 +427,4 @@ void kstep_selection_free(struct kstep_selection *sel)
 	free(sel->retfuncs);
 	sel->counts = NULL;
 	sel->retfuncs = NULL;
-}
-
-struct kstep_chain *kstep_select_build(struct kstep_session *s, const struct kstep_selection *sel)
-{
-	struct kstep_chain *c = kstep_chain_new(kstep_load_ksyms(s->ld), kstep_dat_long_size(s->dat));
-	struct kstep_facts *fx = kstep_facts_new(c, kstep_dat_long_size(s->dat));
-	struct tep_handle *tep = kstep_load_tep(s->ld);
-	struct kstep_rec rec;
-	char err[1024];
-	size_t i;
-	int r;
-
-	for (i = 0; i < sel->nretfuncs; i++)
-		kstep_chain_note_retprobe(c, sel->retfuncs[i]);
-	if (kstep_load_rewind(s->ld, err, sizeof(err))) {
-		kstep_error("%s", err);
-		kstep_facts_free(fx);
-		kstep_chain_free(c);
-		return NULL;
-	}
-	while ((r = kstep_load_next(s->ld, &rec, err, sizeof(err))) > 0) {
-		if (rec.ts < sel->from)
-			continue;
-		if (rec.ts > sel->to)
-			break;
-		kstep_facts_add_record(fx, tep, &rec, kstep_evtab_get(s->evtab, rec.event), sel->pid);
-	}
-	kstep_facts_free(fx);
-	if (r < 0) {
-		kstep_error("%s", err);
-		kstep_chain_free(c);
-		return NULL;
-	}
-	kstep_chain_finish(c);
-	return c;
 }

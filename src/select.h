@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * select.h - which task and which action to show, and the two passes over
- * the file: the first finds the task, the action's time window and what the
- * file holds (event counts, functions with return probes); the second feeds
- * the selected task's records in that window to the chain builder.
+ * select.h - which task and which action to show: the first pass over the
+ * file finds the task, the action's time window and what the file holds
+ * (event counts, functions with return probes). The second pass, which feeds
+ * the selected task's records in that window on, is the pipeline's.
  */
 #ifndef KSTEP_SELECT_H
 #define KSTEP_SELECT_H
@@ -88,8 +88,5 @@ int kstep_parse_ts(const char *s, uint64_t *ns);
 int kstep_select(struct kstep_session *s, const struct kstep_select_opts *o,
 		 struct kstep_selection *sel);
 void kstep_selection_free(struct kstep_selection *sel);
-
-/* Pass 2: returns the finished chain of the selection, or NULL (message printed). */
-struct kstep_chain *kstep_select_build(struct kstep_session *s, const struct kstep_selection *sel);
 
 #endif
