@@ -25,6 +25,7 @@
 #include "debuginfo.h"
 #include "event.h"
 #include "gaps.h"
+#include "kopts.h"
 #include "ksyms.h"
 #include "load.h"
 #include "log.h"
@@ -649,66 +650,26 @@ static void release_of(const struct kstep_session *s, char *out, size_t len)
 		snprintf(out, len, "%s", rel);
 }
 
-/* The build-id the recorder noted for a binary ("# build-id HEX PATH" in the maps option). */
-static void build_id_of(const struct kstep_session *s, const char *path, char *out, size_t len)
-{
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_MAPS);
-	char pat[600];
-	const char *p, *end;
-
-	out[0] = '\0';
-	if (!o)
-		return;
-	end = o->data + strnlen(o->data, o->len);
-	snprintf(pat, sizeof(pat), " %s\n", path);
-	for (p = o->data; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		char id[129];
-
-		if (!strncmp(p, "# build-id ", 11) && l > strlen(pat) &&
-		    !strncmp(p + l - strlen(pat), pat, strlen(pat)) && sscanf(p + 11, "%128s", id) == 1 &&
-		    strcmp(id, "none")) {
-			snprintf(out, len, "%s", id);
-			return;
-		}
-		p += l;
-	}
-}
-
-/* The plan's uprobes: "uprobe BIN:SYM ...  # PATH+0xOFF event NAME". */
+/* The plan's uprobes (their binary, offset and symbol) and the build-ids noted for them. */
 static void read_umaps(struct resolver *r, const struct kstep_session *s)
 {
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_PLAN_APPLIED);
-	char *text, *line, *save = NULL;
+	struct kstep_kopt_probe *p;
+	size_t n = kstep_kopts_probes(s->dat, &p), i;
 
-	if (!o)
-		return;
-	text = kstep_xstrndup(o->data, strnlen(o->data, o->len));
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *hash = strstr(line, "  # "), *ev, *plus, *colon;
+	for (i = 0; i < n; i++) {
 		struct umap m = { 0 };
 
-		if ((strncmp(line, "uprobe ", 7) && strncmp(line, "uretprobe ", 10)) || !hash ||
-		    !(ev = strstr(hash, " event ")))
+		if ((strcmp(p[i].kind, "uprobe") && strcmp(p[i].kind, "uretprobe")) || !*p[i].path)
 			continue;
-		*ev = '\0';
-		snprintf(m.event, sizeof(m.event), "%s", ev + 7);
-		plus = strstr(hash + 4, "+0x");
-		if (!plus)
-			continue;
-		*plus = '\0';
-		snprintf(m.path, sizeof(m.path), "%s", hash + 4);
-		m.off = strtoull(plus + 3, NULL, 16);
-		colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		snprintf(m.sym, sizeof(m.sym), "%.*s", (int)strcspn(colon + 1, " "), colon + 1);
-		build_id_of(s, m.path, m.build_id, sizeof(m.build_id));
+		snprintf(m.event, sizeof(m.event), "%s", p[i].event);
+		snprintf(m.path, sizeof(m.path), "%s", p[i].path);
+		snprintf(m.sym, sizeof(m.sym), "%s", p[i].target);
+		m.off = p[i].off;
+		kstep_kopts_build_id_of(s->dat, m.path, m.build_id, sizeof(m.build_id));
 		r->umaps = kstep_xrealloc(r->umaps, (r->numaps + 1) * sizeof(*r->umaps));
 		r->umaps[r->numaps++] = m;
 	}
-	free(text);
+	free(p);
 }
 
 static int open_kernel(struct resolver *r, const struct kstep_session *s, const struct kstep_gaps_opts *o,

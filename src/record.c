@@ -34,6 +34,7 @@
 #include "datfile.h"
 #include "elfsym.h"
 #include "log.h"
+#include "kopts.h"
 #include "record.h"
 
 #define DRAIN_MS 20
@@ -1113,51 +1114,35 @@ static void maps_option(struct recorder *r, struct kstep_datw *w)
 			continue;
 		if (kstep_elf_build_id(it->path, id, sizeof(id)))
 			snprintf(id, sizeof(id), "none");
-		snprintf(line, sizeof(line), "# build-id %s %s\n", id, it->path);
+		kstep_kopts_build_id_line(line, sizeof(line), id, it->path);
 		if (!strstr(kstep_sbuf_str(&b), line))
 			kstep_sbuf_add(&b, line);
 	}
 	if (b.len)
-		kstep_datw_option(w, KSTEP_KOPT_MAPS, b.s, b.len + 1);
+		kstep_kopts_write_text(w, KSTEP_KOPT_MAPS, b.s);
 	kstep_sbuf_free(&b);
 }
 
 static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const char *asked,
 			      const char *applied)
 {
-	struct kstep_sbuf b = { 0 };
-	unsigned char hdr[8];
 	char *id = kernel_build_id(), *caps = kstep_caps_text(&r->caps);
 	int32_t ex[2] = { -1, 0 };
-	char **a;
 
-	kstep_datw_option(w, KSTEP_KOPT_VERSION, PACKAGE_VERSION, strlen(PACKAGE_VERSION) + 1);
-	kstep_put32(hdr, (uint32_t)r->pid, false);
-	kstep_put32(hdr + 4, 0, false);
-	kstep_sbuf_addn(&b, (const char *)hdr, 8);
-	if (r->forked) {
-		uint32_t argc = 0;
-
-		for (a = r->o->argv; *a; a++, argc++)
-			kstep_sbuf_addn(&b, *a, strlen(*a) + 1);
-		kstep_put32(b.s + 4, argc, false);
-	}
-	kstep_datw_option(w, KSTEP_KOPT_COMMAND, b.s, b.len);
-	kstep_sbuf_free(&b);
+	kstep_kopts_write_text(w, KSTEP_KOPT_VERSION, PACKAGE_VERSION);
+	kstep_kopts_write_command(w, r->pid, r->forked ? r->o->argv : NULL);
 	if (r->exited) {
 		ex[0] = WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1;
 		ex[1] = WIFSIGNALED(r->status) ? WTERMSIG(r->status) : 0;
 	}
-	kstep_put32(hdr, (uint32_t)ex[0], false);
-	kstep_put32(hdr + 4, (uint32_t)ex[1], false);
-	kstep_datw_option(w, KSTEP_KOPT_EXIT, hdr, 8);
+	kstep_kopts_write_exit(w, ex[0], ex[1]);
 	if (id)
-		kstep_datw_option(w, KSTEP_KOPT_BUILD_ID, id, strlen(id) + 1);
-	kstep_datw_option(w, KSTEP_KOPT_PLAN_ASKED, asked, strlen(asked) + 1);
-	kstep_datw_option(w, KSTEP_KOPT_PLAN_APPLIED, applied, strlen(applied) + 1);
-	kstep_datw_option(w, KSTEP_KOPT_CAPS, caps, strlen(caps) + 1);
+		kstep_kopts_write_text(w, KSTEP_KOPT_BUILD_ID, id);
+	kstep_kopts_write_text(w, KSTEP_KOPT_PLAN_ASKED, asked);
+	kstep_kopts_write_text(w, KSTEP_KOPT_PLAN_APPLIED, applied);
+	kstep_kopts_write_text(w, KSTEP_KOPT_CAPS, caps);
 	if (r->loss_text)
-		kstep_datw_option(w, KSTEP_KOPT_LOSS, r->loss_text, strlen(r->loss_text) + 1);
+		kstep_kopts_write_text(w, KSTEP_KOPT_LOSS, r->loss_text);
 	maps_option(r, w);
 	free(id);
 	free(caps);

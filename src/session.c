@@ -7,118 +7,47 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "datfile.h"
+#include "kopts.h"
 #include "log.h"
 #include "session.h"
 
-static void read_command(struct kstep_session *s)
+static void read_kopts(struct kstep_session *s)
 {
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_COMMAND);
-	bool be = kstep_dat_big_endian(s->dat);
-	uint32_t argc, i;
-	size_t pos = 8, n = 0;
-
-	if (!o || o->len < 8)
-		return;
-	s->traced_pid = (int)kstep_get32(o->data, be);
-	argc = kstep_get32(o->data + 4, be);
-	for (i = 0; i < argc && pos < o->len; i++) {
-		size_t l = strnlen(o->data + pos, o->len - pos);
-
-		n += (size_t)snprintf(s->traced_cmd + n, n < sizeof(s->traced_cmd) ?
-				      sizeof(s->traced_cmd) - n : 0, "%s%.*s", i ? " " : "", (int)l,
-				      o->data + pos);
-		if (n >= sizeof(s->traced_cmd))
-			break;
-		pos += l + 1;
-	}
-}
-
-static void read_exit(struct kstep_session *s)
-{
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_EXIT);
-	bool be = kstep_dat_big_endian(s->dat);
-
-	if (!o || o->len < 8)
-		return;
-	s->have_exit = true;
-	s->exit_code = (int)(int32_t)kstep_get32(o->data, be);
-	s->exit_signal = (int)(int32_t)kstep_get32(o->data + 4, be);
-}
-
-static void read_recorder(struct kstep_session *s)
-{
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_VERSION);
+	struct kstep_kopts k;
 	const char *v = kstep_dat_tracer_version(s->dat);
 
-	if (o)
-		snprintf(s->recorder, sizeof(s->recorder), "kstep %.*s", (int)strnlen(o->data, o->len),
-			 o->data);
+	kstep_kopts_read(s->dat, &k);
+	s->traced_pid = k.traced_pid;
+	snprintf(s->traced_cmd, sizeof(s->traced_cmd), "%s", k.traced_cmd);
+	s->have_exit = k.have_exit;
+	s->exit_code = k.exit_code;
+	s->exit_signal = k.exit_signal;
+	snprintf(s->build_id, sizeof(s->build_id), "%s", k.build_id);
+	snprintf(s->plan, sizeof(s->plan), "%s", k.plan);
+	s->plan_applied = k.plan_applied;
+	s->plan_skipped = k.plan_skipped;
+	if (*k.version || kstep_dat_rawopt(s->dat, KSTEP_KOPT_VERSION))
+		snprintf(s->recorder, sizeof(s->recorder), "kstep %s", k.version);
 	else if (v)
 		snprintf(s->recorder, sizeof(s->recorder), "trace-cmd %s", v);
 	else
 		snprintf(s->recorder, sizeof(s->recorder), "unknown");
 }
 
-static void read_build_id(struct kstep_session *s)
-{
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_BUILD_ID);
-	size_t n, i;
-
-	if (!o)
-		return;
-	n = strnlen(o->data, o->len);
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)o->data[i]))
-			return;	/* not what kstep writes: say nothing rather than garbage */
-	snprintf(s->build_id, sizeof(s->build_id), "%.*s", (int)n, o->data);
-}
-
-/* The applied plan: "# plan NAME as applied...", items, "# skipped: ..." lines. */
-static void read_plan(struct kstep_session *s)
-{
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_PLAN_APPLIED);
-	const char *p, *end;
-
-	if (!o)
-		return;
-	p = o->data;
-	end = o->data + strnlen(o->data, o->len);
-	if (sscanf(p, "# plan %63s", s->plan) != 1)
-		snprintf(s->plan, sizeof(s->plan), "?");
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (!strncmp(p, "# skipped:", 10))
-			s->plan_skipped++;
-		else if (*p != '#' && *p != '\n')
-			s->plan_applied++;
-		p = nl ? nl + 1 : end;
-	}
-}
-
 /* fprobe events look like kprobe events in their formats: the plan says which they are. */
 static void read_fprobes(struct kstep_session *s)
 {
-	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(s->dat, KSTEP_KOPT_PLAN_APPLIED);
-	const char *p, *end;
+	struct kstep_kopt_probe *p;
+	size_t n = kstep_kopts_probes(s->dat, &p), i;
 
-	if (!o)
-		return;
-	end = o->data + strnlen(o->data, o->len);
-	for (p = o->data; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *ev;
-		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[600], name[300];
-
-		snprintf(line, sizeof(line), "%.*s", (int)l, p);
-		if ((!strncmp(line, "fprobe ", 7) || !strncmp(line, "fexit ", 6)) &&
-		    (ev = strstr(line, "  # event ")) && sscanf(ev + 10, "%299s", name) == 1)
-			kstep_evtab_fprobe(s->evtab, name);
-		p += l + 1;
-	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(p[i].kind, "fprobe") || !strcmp(p[i].kind, "fexit"))
+			kstep_evtab_fprobe(s->evtab, p[i].event);
+	free(p);
 }
 
 int kstep_session_open(struct kstep_session *s, const char *path)
@@ -134,11 +63,7 @@ int kstep_session_open(struct kstep_session *s, const char *path)
 	}
 	s->dat = kstep_load_dat(s->ld);
 	s->evtab = kstep_evtab_new(kstep_load_tep(s->ld));
-	read_command(s);
-	read_exit(s);
-	read_recorder(s);
-	read_build_id(s);
-	read_plan(s);
+	read_kopts(s);
 	read_fprobes(s);
 	if (kstep_ksyms_zeroed(kstep_load_ksyms(s->ld)))
 		kstep_warning("%s: kallsyms was recorded with hidden addresses (kptr_restrict): "
