@@ -4,107 +4,51 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "json.h"
 #include "log.h"
 #include "pipeline.h"
 #include "render.h"
 
-static const char usage[] =
-	"usage: kstep steps [OPTIONS] [FILE]\n"
-	"\n"
-	"Print what the kernel did for one action as numbered steps in true order:\n"
-	"each step one call, syscall, event, stack frame or interrupt with its real\n"
-	"values (raw and decoded), return value (errno named), duration, caller and\n"
-	"one evidence tag (fgraph, kprobe, fprobe, syscall, uprobe, event, stack,\n"
-	"stack-merged). Pointers cite the step that produced them (#N); the footer\n"
-	"lists what was used without being derived, lost events, missing data and\n"
-	"known gaps, and ends with REJECTION STATUS: PASS or FAIL. FILE defaults to\n"
-	"trace.dat.\n"
-	"\n"
-	KSTEP_SELECT_HELP
-	"\n"
-	KSTEP_GAPS_HELP
-	"\n"
-	"What to show:\n"
-	"  --format FMT     text (default), records or json (see doc/formats.md)\n"
-	"  --ascii          text: ASCII characters only\n"
-	"  --hide GLOB      hide matching functions or events (repeatable); their count\n"
-	"                   and time are added to the parent step\n"
-	"  --depth N        show steps down to depth N; deeper work is summed\n"
-	"  --all            no default hide list; expand interrupts and probe handlers\n"
-	"  --strict         exit 2 when events were lost or data is damaged\n"
-	"\n"
-	"Exit status: 0 success (also with lost data, which is warned about and listed\n"
-	"in the footer), 2 unusable input, usage error, or lost data with --strict.\n";
-
-enum { OPT_FORMAT = 1, OPT_ASCII, OPT_STRICT };
-
-struct args {
-	struct kstep_pipeline_opts po;
-	const char *format;
-	bool ascii;
-	bool strict;
-	const char *path;
+static const struct kstep_cli_use opts[] = {
+	KSTEP_CLI_SELECT_OPTS,
+	KSTEP_CLI_DWARF_OPTS,
+	{ KSTEP_CLI_SECTION, "What to show:" },
+	{ KSTEP_CLI_FORMAT, "text (default), records or json (see doc/formats.md)" },
+	{ KSTEP_CLI_ASCII, "text: ASCII characters only" },
+	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
+	  "and time are added to the parent step" },
+	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
+	{ KSTEP_CLI_ALL, "no default hide list; expand interrupts and probe handlers" },
+	{ KSTEP_CLI_STRICT, NULL },
+	{ KSTEP_CLI_END, NULL },
 };
 
-static int parse(int argc, char **argv, struct args *a)
-{
-	static const struct option opts[] = {
-		KSTEP_SELECT_LONGOPTS,
-		KSTEP_GAPS_LONGOPTS,
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "ascii", no_argument, NULL, OPT_ASCII },
-		KSTEP_STEPS_LONGOPTS,
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, r;
+static const struct kstep_cli_cmd cli = {
+	.name = "steps",
+	.synopsis = "usage: kstep steps [OPTIONS] [FILE]\n",
+	.text = "Print what the kernel did for one action as numbered steps in true order:\n"
+		"each step one call, syscall, event, stack frame or interrupt with its real\n"
+		"values (raw and decoded), return value (errno named), duration, caller and\n"
+		"one evidence tag (fgraph, kprobe, fprobe, syscall, uprobe, event, stack,\n"
+		"stack-merged). Pointers cite the step that produced them (#N); the footer\n"
+		"lists what was used without being derived, lost events, missing data and\n"
+		"known gaps, and ends with REJECTION STATUS: PASS or FAIL. FILE defaults to\n"
+		"trace.dat.\n",
+	.opts = opts,
+	.formats = "text|records|json",
+	.epilogue = "Exit status: 0 success (also with lost data, which is warned about and listed\n"
+		    "in the footer), 2 unusable input, usage error, or lost data with --strict.\n",
+};
 
-	optind = 1;
-	a->format = "text";
-	a->path = "trace.dat";
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		r = kstep_analysis_opt(c, optarg, &a->po.sel, &a->po.steps, &a->po.gaps);
-		if (r < 0)
-			return -1;
-		if (r > 0)
-			continue;
-		switch (c) {
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") && strcmp(optarg, "records") && strcmp(optarg, "json")) {
-				kstep_error("--format takes text, records or json, not '%s'", optarg);
-				return -1;
-			}
-			a->format = optarg;
-			break;
-		case OPT_ASCII:
-			a->ascii = true;
-			break;
-		case OPT_STRICT:
-			a->strict = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		default:
-			fputs(usage, stderr);
-			return -1;
-		}
-	}
-	if (optind < argc)
-		a->path = argv[optind++];
-	if (optind < argc) {
-		kstep_error("steps takes one FILE, not also '%s' (see kstep help steps)", argv[optind]);
-		return -1;
-	}
-	return 0;
+static void help(FILE *out)
+{
+	kstep_cli_help(out, &cli);
 }
 
 /* The view: text measures its columns in a first pass, then prints. */
@@ -164,24 +108,32 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 
 static int run(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct kstep_cli a;
 	struct kstep_pipeline p;
 	struct view v = { 0 };
 	struct kstep_sink sink = { .ctx = &v, .steps = true, .begin = view_begin, .chunk = view_chunk,
 				   .end = view_end };
+	const char *path = "trace.dat";
 	int ret = KSTEP_EXIT_ERROR, r;
 
-	r = parse(argc, argv, &a);
+	r = kstep_cli_parse(&cli, argc, argv, &a);
 	if (r) {
-		kstep_steps_opts_free(&a.po.steps);
+		kstep_cli_free(&a);
 		return r > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
 	}
-	v.format = a.format;
+	if (a.nargs > 1) {
+		kstep_error("steps takes one FILE, not also '%s' (see kstep help steps)", a.args[1]);
+		kstep_cli_free(&a);
+		return KSTEP_EXIT_ERROR;
+	}
+	if (a.nargs)
+		path = a.args[0];
+	v.format = a.format ? a.format : "text";
 	v.r.ascii = a.ascii;
 	kstep_text_cols_init(&v.w);
-	if (kstep_pipeline_open(&p, a.path, &a.po))
+	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;
-	if (!strcmp(a.format, "text")) {
+	if (!strcmp(v.format, "text")) {
 		v.measuring = true;
 		if (kstep_pipeline_run(&p, &sink))
 			goto out;
@@ -193,7 +145,7 @@ static int run(int argc, char **argv)
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
 	kstep_pipeline_close(&p);
-	kstep_steps_opts_free(&a.po.steps);
+	kstep_cli_free(&a);
 	return ret;
 }
 
@@ -201,5 +153,5 @@ const struct kstep_cmd kstep_cmd_steps = {
 	.name = "steps",
 	.run = run,
 	.summary = "print the numbered step log of one action",
-	.usage = usage,
+	.help = help,
 };

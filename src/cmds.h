@@ -5,11 +5,14 @@
 #ifndef KSTEP_CMDS_H
 #define KSTEP_CMDS_H
 
+#include <stdio.h>
+
 struct kstep_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
-	const char *usage;	/* full help text for "kstep help NAME" */
+	const char *usage;	/* full help text for "kstep help NAME", or NULL: */
+	void (*help)(FILE *out);	/* writes it (generated from the options table) */
 };
 
 extern const struct kstep_cmd kstep_cmd_steps;

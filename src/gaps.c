@@ -832,19 +832,3 @@ int kstep_gaps_apply(struct kstep_chain *c, const struct kstep_session *s, const
 	return 0;
 }
 
-int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o)
-{
-	switch (code) {
-	case KSTEP_OPT_VMLINUX:
-		o->vmlinux = arg;
-		return 1;
-	case KSTEP_OPT_DEBUG_DIR:
-		o->debug_dir = arg;
-		return 1;
-	case KSTEP_OPT_NO_DWARF:
-		o->no_dwarf = true;
-		return 1;
-	default:
-		return 0;
-	}
-}

@@ -30,25 +30,6 @@ struct kstep_gaps {
 	char *facts;		/* kstep annotate: every fact used, as stored (caller frees) */
 };
 
-/* getopt_long codes and help of the DWARF options (steps, tree, diff, annotate) */
-enum { KSTEP_OPT_VMLINUX = 0x300, KSTEP_OPT_DEBUG_DIR, KSTEP_OPT_NO_DWARF };
-
-#define KSTEP_GAPS_LONGOPTS                                                \
-	{ "vmlinux", required_argument, NULL, KSTEP_OPT_VMLINUX },         \
-	{ "debug-dir", required_argument, NULL, KSTEP_OPT_DEBUG_DIR },     \
-	{ "no-dwarf", no_argument, NULL, KSTEP_OPT_NO_DWARF }
-
-#define KSTEP_GAPS_HELP                                                                     \
-	"DWARF (source lines, inlined functions), matched to the trace by build-id:\n"      \
-	"  --vmlinux PATH   the kernel's debug file (vmlinux with DWARF)\n"                 \
-	"  --debug-dir DIR  look there: DIR/vmlinux-RELEASE, DIR/boot/vmlinux-RELEASE,\n"   \
-	"                   DIR/.build-id/xx/rest.debug (then /usr/lib/debug, then the\n"   \
-	"                   debuginfod servers of DEBUGINFOD_URLS when it is set)\n"        \
-	"  --no-dwarf       use no DWARF, not even facts stored by kstep annotate\n"
-
-/* Takes one DWARF option; returns 1 when taken, 0 when not one of them. */
-int kstep_gaps_opt(int code, const char *arg, struct kstep_gaps_opts *o);
-
 /*
  * Fills lines and inline steps into chain c (finished) of session s.
  * Without any debug information it only says why in g->why_not and returns

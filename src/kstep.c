@@ -67,7 +67,10 @@ static int help_cmd(int argc, char **argv)
 		kstep_error("no such command '%s' (see kstep --help)", argv[1]);
 		return KSTEP_EXIT_ERROR;
 	}
-	fputs(cmd->usage, stdout);
+	if (cmd->help)
+		cmd->help(stdout);
+	else
+		fputs(cmd->usage, stdout);
 	return KSTEP_EXIT_OK;
 }
 

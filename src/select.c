@@ -38,48 +38,6 @@ int kstep_parse_ts(const char *s, uint64_t *ns)
 	return 0;
 }
 
-int kstep_select_opt(int code, const char *arg, struct kstep_select_opts *o)
-{
-	char *end;
-	long v;
-
-	switch (code) {
-	case KSTEP_OPT_PID:
-	case KSTEP_OPT_NTH:
-		v = strtol(arg, &end, 10);
-		if (end == arg || *end || v <= 0 || v > 0x7fffffff) {
-			kstep_error("--%s takes a positive number, not '%s'",
-				    code == KSTEP_OPT_PID ? "pid" : "nth", arg);
-			return -1;
-		}
-		if (code == KSTEP_OPT_PID)
-			o->pid = (int)v;
-		else
-			o->nth = (int)v;
-		return 1;
-	case KSTEP_OPT_COMM:
-		o->comm = arg;
-		return 1;
-	case KSTEP_OPT_SYSCALL:
-		o->syscall = !strncmp(arg, "sys_", 4) ? arg + 4 : arg;
-		return 1;
-	case KSTEP_OPT_FROM:
-	case KSTEP_OPT_TO:
-		if (kstep_parse_ts(arg, code == KSTEP_OPT_FROM ? &o->from : &o->to)) {
-			kstep_error("--%s takes seconds such as 9.100188, not '%s'",
-				    code == KSTEP_OPT_FROM ? "from" : "to", arg);
-			return -1;
-		}
-		if (code == KSTEP_OPT_FROM)
-			o->has_from = true;
-		else
-			o->has_to = true;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* What pass 1 is looking for, while it reads. */
 struct scan {
 	const struct kstep_select_opts *o;

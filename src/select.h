@@ -40,42 +40,6 @@ struct kstep_selection {
 	size_t nretfuncs;
 };
 
-/* getopt_long codes of the selection options shared by steps, tree and diff */
-enum kstep_select_optcode {
-	KSTEP_OPT_PID = 0x1000,
-	KSTEP_OPT_COMM,
-	KSTEP_OPT_SYSCALL,
-	KSTEP_OPT_NTH,
-	KSTEP_OPT_FROM,
-	KSTEP_OPT_TO,
-};
-
-#define KSTEP_SELECT_LONGOPTS                                            \
-	{ "pid", required_argument, NULL, KSTEP_OPT_PID },               \
-	{ "comm", required_argument, NULL, KSTEP_OPT_COMM },             \
-	{ "syscall", required_argument, NULL, KSTEP_OPT_SYSCALL },       \
-	{ "nth", required_argument, NULL, KSTEP_OPT_NTH },               \
-	{ "from", required_argument, NULL, KSTEP_OPT_FROM },             \
-	{ "to", required_argument, NULL, KSTEP_OPT_TO }
-
-#define KSTEP_SELECT_HELP                                                                \
-	"Which task and which action:\n"                                                 \
-	"  --pid PID        the task (default: the traced command recorded in the file,\n" \
-	"                   else the task of the first syscall entry)\n"                   \
-	"  --comm NAME      the first task with this command name\n"                       \
-	"  --syscall NAME   only the NAME system call (e.g. socket) and its user-space\n"   \
-	"                   caller when a uprobe encloses it\n"                             \
-	"  --nth K          the K-th such call (default 1)\n"                               \
-	"  --from SECONDS   start of the time window (timestamps as kstep/trace-cmd show)\n" \
-	"  --to SECONDS     end of the time window\n"
-
-/*
- * Takes one selection option (code from KSTEP_SELECT_LONGOPTS). Returns 1
- * when taken, 0 when the code is not a selection option, -1 on a bad value
- * (message printed).
- */
-int kstep_select_opt(int code, const char *arg, struct kstep_select_opts *o);
-
 /* Parses "SECONDS[.FRACTION]" as trace-cmd prints timestamps; 0 or -1. */
 int kstep_parse_ts(const char *s, uint64_t *ns);
 

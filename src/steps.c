@@ -883,42 +883,6 @@ void kstep_steps_free(struct kstep_steps *st)
 	free(st);
 }
 
-int kstep_steps_opt(int code, const char *arg, struct kstep_steps_opts *o)
-{
-	char *end;
-
-	switch (code) {
-	case KSTEP_OPT_HIDE:
-		o->hide = kstep_xrealloc(o->hide, (o->nhide + 1) * sizeof(*o->hide));
-		o->hide[o->nhide++] = arg;
-		return 1;
-	case KSTEP_OPT_DEPTH:
-		o->depth = (int)strtol(arg, &end, 10);
-		if (end == arg || *end || o->depth <= 0) {
-			kstep_error("--depth takes a positive number, not '%s'", arg);
-			return -1;
-		}
-		return 1;
-	case KSTEP_OPT_ALL:
-		o->all = true;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-int kstep_analysis_opt(int code, const char *arg, struct kstep_select_opts *sel, struct kstep_steps_opts *st,
-		       struct kstep_gaps_opts *g)
-{
-	int r = kstep_select_opt(code, arg, sel);
-
-	if (r == 0)
-		r = kstep_steps_opt(code, arg, st);
-	if (r == 0)
-		r = kstep_gaps_opt(code, arg, g);
-	return r;
-}
-
 void kstep_steps_opts_free(struct kstep_steps_opts *o)
 {
 	free(o->hide);

@@ -24,22 +24,7 @@ struct kstep_steps_opts {
 	const struct kstep_gaps *gaps;	/* what DWARF filled in, or NULL */
 };
 
-/* getopt_long codes of the step-log options shared by steps and diff */
-enum { KSTEP_OPT_HIDE = 0x400, KSTEP_OPT_DEPTH, KSTEP_OPT_ALL };
-
-#define KSTEP_STEPS_LONGOPTS                                          \
-	{ "hide", required_argument, NULL, KSTEP_OPT_HIDE },          \
-	{ "depth", required_argument, NULL, KSTEP_OPT_DEPTH },        \
-	{ "all", no_argument, NULL, KSTEP_OPT_ALL }
-
-/*
- * Takes one of those options. Returns 1 when taken, 0 when code is not one
- * of them, -1 on a bad value (message printed). Free with kstep_steps_opts_free.
- */
-int kstep_steps_opt(int code, const char *arg, struct kstep_steps_opts *o);
-/* The selection, step-log and DWARF options at once (steps, diff): same returns. */
-int kstep_analysis_opt(int code, const char *arg, struct kstep_select_opts *sel, struct kstep_steps_opts *st,
-		       struct kstep_gaps_opts *g);
+/* Frees what the options hold (the --hide list). */
 void kstep_steps_opts_free(struct kstep_steps_opts *o);
 
 struct kstep_step {
