@@ -58,7 +58,7 @@ void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r);
 void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top,
 			  int maxdepth);
 
-/* kstep diff: the changes between two sides (src/diff.h), as text or JSON. */
+/* kstep diff: the changes between two sides (diff.h), as text or JSON. */
 struct kstep_diff;
 void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *action);
 void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action);

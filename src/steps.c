@@ -19,7 +19,9 @@
  * filter so that a later use of one says its producer may have been
  * evicted instead of claiming that nothing produced it.
  */
+#ifndef PROD_MAX
 #define PROD_MAX (1u << 19)
+#endif
 #define BLOOM_BITS (1u << 23)
 
 struct prodmap {
