@@ -56,6 +56,7 @@ struct kstep_steps_state {
 	size_t listed;
 	bool fgraph_retval;
 	bool stacks;
+	const char *const *producers;	/* plugins/producers.tbl, looked up once */
 };
 
 struct builder {
@@ -439,18 +440,16 @@ static int map_get(const struct prodmap *m, uint64_t key)
 	return 0;
 }
 
-static bool is_producer_field(const struct kstep_node *n, const struct kstep_val *v)
+/* Is v, a field of event n, a value the event produces (an allocation's ptr)? */
+static bool is_producer_field(const struct builder *b, const struct kstep_node *n, const struct kstep_val *v)
 {
-	const char *const *p;
+	const char *const *producers = b->x->producers, *const *p;
 	size_t l;
 
-	if (n->kind != KSTEP_NODE_EVENT)
-		return false;
-	p = kstep_list_get("producers");
-	if (!p)
+	if (n->kind != KSTEP_NODE_EVENT || !producers)
 		return false;
 	l = strlen(n->name ? n->name : "");
-	for (; *p; p++)
+	for (p = producers; *p; p++)
 		if (!strncmp(*p, n->name, l) && (*p)[l] == ' ' && !strcmp(*p + l + 1, v->name))
 			return true;
 	return false;
@@ -512,13 +511,13 @@ static void derive_output(struct prodmap *m, int step, struct kstep_val *v, bool
 }
 
 /* What a call produces when it returns: its return value and return-probe values. */
-static void derive_return(struct prodmap *m, const struct kstep_step *st)
+static void derive_return(const struct builder *b, struct prodmap *m, const struct kstep_step *st)
 {
 	struct kstep_node *n = st->node;
 	struct kstep_val *v;
 
 	for (v = n->vals; v; v = v->next)
-		if (v->role == KSTEP_VAL_OUT && !is_producer_field(n, v))
+		if (v->role == KSTEP_VAL_OUT && !is_producer_field(b, n, v))
 			derive_output(m, st->n, v, false);
 	if (n->retv)
 		derive_output(m, st->n, n->retv, false);
@@ -547,20 +546,20 @@ static void derive(struct builder *b, size_t first)
 
 			if (os->depth < st->depth)
 				break;
-			derive_return(m, os);
+			derive_return(b, m, os);
 			open->n--;
 		}
 		decode_vals(b, n);
 		for (v = n->vals; v; v = v->next)
-			if (v->role == KSTEP_VAL_IN && !is_producer_field(n, v))
+			if (v->role == KSTEP_VAL_IN && !is_producer_field(b, n, v))
 				derive_input(b, m, st->n, n, v);
 		for (v = n->vals; v; v = v->next)
-			if (is_producer_field(n, v))
+			if (is_producer_field(b, n, v))
 				derive_output(m, st->n, v, true);
 		*(size_t *)kstep_vec_push(open) = i;
 	}
 	for (; open->n; open->n--)
-		derive_return(m, kstep_vec_at(&b->x->steps, *(size_t *)kstep_vec_at(open, open->n - 1)));
+		derive_return(b, m, kstep_vec_at(&b->x->steps, *(size_t *)kstep_vec_at(open, open->n - 1)));
 }
 
 /* Callers */
@@ -796,6 +795,7 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	x->s = s;
 	x->sel = sel;
 	x->ks = s ? kstep_load_ksyms(s->ld) : NULL;
+	x->producers = kstep_list_get("producers");
 	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
 	kstep_vec_init(&st->lost, sizeof(struct kstep_note));
 	kstep_vec_init(&st->missing, sizeof(struct kstep_note));
