@@ -59,42 +59,63 @@ static void indent(struct kstep_json *j)
 	put(j, nl, n < sizeof(nl) - 1 ? n : sizeof(nl) - 1);
 }
 
-/* A control byte as \u00XX (the only bytes left once the runs are out). */
-static void escape_u(struct kstep_json *j, unsigned char c)
+static bool needs_escape(unsigned char c)
 {
-	char u[8];
-
-	snprintf(u, sizeof(u), "\\u%04x", c);
-	put(j, u, 6);
+	return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
 }
 
+/* One escaped character at o; returns how many bytes it took (at most 6). */
+static size_t escape_at(char *o, unsigned char c)
+{
+	if (c == '"' || c == '\\') {
+		o[0] = '\\';
+		o[1] = (char)c;
+		return 2;
+	}
+	if (c == '\n' || c == '\t') {
+		o[0] = '\\';
+		o[1] = c == '\n' ? 'n' : 't';
+		return 2;
+	}
+	snprintf(o, 7, "\\u%04x", c);
+	return 6;
+}
+
+/* A quoted, escaped string, written straight into the buffer. */
 static void put_escaped(struct kstep_json *j, const char *s, size_t n)
 {
-	size_t i, run;
+	char tmp[8];
+	size_t i;
+	char *o;
 
-	putch(j, '"');
+	if (n > (sizeof(j->buf) - 2) / 6) {
+		/* too long to fit escaped in one buffer: a character at a time */
+		putch(j, '"');
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (needs_escape(c))
+				put(j, tmp, escape_at(tmp, c));
+			else
+				putch(j, (char)c);
+		}
+		putch(j, '"');
+		return;
+	}
+	if (j->n + 6 * n + 2 > sizeof(j->buf))
+		flush(j);
+	o = j->buf + j->n;
+	*o++ = '"';
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		/* a run that needs no escape goes out at once */
-		for (run = i; run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\' &&
-		     s[run] != 0x7f; run++)
-			;
-		if (run > i) {
-			put(j, s + i, run - i);
-			i = run - 1;
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			put(j, c == '"' ? "\\\"" : "\\\\", 2);
-		else if (c == '\n')
-			put(j, "\\n", 2);
-		else if (c == '\t')
-			put(j, "\\t", 2);
+		if (needs_escape(c))
+			o += escape_at(o, c);
 		else
-			escape_u(j, c);
+			*o++ = (char)c;
 	}
-	putch(j, '"');
+	*o++ = '"';
+	j->n = (size_t)(o - j->buf);
 }
 
 static void key(struct kstep_json *j, const char *k)
