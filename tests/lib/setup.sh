@@ -2,7 +2,7 @@
 # (Debian 12, as root) and build kstep. Sourced, not run.
 
 KSTEP_PACKAGES="build-essential autoconf automake libtool pkg-config gcc clang make
- libtraceevent-dev libtracefs-dev libtracecmd-dev libdw-dev libelf-dev libbpf-dev
+ libtraceevent-dev libtracefs-dev libdw-dev libelf-dev libbpf-dev
  libzstd-dev libcmocka-dev libdebuginfod-dev debuginfod trace-cmd python3 zstd elfutils binutils"
 # What the real-kernel test hosts need (tests/vm): qemu, a static busybox for
 # the initramfs, cpio, kmod (modinfo/modules.dep), xz for 6.12's modules.

@@ -17,6 +17,7 @@
 
 #include "chain.h"
 #include "event.h"
+#include "facts.h"
 #include "load.h"
 #include "steps.h"
 
@@ -404,12 +405,18 @@ static int add(struct kstep_chain *c, struct tep_handle *tep, struct kstep_evtab
 	       const struct fgrec *r, uint64_t ts)
 {
 	struct kstep_rec rec = { .ts = ts, .cpu = 0, .data = r, .size = sizeof(*r) };
+	struct kstep_facts *fx;
+	int used;
 
 	rec.event = tep_find_event(tep, r->type);
 	rec.tr.data = (void *)r;
 	rec.tr.size = sizeof(*r);
 	rec.tr.ts = ts;
-	return kstep_chain_add_record(c, tep, &rec, kstep_evtab_get(t, rec.event), 42);
+	fx = kstep_facts_new(c, 8);
+	used = kstep_facts_add_record(fx, tep, &rec, kstep_evtab_get(t, rec.event), 42);
+
+	kstep_facts_free(fx);
+	return used;
 }
 
 static void fgraph_retval(void **state)

@@ -203,7 +203,7 @@ def initramfs(kernel, staging_files, jobs, init=INIT):
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def boot(kernel, initrd, dest, timeout=600, append=APPEND, disk_mb=64):
+def boot(kernel, initrd, dest, timeout=600, append=APPEND, disk_mb=64, mem_mb=1024):
     """Boots the guest; returns the directory with what it wrote to /out.
     Raises VMError on a panic, a timeout or missing results."""
     os.makedirs(dest, exist_ok=True)
@@ -214,7 +214,7 @@ def boot(kernel, initrd, dest, timeout=600, append=APPEND, disk_mb=64):
     # Multi-threaded TCG stalled 6.1 guests (soft lockups while the kernel
     # patched its text, 2 runs in 5); one TCG thread for both vCPUs never did
     # in 6 and is as fast here.
-    args = ["qemu-system-x86_64", "-nographic", "-no-reboot", "-m", "1024", "-smp", "2",
+    args = ["qemu-system-x86_64", "-nographic", "-no-reboot", "-m", str(mem_mb), "-smp", "2",
             "-accel", os.environ.get("KSTEP_VM_ACCEL", "tcg,thread=single"), "-kernel", kernel.vmlinuz, "-initrd", initrd, "-append", append,
             "-drive", "file=%s,format=raw,if=virtio" % disk, "-nic", "none"]
     start = time.time()

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pipeline.c - the streaming analysis pipeline (see pipeline.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event-parse.h>
+
+#include "log.h"
+#include "facts.h"
+#include "pipeline.h"
+
+/* The header the views show: everything they need of the file, read here once. */
+static void fill_header(struct kstep_pipeline *p)
+{
+	struct kstep_log_header *h = &p->h;
+	struct tep_handle *tep = kstep_load_tep(p->s.ld);
+	const char **names;
+	uint64_t *counts;
+	int i;
+
+	h->path = p->s.path;
+	h->version = kstep_dat_version(p->s.dat);
+	h->compression = kstep_dat_compression(p->s.dat);
+	h->uname = kstep_dat_uname(p->s.dat);
+	h->clock = kstep_dat_clock(p->s.dat);
+	h->recorder = p->s.recorder;
+	h->cpus = kstep_dat_cpucount(p->s.dat);
+	h->records = p->sel.records;
+	h->pid = p->sel.pid;
+	h->comm = p->sel.comm;
+	h->how = p->sel.how;
+	h->action = p->sel.action;
+	h->from = p->sel.from;
+	h->to = p->sel.to;
+	h->ks = kstep_load_ksyms(p->s.ld);
+	names = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*names));
+	counts = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*counts));
+	for (i = 0; i < p->sel.ncounts; i++) {
+		struct tep_event *ev;
+		char name[256];
+
+		if (!p->sel.counts[i] || !(ev = tep_find_event(tep, i)))
+			continue;
+		snprintf(name, sizeof(name), "%s:%s", ev->system, ev->name);
+		names[h->nevents] = kstep_xstrdup(name);
+		counts[h->nevents++] = p->sel.counts[i];
+	}
+	h->event_names = names;
+	h->event_counts = counts;
+}
+
+int kstep_pipeline_open(struct kstep_pipeline *p, const char *path, const struct kstep_pipeline_opts *o)
+{
+	memset(p, 0, sizeof(*p));
+	p->o = o;
+	if (kstep_session_open(&p->s, path))
+		return -1;
+	p->opened = true;
+	if (kstep_select(&p->s, &o->sel, &p->sel))
+		return -1;
+	fill_header(p);
+	return 0;
+}
+
+/* One subtree through DWARF, steps and the view; then its memory goes. */
+static void one(struct kstep_pipeline *p, struct kstep_chain *c, struct kstep_gaps_run *gr,
+		const struct kstep_sink *sink, struct kstep_node *top)
+{
+	kstep_gaps_subtree(gr, c, top);
+	if (p->st)
+		kstep_steps_add(p->st, top);
+	if (sink->chunk)
+		sink->chunk(sink->ctx, p, top);
+}
+
+static void drain(struct kstep_pipeline *p, struct kstep_chain *c, struct kstep_gaps_run *gr,
+		  const struct kstep_sink *sink)
+{
+	struct kstep_node *top;
+	bool any = false;
+
+	while ((top = kstep_chain_take(c))) {
+		one(p, c, gr, sink, top);
+		any = true;
+	}
+	if (any)
+		kstep_chain_release(c);
+}
+
+int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
+{
+	struct kstep_chain *c = kstep_chain_new(kstep_load_ksyms(p->s.ld), kstep_dat_long_size(p->s.dat));
+	struct kstep_facts *fx = kstep_facts_new(c, kstep_dat_long_size(p->s.dat));
+	struct tep_handle *tep = kstep_load_tep(p->s.ld);
+	struct kstep_gaps_run *gr = NULL;
+	struct kstep_rec rec;
+	char err[1024];
+	size_t i;
+	int r, ret = -1;
+
+	for (i = 0; i < p->sel.nretfuncs; i++)
+		kstep_chain_note_retprobe(c, p->sel.retfuncs[i]);
+	if (kstep_gaps_begin(&gr, &p->s, &p->o->gaps, p->o->record_facts, &p->g, err, sizeof(err)))
+		goto out_err;
+	if (kstep_load_rewind(p->s.ld, err, sizeof(err)))
+		goto out_err;
+	p->c = c;
+	p->steps_opts = p->o->steps;
+	p->steps_opts.gaps = &p->g;
+	if (sink->steps)
+		p->st = kstep_steps_new(&p->s, &p->sel, &p->steps_opts);
+	if (sink->begin)
+		sink->begin(sink->ctx, p);
+	while ((r = kstep_load_next(p->s.ld, &rec, err, sizeof(err))) > 0) {
+		if (rec.ts < p->sel.from)
+			continue;
+		if (rec.ts > p->sel.to)
+			break;
+		if (kstep_facts_add_record(fx, tep, &rec, kstep_evtab_get(p->s.evtab, rec.event), p->sel.pid))
+			drain(p, c, gr, sink);
+	}
+	if (r < 0)
+		goto out_err;
+	kstep_chain_finish(c);
+	drain(p, c, gr, sink);
+	kstep_gaps_end(gr);
+	gr = NULL;
+	p->sources = kstep_chain_stats(c)->sources;
+	if (p->st)
+		kstep_steps_end(p->st, c);
+	if (sink->end)
+		sink->end(sink->ctx, p);
+	ret = 0;
+	goto out;
+out_err:
+	kstep_error("%s", err);
+out:
+	kstep_gaps_end(gr);
+	kstep_steps_free(p->st);
+	p->st = NULL;
+	p->c = NULL;
+	kstep_facts_free(fx);
+	kstep_chain_free(c);
+	return ret;
+}
+
+int kstep_pipeline_finish(struct kstep_pipeline *p, bool strict)
+{
+	return kstep_session_finish(&p->s, strict);
+}
+
+void kstep_pipeline_close(struct kstep_pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->h.nevents; i++)
+		free((char *)p->h.event_names[i]);
+	free(p->h.event_names);
+	free((uint64_t *)p->h.event_counts);
+	memset(&p->h, 0, sizeof(p->h));
+	kstep_selection_free(&p->sel);
+	if (p->opened)
+		kstep_session_close(&p->s);
+	p->opened = false;
+}
+
+int kstep_pipeline_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
+			    const struct kstep_gaps_opts *go)
+{
+	struct kstep_pipeline_opts po = { .sel = *so, .gaps = *go, .record_facts = true };
+	struct kstep_sink sink = { 0 };
+	struct kstep_pipeline p;
+	char comp[16];
+	int version, ret = -1;
+
+	if (kstep_pipeline_open(&p, in, &po) || kstep_pipeline_run(&p, &sink))
+		goto out;
+	if (!p.g.used) {
+		kstep_error("%s: no debug information found (%s)", in, p.g.why_not);
+		goto out;
+	}
+	fprintf(stderr, "kstep: %u declarations, %u call lines, %u inline and %u tail steps from %s\n",
+		p.g.decls, p.g.sites, p.g.inlines, p.g.tails, p.g.from);
+	version = kstep_dat_version(p.s.dat);
+	snprintf(comp, sizeof(comp), "%s", kstep_dat_compression(p.s.dat));
+	kstep_pipeline_close(&p);
+	ret = kstep_dat_copy(in, out, version, comp, KSTEP_KOPT_DWARF, p.g.facts, strlen(p.g.facts) + 1) ? -1 : 0;
+	free(p.g.facts);
+	return ret;
+out:
+	kstep_pipeline_close(&p);
+	free(p.g.facts);
+	return ret;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * select.h - which task and which action to show: the first pass over the
+ * file finds the task, the action's time window and what the file holds
+ * (event counts, functions with return probes). The second pass, which feeds
+ * the selected task's records in that window on, is the pipeline's.
+ */
+#ifndef KSTEP_SELECT_H
+#define KSTEP_SELECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chain.h"
+#include "session.h"
+
+struct kstep_select_opts {
+	int pid;		/* 0: choose */
+	const char *comm;
+	const char *syscall;	/* the action: the nth call of this syscall */
+	int nth;		/* 1-based */
+	bool has_from;
+	bool has_to;
+	uint64_t from;		/* ns */
+	uint64_t to;
+};
+
+struct kstep_selection {
+	int pid;
+	char comm[64];
+	const char *how;	/* why this task was chosen */
+	char action[256];	/* what window was chosen, for the header */
+	uint64_t from;
+	uint64_t to;		/* inclusive; UINT64_MAX: to the end */
+	bool windowed;
+	uint64_t records;	/* in the whole file */
+	uint64_t *counts;	/* per event id, whole file */
+	int ncounts;
+	uint64_t *retfuncs;	/* functions with return probes */
+	size_t nretfuncs;
+};
+
+/* Parses "SECONDS[.FRACTION]" as trace-cmd prints timestamps; 0 or -1. */
+int kstep_parse_ts(const char *s, uint64_t *ns);
+
+/*
+ * Pass 1: chooses the task (--pid, --comm, the traced command recorded by
+ * kstep, else the task of the first syscall entry) and the window (--syscall
+ * with --nth, --from/--to, else the whole task). Prints one message and
+ * returns -1 when the selection cannot be made.
+ */
+int kstep_select(struct kstep_session *s, const struct kstep_select_opts *o,
+		 struct kstep_selection *sel);
+void kstep_selection_free(struct kstep_selection *sel);
+
+#endif

@@ -1,0 +1,893 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * steps.c - from the call tree to the numbered step log and its footer.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "log.h"
+#include "steps.h"
+
+/*
+ * value → latest step that produced it. Bounded: past PROD_MAX values the
+ * oldest half is evicted (counted), and the evicted keys go into a Bloom
+ * filter so that a later use of one says its producer may have been
+ * evicted instead of claiming that nothing produced it.
+ */
+#ifndef PROD_MAX
+#define PROD_MAX (1u << 19)
+#endif
+#define BLOOM_BITS (1u << 23)
+
+struct prodmap {
+	uint64_t *keys;
+	int *steps;
+	size_t cap;
+	size_t n;
+	uint64_t evicted;
+	int evicted_before;	/* producers older than this step may be evicted */
+	uint8_t *bloom;
+};
+
+/* What lasts across subtrees while the log streams. */
+struct kstep_steps_state {
+	const struct kstep_steps_opts *o;
+	const struct kstep_session *s;
+	const struct kstep_selection *sel;
+	const struct kstep_ksyms *ks;
+	bool keep;		/* keep every step (kstep_steps_build) */
+	struct kstep_vec steps;
+	struct kstep_arena chunk;	/* the current steps' strings */
+	struct prodmap m;
+	struct kstep_vec wstack;	/* the walk's explicit stack */
+	struct kstep_vec open;		/* derivation: steps whose return is pending */
+	struct kstep_vec step_missing;	/* notes about steps, kept for the footer's order */
+	struct kstep_vec step_gaps;
+	uint64_t hidden_default;
+	uint64_t hidden_user;
+	uint64_t irqs_collapsed;
+	uint64_t overhead_hidden;
+	uint64_t no_exit, no_entry;
+	size_t listed;
+	bool fgraph_retval;
+	bool stacks;
+	const char *const *producers;	/* plugins/producers.tbl, looked up once */
+};
+
+struct builder {
+	struct kstep_steps *st;
+	struct kstep_steps_state *x;
+	const struct kstep_steps_opts *o;
+	const struct kstep_ksyms *ks;
+};
+
+/* Formatting */
+
+void kstep_val_raw(const struct kstep_val *v, char *out, size_t len)
+{
+	switch (v->type) {
+	case KSTEP_VT_STR:
+		snprintf(out, len, "%s", v->str ? v->str : "");
+		break;
+	case KSTEP_VT_HEX:
+		snprintf(out, len, "0x%" PRIx64, v->num);
+		break;
+	case KSTEP_VT_INT:
+		snprintf(out, len, "%" PRId64, (int64_t)v->num);
+		break;
+	default:
+		snprintf(out, len, "%" PRIu64, v->num);
+		break;
+	}
+}
+
+const char *kstep_val_errno(const struct kstep_val *v)
+{
+	int64_t x = (int64_t)v->num;
+
+	if (v->type == KSTEP_VT_STR || v->role != KSTEP_VAL_OUT)
+		return NULL;
+	/* 32-bit returns read as unsigned still hold the errno in the low half */
+	if (v->type != KSTEP_VT_INT && v->num <= 0xffffffffULL && v->num >= 0xfffff001ULL)
+		x = (int32_t)(uint32_t)v->num;
+	if (x < 0 && x >= -4095)
+		return kstep_errno_name(-x);
+	return NULL;
+}
+
+bool kstep_val_pointer(const struct kstep_val *v)
+{
+	if (v->type == KSTEP_VT_STR)
+		return false;
+	/* kernel half, but not a negative errno */
+	if (v->num >= 0xffff800000000000ULL && v->num < 0xfffffffffffff001ULL)
+		return true;
+	/* user addresses only where the kernel prints the value as hex */
+	return v->type == KSTEP_VT_HEX && v->num >= 0x10000ULL && v->num < 0x0000800000000000ULL;
+}
+
+bool kstep_val_shown(const struct kstep_val *v)
+{
+	return v->name[0] != '_' || v->name[1] != '_';
+}
+
+const char *kstep_step_kind(const struct kstep_step *st)
+{
+	const struct kstep_node *n = st->node;
+
+	switch (n->kind) {
+	case KSTEP_NODE_SYSCALL:
+		return "syscall";
+	case KSTEP_NODE_EVENT:
+		return "event";
+	case KSTEP_NODE_IRQ:
+		return "interrupt";
+	case KSTEP_NODE_OFFCPU:
+		return "off-cpu";
+	case KSTEP_NODE_CALL:
+		return (n->flags & KSTEP_NF_FRAME) ? "frame" : "call";
+	default:
+		return "task";
+	}
+}
+
+static void note(struct kstep_steps *st, struct kstep_vec *v, int step, const char *fmt, ...)
+	KSTEP_PRINTF(4, 5);
+
+static void note(struct kstep_steps *st, struct kstep_vec *v, int step, const char *fmt, ...)
+{
+	struct kstep_note *nt = kstep_vec_push(v);
+	struct kstep_sbuf b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	kstep_sbuf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	nt->step = step;
+	nt->text = kstep_arena_strdup(&st->arena, kstep_sbuf_str(&b));
+	kstep_sbuf_free(&b);
+}
+
+/* Visibility */
+
+static bool user_hidden(const struct builder *b, const struct kstep_node *n)
+{
+	const char *name = kstep_node_name(n);
+	char norm[256];
+	size_t i;
+
+	if (!b->o->nhide)
+		return false;
+	kstep_func_norm(name, norm, sizeof(norm));
+	for (i = 0; i < b->o->nhide; i++) {
+		const char *colon = strchr(name, ':');
+
+		if (kstep_glob(b->o->hide[i], name) || kstep_glob(b->o->hide[i], norm) ||
+		    (colon && kstep_glob(b->o->hide[i], colon + 1)))
+			return true;
+	}
+	return false;
+}
+
+/* Depth is data: every walk over a subtree is a loop, never a recursion. */
+static uint32_t subtree_count(const struct kstep_node *n)
+{
+	const struct kstep_node *k;
+	uint32_t count = 0;
+
+	for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
+		count++;
+	return count;
+}
+
+static struct kstep_step *step_at(struct builder *b, long idx)
+{
+	return idx < 0 ? NULL : kstep_vec_at(&b->x->steps, (size_t)idx);
+}
+
+static void add_hidden(struct builder *b, long acc, const struct kstep_node *n)
+{
+	struct kstep_step *a = step_at(b, acc);
+	uint32_t count = subtree_count(n);
+
+	b->st->hidden_total += count;
+	if (!a)
+		return;
+	a->hidden_count += count;
+	a->hidden_ns += kstep_node_dur(n);
+}
+
+/* One level of the walk: the next sibling to visit and where its steps go. */
+struct wframe {
+	struct kstep_node *k;
+	long parent;
+	int depth;
+	bool machinery;
+};
+
+static void wpush(struct builder *b, struct kstep_node *k, long parent, int depth, bool machinery)
+{
+	struct wframe *f;
+
+	if (!k)
+		return;
+	f = kstep_vec_push(&b->x->wstack);
+	*f = (struct wframe){ .k = k, .parent = parent, .depth = depth, .machinery = machinery };
+}
+
+/*
+ * Probe machinery is instrumentation: the calls function_graph saw inside
+ * it (copy_from_kernel_nofault for fetch args...) go with it; a probe hit or
+ * an event recorded inside it stays visible.
+ */
+static bool machinery_call(const struct kstep_node *k)
+{
+	return k->kind == KSTEP_NODE_CALL && (k->src & KSTEP_SRC_FGRAPH) &&
+	       !(k->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE));
+}
+
+/* Visits k: a step, hidden and summed into parent, or walked through. */
+static void visit(struct builder *b, struct kstep_node *k, long parent, int depth)
+{
+	struct kstep_step *st;
+	long idx;
+
+	if (k->kind == KSTEP_NODE_CALL && (k->fn->flags & KSTEP_FN_OVERHEAD) && !b->o->all) {
+		b->x->overhead_hidden++;
+		wpush(b, k->child, parent, depth, true);
+		return;
+	}
+	if (user_hidden(b, k)) {
+		b->x->hidden_user++;
+		add_hidden(b, parent, k);
+		return;
+	}
+	if (k->kind == KSTEP_NODE_CALL && (k->fn->flags & KSTEP_FN_HIDE) && !b->o->all) {
+		b->x->hidden_default++;
+		add_hidden(b, parent, k);
+		return;
+	}
+	if (b->o->depth > 0 && depth >= b->o->depth) {
+		add_hidden(b, parent, k);
+		return;
+	}
+	st = kstep_vec_push(&b->x->steps);
+	idx = (long)b->x->steps.n - 1;
+	st->n = ++b->st->total;
+	st->depth = depth;
+	st->node = k;
+	st->parent = parent >= 0 ? step_at(b, parent)->n : 0;
+	if (k->kind == KSTEP_NODE_IRQ && !b->o->all) {
+		const struct kstep_node *x;
+
+		b->x->irqs_collapsed++;
+		for (x = k->child; x; x = x->next)
+			add_hidden(b, idx, x);
+		return;
+	}
+	wpush(b, k->child, idx, depth + 1, false);
+}
+
+/* The steps of top and everything under it, in pre-order. */
+static void walk(struct builder *b, struct kstep_node *top)
+{
+	struct kstep_vec *ws = &b->x->wstack;
+
+	ws->n = 0;
+	visit(b, top, -1, 0);
+	while (ws->n) {
+		struct wframe *f = kstep_vec_at(ws, ws->n - 1);
+		struct kstep_node *k = f->k;
+		long parent = f->parent;
+		int depth = f->depth;
+
+		if (!k) {
+			ws->n--;
+			continue;
+		}
+		f->k = k->next;
+		if (f->machinery && machinery_call(k))
+			wpush(b, k->child, parent, depth, true);
+		else
+			visit(b, k, parent, depth);
+	}
+}
+
+/* Decoding and derivation */
+
+static const char *where_of(const struct kstep_node *n)
+{
+	return kstep_node_name(n);
+}
+
+static void decode_vals(struct builder *b, struct kstep_node *n)
+{
+	struct kstep_decode_ctx ctx = { 0 };
+	struct kstep_val *v, *fam;
+	char out[256];
+
+	fam = kstep_node_val(n, "family");
+	if (!fam)
+		fam = kstep_node_val(n, "domain");
+	if (fam && fam->type != KSTEP_VT_STR) {
+		ctx.have_family = true;
+		ctx.family = (long long)fam->num;
+	}
+	for (v = n->vals; v; v = v->next) {
+		if (v->decoded || v->type == KSTEP_VT_STR)
+			continue;
+		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out)))
+			v->decoded = kstep_arena_strdup(&b->x->chunk, out);
+	}
+	if (n->retv && !n->retv->decoded) {
+		const char *e = kstep_val_errno(n->retv);
+
+		if (e)
+			n->retv->decoded = e;
+		else if (n->kind == KSTEP_NODE_SYSCALL && kstep_list_match("fd_returning", n->name) &&
+			 (int64_t)n->retv->num >= 0) {
+			snprintf(out, sizeof(out), "fd %" PRId64, (int64_t)n->retv->num);
+			n->retv->decoded = kstep_arena_strdup(&b->x->chunk, out);
+		}
+	}
+}
+
+static size_t map_slot(const struct prodmap *m, uint64_t key)
+{
+	return (size_t)(key * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+}
+
+static void map_insert(struct prodmap *m, uint64_t key, int step)
+{
+	size_t i;
+
+	for (i = map_slot(m, key);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->steps[i]) {
+			m->keys[i] = key;
+			m->steps[i] = step;
+			m->n++;
+			return;
+		}
+		if (m->keys[i] == key) {
+			m->steps[i] = step;
+			return;
+		}
+	}
+}
+
+static void bloom_add(struct prodmap *m, uint64_t key)
+{
+	uint64_t h = key * 0xff51afd7ed558ccdULL;
+
+	m->bloom[(h >> 40) % (BLOOM_BITS / 8)] |= (uint8_t)(1u << (h & 7));
+	h = (key ^ (key >> 29)) * 0xc4ceb9fe1a85ec53ULL;
+	m->bloom[(h >> 40) % (BLOOM_BITS / 8)] |= (uint8_t)(1u << (h & 7));
+}
+
+static bool bloom_has(const struct prodmap *m, uint64_t key)
+{
+	uint64_t h = key * 0xff51afd7ed558ccdULL, g = (key ^ (key >> 29)) * 0xc4ceb9fe1a85ec53ULL;
+
+	return m->bloom && (m->bloom[(h >> 40) % (BLOOM_BITS / 8)] & (1u << (h & 7))) &&
+	       (m->bloom[(g >> 40) % (BLOOM_BITS / 8)] & (1u << (g & 7)));
+}
+
+/* Rehashes into cap slots, dropping (and remembering) producers older than before. */
+static void map_rehash(struct prodmap *m, size_t cap, int before)
+{
+	struct prodmap old = *m;
+	size_t i;
+
+	m->cap = cap;
+	m->keys = kstep_xcalloc(m->cap, sizeof(*m->keys));
+	m->steps = kstep_xcalloc(m->cap, sizeof(*m->steps));
+	m->n = 0;
+	for (i = 0; i < old.cap; i++) {
+		if (!old.steps[i])
+			continue;
+		if (old.steps[i] < before) {
+			if (!m->bloom)
+				m->bloom = kstep_xcalloc(BLOOM_BITS / 8, 1);
+			bloom_add(m, old.keys[i]);
+			m->evicted++;
+			continue;
+		}
+		map_insert(m, old.keys[i], old.steps[i]);
+	}
+	if (before > m->evicted_before)
+		m->evicted_before = before;
+	free(old.keys);
+	free(old.steps);
+}
+
+/* The oldest producers go once the table is full: the older half of the step range. */
+static void map_evict(struct prodmap *m, int now)
+{
+	int oldest = now;
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->steps[i] && m->steps[i] < oldest)
+			oldest = m->steps[i];
+	map_rehash(m, m->cap, oldest + (now - oldest) / 2 + 1);
+}
+
+static void map_put(struct prodmap *m, uint64_t key, int step)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		if (m->n >= PROD_MAX)
+			map_evict(m, step);
+		else
+			map_rehash(m, m->cap ? m->cap * 2 : 64, 0);
+	}
+	map_insert(m, key, step);
+}
+
+static int map_get(const struct prodmap *m, uint64_t key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return 0;
+	for (i = map_slot(m, key); m->steps[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == key)
+			return m->steps[i];
+	return 0;
+}
+
+/* Is v, a field of event n, a value the event produces (an allocation's ptr)? */
+static bool is_producer_field(const struct builder *b, const struct kstep_node *n, const struct kstep_val *v)
+{
+	const char *const *producers = b->x->producers, *const *p;
+	size_t l;
+
+	if (n->kind != KSTEP_NODE_EVENT || !producers)
+		return false;
+	l = strlen(n->name ? n->name : "");
+	for (p = producers; *p; p++)
+		if (!strncmp(*p, n->name, l) && (*p)[l] == ' ' && !strcmp(*p + l + 1, v->name))
+			return true;
+	return false;
+}
+
+static void derive_input(struct builder *b, struct prodmap *m, int step, struct kstep_node *n,
+			 struct kstep_val *v)
+{
+	const struct kstep_ksym *sym;
+	uint64_t off;
+	int from;
+	char raw[64];
+
+	if (!kstep_val_pointer(v))
+		return;
+	from = map_get(m, v->num);
+	if (from) {
+		v->deriv = KSTEP_DERIV_STEP;
+		v->from_step = from;
+		return;
+	}
+	sym = b->ks ? kstep_ksyms_lookup(b->ks, v->num, &off) : NULL;
+	if (sym) {
+		v->deriv = KSTEP_DERIV_SYMBOL;
+		v->sym = sym->name;
+		v->symoff = off;
+		return;
+	}
+	v->deriv = KSTEP_DERIV_UNDERIVED;
+	kstep_val_raw(v, raw, sizeof(raw));
+	if (bloom_has(m, v->num))
+		note(b->st, &b->st->underived, step, "#%d %s: %s=%s (no producer among the values kept; "
+		     "its producer may be one of the %" PRIu64 " evicted from before #%d)", step,
+		     kstep_node_name(n), v->name, raw, m->evicted, m->evicted_before);
+	else
+		note(b->st, &b->st->underived, step, "#%d %s: %s=%s (no earlier step produced it, and it is "
+		     "no kernel symbol)", step, kstep_node_name(n), v->name, raw);
+}
+
+/*
+ * A value handed out again (a return value that an allocation inside the
+ * call produced) cites where it came from, and becomes the latest producer:
+ * later uses cite the step that handed it out last.
+ */
+static void derive_output(struct prodmap *m, int step, struct kstep_val *v, bool always_new)
+{
+	int from;
+
+	if (!kstep_val_pointer(v))
+		return;
+	from = map_get(m, v->num);
+	if (from && !always_new) {
+		v->deriv = KSTEP_DERIV_STEP;
+		v->from_step = from;
+	} else {
+		v->deriv = KSTEP_DERIV_PRODUCED;
+	}
+	map_put(m, v->num, step);
+}
+
+/* What a call produces when it returns: its return value and return-probe values. */
+static void derive_return(const struct builder *b, struct prodmap *m, const struct kstep_step *st)
+{
+	struct kstep_node *n = st->node;
+	struct kstep_val *v;
+
+	for (v = n->vals; v; v = v->next)
+		if (v->role == KSTEP_VAL_OUT && !is_producer_field(b, n, v))
+			derive_output(m, st->n, v, false);
+	if (n->retv)
+		derive_output(m, st->n, n->retv, false);
+}
+
+/*
+ * Values in time order: a step's inputs (and an event's products) when it
+ * starts, its return values once the steps inside it are done. The steps
+ * from first on are one finished subtree: nothing stays open after it.
+ */
+static void derive(struct builder *b, size_t first)
+{
+	struct kstep_vec *open = &b->x->open;
+	struct prodmap *m = &b->x->m;
+	size_t i;
+
+	open->n = 0;
+	for (i = first; i < b->x->steps.n; i++) {
+		struct kstep_step *st = kstep_vec_at(&b->x->steps, i);
+		struct kstep_node *n = st->node;
+		struct kstep_val *v;
+
+		while (open->n) {
+			size_t o = *(size_t *)kstep_vec_at(open, open->n - 1);
+			struct kstep_step *os = kstep_vec_at(&b->x->steps, o);
+
+			if (os->depth < st->depth)
+				break;
+			derive_return(b, m, os);
+			open->n--;
+		}
+		decode_vals(b, n);
+		for (v = n->vals; v; v = v->next)
+			if (v->role == KSTEP_VAL_IN && !is_producer_field(b, n, v))
+				derive_input(b, m, st->n, n, v);
+		for (v = n->vals; v; v = v->next)
+			if (is_producer_field(b, n, v))
+				derive_output(m, st->n, v, true);
+		*(size_t *)kstep_vec_push(open) = i;
+	}
+	for (; open->n; open->n--)
+		derive_return(b, m, kstep_vec_at(&b->x->steps, *(size_t *)kstep_vec_at(open, open->n - 1)));
+}
+
+/* Callers */
+
+static const char *sym_text(struct builder *b, uint64_t addr, bool user)
+{
+	const struct kstep_ksym *sym = NULL;
+	uint64_t off = 0;
+	char buf[256];
+
+	if (!user && b->ks)
+		sym = kstep_ksyms_lookup(b->ks, addr, &off);
+	if (sym)
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, sym->name, off);
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
+	return kstep_arena_strdup(&b->x->chunk, buf);
+}
+
+static void callers(struct builder *b, size_t first)
+{
+	size_t i;
+
+	for (i = first; i < b->x->steps.n; i++) {
+		struct kstep_step *st = kstep_vec_at(&b->x->steps, i);
+		const struct kstep_node *n = st->node, *p = n->parent;
+		bool user = n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_USER);
+
+		if ((n->flags & KSTEP_NF_RETIP) && n->retip)
+			st->caller = sym_text(b, n->retip, user);
+		else if (n->kind == KSTEP_NODE_EVENT && n->at)
+			st->caller = sym_text(b, n->at, false);
+		else if (p && p->kind != KSTEP_NODE_ROOT)
+			st->caller = kstep_node_name(p);
+		else
+			st->caller = "-";
+	}
+}
+
+/* Footer */
+
+static uint64_t cpustat_get(const char *stat, const char *name)
+{
+	const char *p = strstr(stat, name);
+
+	if (!p || p[strlen(name)] != ':')
+		return 0;
+	return strtoull(p + strlen(name) + 1, NULL, 10);
+}
+
+static void footer_losses(struct builder *b)
+{
+	const struct kstep_steps_state *x = b->x;
+	const struct kstep_load_stats *ls;
+	const char *stat;
+	size_t i;
+	char t1[32], t2[32];
+
+	if (!x->s)
+		return;
+	ls = kstep_session_damage(x->s);
+
+	for (i = 0; i < ls->damage.n; i++) {
+		const struct kstep_damage *d = kstep_vec_at(&ls->damage, i);
+
+		/* only what falls inside the chosen window */
+		if (d->to_ts && d->to_ts < x->sel->from)
+			continue;
+		if (d->from_ts > x->sel->to)
+			continue;
+		kstep_fmt_ts(t1, sizeof(t1), d->from_ts);
+		kstep_fmt_ts(t2, sizeof(t2), d->to_ts);
+		if (d->lost)
+			note(b->st, &b->st->lost, 0, "CPU %d: %s%" PRId64 " events lost between %s and %s "
+			     "(ring buffer overrun)", d->cpu, d->count < 0 ? "an unknown number of " : "",
+			     d->count < 0 ? 0 : d->count, d->from_ts ? t1 : "the start",
+			     d->to_ts ? t2 : "the end");
+		else
+			note(b->st, &b->st->missing, 0, "CPU %d between %s and %s: %s", d->cpu,
+			     d->from_ts ? t1 : "the start", d->to_ts ? t2 : "the end", d->what);
+	}
+	for (i = 0; (stat = kstep_dat_cpustat(x->s->dat, i)); i++) {
+		uint64_t over = cpustat_get(stat, "overrun"), drop = cpustat_get(stat, "dropped events");
+		const char *cpu = strstr(stat, "CPU:");
+
+		if (over || drop)
+			note(b->st, &b->st->lost, 0, "CPU %d: the kernel counted %" PRIu64
+			     " events overwritten (overrun) and %" PRIu64 " dropped while recording",
+			     cpu ? atoi(cpu + 4) : -1, over, drop);
+	}
+}
+
+/* What the footer needs from every node of a subtree, hidden ones included. */
+static void tally(struct builder *b, const struct kstep_node *top)
+{
+	struct kstep_steps_state *x = b->x;
+	const struct kstep_node *n;
+
+	for (n = top; n; n = kstep_node_next((struct kstep_node *)n, top)) {
+		x->no_exit += !!(n->flags & KSTEP_NF_NO_EXIT);
+		x->no_entry += !!(n->flags & KSTEP_NF_NO_ENTRY);
+		if (n->retv && n->retv->src == KSTEP_SRC_FGRAPH)
+			x->fgraph_retval = true;
+		if (n->src & (KSTEP_SRC_STACK | KSTEP_SRC_STACK_MERGED))
+			x->stacks = true;
+	}
+}
+
+/* The footer lines about single steps, from first on. */
+static void step_notes(struct builder *b, size_t first)
+{
+	struct kstep_steps_state *x = b->x;
+	struct kstep_steps *st = b->st;
+	size_t i;
+
+	for (i = first; i < x->steps.n; i++) {
+		const struct kstep_step *s = kstep_vec_at(&x->steps, i);
+		const struct kstep_node *n = s->node, *p;
+
+		if ((n->flags & KSTEP_NF_NO_EXIT) && x->listed++ < 10)
+			note(st, &x->step_missing, s->n, "#%d %s: entered, but its return was not "
+			     "recorded (the trace ended or lost it)", s->n, kstep_node_name(n));
+		if ((n->flags & KSTEP_NF_NO_ENTRY) && x->listed++ < 10)
+			note(st, &x->step_missing, s->n, "#%d %s: returned, but its entry was not "
+			     "recorded (the trace started inside it or lost it)", s->n, kstep_node_name(n));
+		if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_POINT) &&
+		    (n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
+			note(st, &x->step_gaps, s->n, "#%d %s: entry probe only: no return value, no duration",
+			     s->n, kstep_node_name(n));
+		/* inline steps are inside the real caller: look past them */
+		p = n->parent;
+		while (p && p->kind == KSTEP_NODE_CALL && (p->flags & KSTEP_NF_INLINE))
+			p = p->parent;
+		if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_RETIP) && !(n->flags & KSTEP_NF_FRAME) &&
+		    p && p->kind == KSTEP_NODE_CALL && s->caller && !(n->fn->flags & KSTEP_FN_USER)) {
+			char norm[256];
+
+			kstep_func_norm(p->fn->name, norm, sizeof(norm));
+			if (strncmp(s->caller, norm, strlen(norm)) || s->caller[strlen(norm)] != '+')
+				note(st, &x->step_gaps, s->n, "#%d %s returned into %s, which was not traced: "
+				     "the calls between %s and %s are not in the trace", s->n,
+				     kstep_node_name(n), s->caller, p->fn->name, kstep_node_name(n));
+		}
+	}
+}
+
+static void append_notes(struct kstep_vec *to, const struct kstep_vec *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++)
+		*(struct kstep_note *)kstep_vec_push(to) = *(const struct kstep_note *)kstep_vec_at(from, i);
+}
+
+static void footer_missing(struct builder *b)
+{
+	struct kstep_steps_state *x = b->x;
+
+	append_notes(&b->st->missing, &x->step_missing);
+	if (x->listed > 10 || (x->no_exit + x->no_entry > x->listed && x->no_exit + x->no_entry > 0))
+		note(b->st, &b->st->missing, 0, "%" PRIu64 " calls without a recorded return and %"
+		     PRIu64 " without a recorded entry in all (hidden ones included)", x->no_exit, x->no_entry);
+}
+
+static void footer_gaps(struct builder *b, const struct kstep_chain *c)
+{
+	const struct kstep_chain_stats *cs = kstep_chain_stats(c);
+	const struct kstep_steps_state *x = b->x;
+	struct kstep_steps *st = b->st;
+	bool fgraph = cs->sources & KSTEP_SRC_FGRAPH;
+
+	if (fgraph && !x->fgraph_retval)
+		note(st, &st->gaps, 0, "function_graph recorded no return values on this kernel "
+		     "(funcgraph-retval needs 6.5+ built with it): returns show where a return "
+		     "probe or a syscall exit saw them");
+	if ((cs->sources & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE)) && !fgraph)
+		note(st, &st->gaps, 0, "only probed functions are seen: the calls between them were "
+		     "not traced");
+	append_notes(&st->gaps, &x->step_gaps);
+	if (x->stacks)
+		note(st, &st->gaps, 0, "frames come from kernel stacks taken at events: %" PRIu64
+		     " frames, %" PRIu64 " of them shared by several stacks and merged (stack-merged, "
+		     "inferred); a frame's duration is unknown", cs->frames, cs->frames_merged);
+	if (x->hidden_default)
+		note(st, &st->gaps, 0, "%" PRIu64 " calls of the default hide list (and what they called) "
+		     "are summed into their parent steps (--all shows them)", x->hidden_default);
+	if (x->hidden_user)
+		note(st, &st->gaps, 0, "%" PRIu64 " nodes matching --hide are summed into their parent "
+		     "steps", x->hidden_user);
+	if (x->irqs_collapsed)
+		note(st, &st->gaps, 0, "%" PRIu64 " interrupt%s inside the action shown collapsed, "
+		     "with their work summed (--all expands them)", x->irqs_collapsed,
+		     x->irqs_collapsed == 1 ? "" : "s");
+	if (x->overhead_hidden)
+		note(st, &st->gaps, 0, "%" PRIu64 " probe-handler calls inside the graph are left out: "
+		     "they are the instrumentation, not the kernel's work (--all shows them)",
+		     x->overhead_hidden);
+	if (cs->stacks_unattached)
+		note(st, &st->gaps, 0, "%" PRIu64 " stack traces had no preceding event of the task on "
+		     "their CPU to attach to", cs->stacks_unattached);
+	if (x->m.evicted)
+		note(st, &st->gaps, 0, "%" PRIu64 " produced values older than #%d were dropped from the "
+		     "table of producers (it keeps the latest %u): a value they produced and used much "
+		     "later is listed as underived, saying so", x->m.evicted, x->m.evicted_before,
+		     PROD_MAX);
+	if (x->s && kstep_load_bad_formats(x->s->ld))
+		note(st, &st->gaps, 0, "%d event formats of the file did not parse fully: their "
+		     "events show raw fields", kstep_load_bad_formats(x->s->ld));
+	if (b->o->gaps && b->o->gaps->used)
+		note(st, &st->gaps, 0, "from %s: %u inline and %u tail steps inferred (tagged inline, "
+		     "tail), %u call lines, %u declarations; %u calls had no call site there",
+		     b->o->gaps->from, b->o->gaps->inlines, b->o->gaps->tails, b->o->gaps->sites,
+		     b->o->gaps->decls, b->o->gaps->unresolved);
+	else
+		note(st, &st->gaps, 0, "inlined functions and tail calls leave no event: they are not "
+		     "shown (no DWARF facts were used%s%s)", b->o->gaps && *b->o->gaps->why_not ? ": " : "",
+		     b->o->gaps ? b->o->gaps->why_not : "");
+}
+
+static struct builder builder_of(struct kstep_steps *st)
+{
+	return (struct builder){ .st = st, .x = st->x, .o = st->x->o, .ks = st->x->ks };
+}
+
+struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct kstep_selection *sel,
+				    const struct kstep_steps_opts *o)
+{
+	struct kstep_steps *st = kstep_xcalloc(1, sizeof(*st));
+	struct kstep_steps_state *x = kstep_xcalloc(1, sizeof(*x));
+
+	st->x = x;
+	x->o = o;
+	x->s = s;
+	x->sel = sel;
+	x->ks = s ? kstep_load_ksyms(s->ld) : NULL;
+	x->producers = kstep_list_get("producers");
+	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
+	kstep_vec_init(&st->lost, sizeof(struct kstep_note));
+	kstep_vec_init(&st->missing, sizeof(struct kstep_note));
+	kstep_vec_init(&st->gaps, sizeof(struct kstep_note));
+	kstep_vec_init(&x->steps, sizeof(struct kstep_step));
+	kstep_vec_init(&x->wstack, sizeof(struct wframe));
+	kstep_vec_init(&x->open, sizeof(size_t));
+	kstep_vec_init(&x->step_missing, sizeof(struct kstep_note));
+	kstep_vec_init(&x->step_gaps, sizeof(struct kstep_note));
+	return st;
+}
+
+void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top)
+{
+	struct builder b = builder_of(st);
+	struct kstep_steps_state *x = st->x;
+	size_t first;
+
+	if (!x->keep) {
+		x->steps.n = 0;
+		kstep_arena_free(&x->chunk);
+	}
+	first = x->steps.n;
+	walk(&b, top);
+	derive(&b, first);
+	callers(&b, first);
+	tally(&b, top);
+	step_notes(&b, first);
+	st->v = (struct kstep_step *)x->steps.v + first;
+	st->n = x->steps.n - first;
+}
+
+void kstep_steps_end(struct kstep_steps *st, const struct kstep_chain *c)
+{
+	struct builder b = builder_of(st);
+
+	st->sources = kstep_chain_stats(c)->sources;
+	footer_losses(&b);
+	footer_missing(&b);
+	footer_gaps(&b, c);
+	st->pass = !st->underived.n && !st->missing.n && !st->lost.n;
+	if (st->x->keep) {
+		st->v = st->x->steps.v;
+		st->n = st->x->steps.n;
+	} else {
+		st->v = NULL;
+		st->n = 0;
+	}
+}
+
+struct kstep_steps *kstep_steps_build(struct kstep_chain *c, const struct kstep_session *s,
+				      const struct kstep_selection *sel,
+				      const struct kstep_steps_opts *o)
+{
+	struct kstep_steps *st = kstep_steps_new(s, sel, o);
+	struct kstep_node *top;
+
+	st->x->keep = true;
+	while ((top = kstep_chain_take(c)))
+		kstep_steps_add(st, top);
+	kstep_steps_end(st, c);
+	return st;
+}
+
+void kstep_steps_free(struct kstep_steps *st)
+{
+	struct kstep_steps_state *x;
+
+	if (!st)
+		return;
+	x = st->x;
+	kstep_vec_free(&x->steps);
+	kstep_vec_free(&x->wstack);
+	kstep_vec_free(&x->open);
+	kstep_vec_free(&x->step_missing);
+	kstep_vec_free(&x->step_gaps);
+	kstep_arena_free(&x->chunk);
+	free(x->m.keys);
+	free(x->m.steps);
+	free(x->m.bloom);
+	free(x);
+	kstep_vec_free(&st->underived);
+	kstep_vec_free(&st->lost);
+	kstep_vec_free(&st->missing);
+	kstep_vec_free(&st->gaps);
+	kstep_arena_free(&st->arena);
+	free(st);
+}
+
+void kstep_steps_opts_free(struct kstep_steps_opts *o)
+{
+	free(o->hide);
+	o->hide = NULL;
+	o->nhide = 0;
+}

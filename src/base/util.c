@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * util.c - allocation, buffers, vectors, arena and number helpers.
+ */
+#include "config.h"
+
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+static void oom(void)
+{
+	fputs("kstep: out of memory\n", stderr);
+	exit(KSTEP_EXIT_ERROR);
+}
+
+void *kstep_xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *kstep_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *kstep_xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+
+	if (!q)
+		oom();
+	return q;
+}
+
+char *kstep_xstrdup(const char *s)
+{
+	return kstep_xstrndup(s, strlen(s));
+}
+
+char *kstep_xstrndup(const char *s, size_t n)
+{
+	char *p = kstep_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *kstep_xasprintf(const char *fmt, ...)
+{
+	struct kstep_sbuf b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	kstep_sbuf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (!b.s)
+		return kstep_xstrdup("");
+	return b.s;
+}
+
+static void sbuf_grow(struct kstep_sbuf *b, size_t more)
+{
+	size_t need = b->len + more + 1;
+
+	if (need <= b->cap)
+		return;
+	if (b->cap * 2 > need)
+		need = b->cap * 2;
+	if (need < 64)
+		need = 64;
+	b->s = kstep_xrealloc(b->s, need);
+	b->cap = need;
+}
+
+void kstep_sbuf_addn(struct kstep_sbuf *b, const char *s, size_t n)
+{
+	sbuf_grow(b, n);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void kstep_sbuf_add(struct kstep_sbuf *b, const char *s)
+{
+	kstep_sbuf_addn(b, s, strlen(s));
+}
+
+void kstep_sbuf_addc(struct kstep_sbuf *b, char c)
+{
+	kstep_sbuf_addn(b, &c, 1);
+}
+
+void kstep_sbuf_vaddf(struct kstep_sbuf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	sbuf_grow(b, (size_t)n);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void kstep_sbuf_addf(struct kstep_sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kstep_sbuf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+void kstep_sbuf_reset(struct kstep_sbuf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+const char *kstep_sbuf_str(const struct kstep_sbuf *b)
+{
+	return b->s ? b->s : "";
+}
+
+char *kstep_sbuf_steal(struct kstep_sbuf *b)
+{
+	char *s = b->s ? b->s : kstep_xstrdup("");
+
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void kstep_sbuf_free(struct kstep_sbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+void kstep_vec_init(struct kstep_vec *vec, size_t esz)
+{
+	vec->v = NULL;
+	vec->n = vec->cap = 0;
+	vec->esz = esz;
+}
+
+void *kstep_vec_push(struct kstep_vec *vec)
+{
+	void *e;
+
+	if (vec->n == vec->cap) {
+		vec->cap = vec->cap ? vec->cap * 2 : 16;
+		vec->v = kstep_xrealloc(vec->v, vec->cap * vec->esz);
+	}
+	e = (char *)vec->v + vec->n * vec->esz;
+	memset(e, 0, vec->esz);
+	vec->n++;
+	return e;
+}
+
+void *kstep_vec_at(const struct kstep_vec *vec, size_t i)
+{
+	return (char *)vec->v + i * vec->esz;
+}
+
+void kstep_vec_free(struct kstep_vec *vec)
+{
+	free(vec->v);
+	vec->v = NULL;
+	vec->n = vec->cap = 0;
+}
+
+struct kstep_arena_block {
+	struct kstep_arena_block *next;
+	size_t size;
+	size_t used;
+	_Alignas(8) unsigned char data[];
+};
+
+#define ARENA_BLOCK (256 * 1024)
+
+void *kstep_arena_alloc(struct kstep_arena *a, size_t size)
+{
+	struct kstep_arena_block *blk = a->head;
+	void *p;
+
+	size = (size + 7) & ~(size_t)7;
+	if (!blk || blk->size - blk->used < size) {
+		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+
+		blk = kstep_xmalloc(sizeof(*blk) + bsize);
+		blk->size = bsize;
+		blk->used = 0;
+		blk->next = a->head;
+		a->head = blk;
+	}
+	p = blk->data + blk->used;
+	blk->used += size;
+	a->used_bytes += size;
+	memset(p, 0, size);
+	return p;
+}
+
+char *kstep_arena_strndup(struct kstep_arena *a, const char *s, size_t n)
+{
+	char *p = kstep_arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *kstep_arena_strdup(struct kstep_arena *a, const char *s)
+{
+	return kstep_arena_strndup(a, s, strlen(s));
+}
+
+void kstep_arena_free(struct kstep_arena *a)
+{
+	struct kstep_arena_block *blk = a->head;
+
+	while (blk) {
+		struct kstep_arena_block *next = blk->next;
+
+		free(blk);
+		blk = next;
+	}
+	a->head = NULL;
+	a->used_bytes = 0;
+}
+
+uint64_t kstep_getn(const void *p, size_t n, bool big_endian)
+{
+	const unsigned char *b = p;
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t k = big_endian ? i : n - 1 - i;
+
+		v = (v << 8) | b[k];
+	}
+	return v;
+}
+
+uint16_t kstep_get16(const void *p, bool big_endian)
+{
+	return (uint16_t)kstep_getn(p, 2, big_endian);
+}
+
+uint32_t kstep_get32(const void *p, bool big_endian)
+{
+	return (uint32_t)kstep_getn(p, 4, big_endian);
+}
+
+uint64_t kstep_get64(const void *p, bool big_endian)
+{
+	return kstep_getn(p, 8, big_endian);
+}
+
+static void putn(void *p, uint64_t v, size_t n, bool big_endian)
+{
+	unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t k = big_endian ? n - 1 - i : i;
+
+		b[k] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+void kstep_put16(void *p, uint16_t v, bool big_endian)
+{
+	putn(p, v, 2, big_endian);
+}
+
+void kstep_put32(void *p, uint32_t v, bool big_endian)
+{
+	putn(p, v, 4, big_endian);
+}
+
+void kstep_put64(void *p, uint64_t v, bool big_endian)
+{
+	putn(p, v, 8, big_endian);
+}
+
+bool kstep_glob(const char *pat, const char *name)
+{
+	return fnmatch(pat, name, 0) == 0;
+}
+
+void kstep_fmt_dur(char *out, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(out, len, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(out, len, "%" PRIu64 ".%03" PRIu64 " us", ns / 1000, ns % 1000);
+	else if (ns < 1000000000)
+		snprintf(out, len, "%" PRIu64 ".%03" PRIu64 " ms", ns / 1000000,
+			 (ns / 1000) % 1000);
+	else
+		snprintf(out, len, "%" PRIu64 ".%03" PRIu64 " s", ns / 1000000000,
+			 (ns / 1000000) % 1000);
+}
+
+void kstep_fmt_ts(char *out, size_t len, uint64_t ns)
+{
+	/* rounded to the microsecond, as trace-cmd report prints it */
+	uint64_t us = (ns + 500) / 1000;
+
+	snprintf(out, len, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+}
+
+/* Returns the length of the valid, printable UTF-8 sequence at s (at most n
+ * bytes), or 0 when the byte at s must be escaped. */
+static size_t safe_char(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 && s[0] != 0x7f && s[0] != '\\') ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode, and the C1 controls */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return len;
+}
+
+size_t kstep_text_safe_prefix(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		/* printable ASCII, the common case, without the UTF-8 decoder */
+		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\') {
+			i++;
+			continue;
+		}
+		k = safe_char(u + i, n - i);
+		if (!k)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+void kstep_sbuf_add_safe(struct kstep_sbuf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = kstep_text_safe_prefix(s + i, n - i);
+		kstep_sbuf_addn(b, s + i, k);
+		i += k;
+		if (i >= n)
+			break;
+		if (u[i] == '\\')
+			kstep_sbuf_add(b, "\\\\");
+		else
+			kstep_sbuf_addf(b, "\\x%02x", u[i]);
+		i++;
+	}
+}
+
+const char *kstep_text_safe(const char *s, char *out, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, o = 0, k;
+	char esc[8];
+
+	if (kstep_text_safe_prefix(s, n) == n || len == 0)
+		return s;
+	/* token by token, so the cut never falls inside an escape or a character */
+	while (i < n) {
+		k = safe_char(u + i, n - i);
+		if (k) {
+			if (o + k >= len)
+				break;
+			memcpy(out + o, s + i, k);
+		} else {
+			k = 1;
+			if (u[i] == '\\')
+				snprintf(esc, sizeof(esc), "\\\\");
+			else
+				snprintf(esc, sizeof(esc), "\\x%02x", u[i]);
+			if (o + strlen(esc) >= len)
+				break;
+			memcpy(out + o, esc, strlen(esc));
+			o += strlen(esc) - 1;
+		}
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void kstep_fputs_safe(FILE *f, const char *s)
+{
+	struct kstep_sbuf b = { 0 };
+	size_t n = strlen(s);
+
+	if (kstep_text_safe_prefix(s, n) == n) {
+		fputs(s, f);
+		return;
+	}
+	kstep_sbuf_add_safe(&b, s, n);
+	fputs(kstep_sbuf_str(&b), f);
+	kstep_sbuf_free(&b);
+}

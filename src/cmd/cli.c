@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cli.c - the analysis commands' options table (see cli.h).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+struct optdef {
+	enum kstep_cli_code code;
+	const char *name;
+	char shortc;		/* 0: long only */
+	const char *arg;	/* metavar; NULL: takes none */
+	const char *help;	/* lines separated by \n */
+};
+
+static const struct optdef table[] = {
+	{ KSTEP_CLI_PID, "pid", 0, "PID", "the task (default: the traced command recorded in the file,\n"
+	  "else the task of the first syscall entry)" },
+	{ KSTEP_CLI_COMM, "comm", 0, "NAME", "the first task with this command name" },
+	{ KSTEP_CLI_SYSCALL, "syscall", 0, "NAME", "only the NAME system call (e.g. socket) and its user-space\n"
+	  "caller when a uprobe encloses it" },
+	{ KSTEP_CLI_NTH, "nth", 0, "K", "the K-th such call (default 1)" },
+	{ KSTEP_CLI_FROM, "from", 0, "SECONDS", "start of the time window (timestamps as kstep/trace-cmd show)" },
+	{ KSTEP_CLI_TO, "to", 0, "SECONDS", "end of the time window" },
+	{ KSTEP_CLI_VMLINUX, "vmlinux", 0, "PATH", "the kernel's debug file (vmlinux with DWARF)" },
+	{ KSTEP_CLI_DEBUG_DIR, "debug-dir", 0, "DIR", "look there: DIR/vmlinux-RELEASE, DIR/boot/vmlinux-RELEASE,\n"
+	  "DIR/.build-id/xx/rest.debug (then /usr/lib/debug, then the\n"
+	  "debuginfod servers of DEBUGINFOD_URLS when it is set)" },
+	{ KSTEP_CLI_NO_DWARF, "no-dwarf", 0, NULL, "use no DWARF, not even facts stored by kstep annotate" },
+	{ KSTEP_CLI_FORMAT, "format", 0, "FMT", "the output format (see doc/formats.md)" },
+	{ KSTEP_CLI_ASCII, "ascii", 0, NULL, "ASCII characters only" },
+	{ KSTEP_CLI_HIDE, "hide", 0, "GLOB", "hide matching functions or events (repeatable)" },
+	{ KSTEP_CLI_DEPTH, "depth", 0, "N", "stop at depth N" },
+	{ KSTEP_CLI_ALL, "all", 0, NULL, "no default hide list" },
+	{ KSTEP_CLI_STRICT, "strict", 0, NULL, "exit 2 when events were lost or data is damaged" },
+	{ KSTEP_CLI_MIN_DELTA, "min-delta", 0, "NS", "report durations that changed by at least NS nanoseconds\n"
+	  "(default 100000; suffixes us, ms, s)" },
+	{ KSTEP_CLI_IRQS, "irqs", 0, NULL, "compare interrupt, softirq and scheduler work too" },
+	{ KSTEP_CLI_OUTPUT, "output", 'o', "OUT", "write the result there" },
+};
+
+static const struct optdef *def_of(enum kstep_cli_code code)
+{
+	size_t i;
+
+	for (i = 0; i < KSTEP_ARRAY_SIZE(table); i++)
+		if (table[i].code == code)
+			return &table[i];
+	return NULL;
+}
+
+/* "  --name ARG" padded to the help column, then the help, continuation lines aligned. */
+static void help_line(FILE *out, const struct optdef *d, const char *help)
+{
+	const char *p = help, *nl;
+	int n;
+
+	if (d->shortc)
+		n = fprintf(out, "  -%c, --%s%s%s", d->shortc, d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+	else
+		n = fprintf(out, "  --%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+	fprintf(out, "%*s", n < 18 ? 19 - n : 1, "");
+	for (; (nl = strchr(p, '\n')); p = nl + 1)
+		fprintf(out, "%.*s\n%19s", (int)(nl - p), p, "");
+	fprintf(out, "%s\n", p);
+}
+
+void kstep_cli_help(FILE *out, const struct kstep_cli_cmd *cmd)
+{
+	const struct kstep_cli_use *u;
+
+	fputs(cmd->synopsis, out);
+	fputs("\n", out);
+	fputs(cmd->text, out);
+	for (u = cmd->opts; u->code != KSTEP_CLI_END; u++) {
+		const struct optdef *d;
+
+		if (u->code == KSTEP_CLI_SECTION) {
+			fprintf(out, "\n%s%s", u->help, *u->help ? "\n" : "");
+			continue;
+		}
+		d = def_of(u->code);
+		if (d)
+			help_line(out, d, u->help ? u->help : d->help);
+	}
+	if (cmd->epilogue)
+		fprintf(out, "\n%s", cmd->epilogue);
+}
+
+static int positive(const char *name, const char *arg, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (end == arg || *end || v <= 0 || v > 0x7fffffff) {
+		kstep_error("--%s takes a positive number, not '%s'", name, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_ns(const char *s, uint64_t *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double mul = 1;
+
+	if (end == s || v < 0)
+		return -1;
+	if (!strcmp(end, "us"))
+		mul = 1e3;
+	else if (!strcmp(end, "ms"))
+		mul = 1e6;
+	else if (!strcmp(end, "s"))
+		mul = 1e9;
+	else if (*end && strcmp(end, "ns"))
+		return -1;
+	*out = (uint64_t)(v * mul + 0.5);
+	return 0;
+}
+
+static bool format_ok(const char *formats, const char *f)
+{
+	size_t n = strlen(f);
+	const char *p;
+
+	for (p = formats; p && *p; p += strcspn(p, "|"), p += *p == '|')
+		if (!strncmp(p, f, n) && (p[n] == '|' || !p[n]))
+			return true;
+	return false;
+}
+
+/* "text, records or json" from "text|records|json". */
+static void formats_text(const char *formats, char *out, size_t len)
+{
+	size_t n = 0, k = 0, parts = 1, i;
+	const char *p;
+
+	for (p = formats; *p; p++)
+		parts += *p == '|';
+	for (p = formats, i = 0; *p && n < len; i++) {
+		k = strcspn(p, "|");
+		n += (size_t)snprintf(out + n, len - n, "%s%.*s", !i ? "" : i + 1 == parts ? " or " : ", ",
+				      (int)k, p);
+		p += k + (p[k] == '|');
+	}
+}
+
+static int take(const struct kstep_cli_cmd *cmd, const struct optdef *d, const char *arg, struct kstep_cli *c)
+{
+	struct kstep_select_opts *so = &c->po.sel;
+	char fm[128];
+
+	switch (d->code) {
+	case KSTEP_CLI_PID:
+		return positive("pid", arg, &so->pid);
+	case KSTEP_CLI_NTH:
+		return positive("nth", arg, &so->nth);
+	case KSTEP_CLI_DEPTH:
+		if (positive("depth", arg, &c->depth))
+			return -1;
+		c->po.steps.depth = c->depth;
+		return 0;
+	case KSTEP_CLI_COMM:
+		so->comm = arg;
+		return 0;
+	case KSTEP_CLI_SYSCALL:
+		so->syscall = !strncmp(arg, "sys_", 4) ? arg + 4 : arg;
+		return 0;
+	case KSTEP_CLI_FROM:
+	case KSTEP_CLI_TO:
+		if (kstep_parse_ts(arg, d->code == KSTEP_CLI_FROM ? &so->from : &so->to)) {
+			kstep_error("--%s takes seconds such as 9.100188, not '%s'", d->name, arg);
+			return -1;
+		}
+		*(d->code == KSTEP_CLI_FROM ? &so->has_from : &so->has_to) = true;
+		return 0;
+	case KSTEP_CLI_VMLINUX:
+		c->po.gaps.vmlinux = arg;
+		return 0;
+	case KSTEP_CLI_DEBUG_DIR:
+		c->po.gaps.debug_dir = arg;
+		return 0;
+	case KSTEP_CLI_NO_DWARF:
+		c->po.gaps.no_dwarf = true;
+		return 0;
+	case KSTEP_CLI_FORMAT:
+		if (!format_ok(cmd->formats, arg)) {
+			formats_text(cmd->formats ? cmd->formats : "", fm, sizeof(fm));
+			kstep_error("%s--format takes %s, not '%s'", strcmp(cmd->name, "diff") ? "" : "diff ", fm,
+				    arg);
+			return -1;
+		}
+		c->format = arg;
+		return 0;
+	case KSTEP_CLI_ASCII:
+		c->ascii = true;
+		return 0;
+	case KSTEP_CLI_HIDE:
+		c->po.steps.hide = kstep_xrealloc(c->po.steps.hide, (c->po.steps.nhide + 1) * sizeof(*c->po.steps.hide));
+		c->po.steps.hide[c->po.steps.nhide++] = arg;
+		return 0;
+	case KSTEP_CLI_ALL:
+		c->po.steps.all = true;
+		return 0;
+	case KSTEP_CLI_STRICT:
+		c->strict = true;
+		return 0;
+	case KSTEP_CLI_MIN_DELTA:
+		if (parse_ns(arg, &c->diff.min_delta)) {
+			kstep_error("--min-delta takes a duration (100000, 50us, 1ms), not '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case KSTEP_CLI_IRQS:
+		c->diff.irqs = true;
+		return 0;
+	case KSTEP_CLI_OUTPUT:
+		c->output = arg;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, struct kstep_cli *c)
+{
+	struct option opts[KSTEP_ARRAY_SIZE(table) + 2];
+	char shorts[16] = "+h";
+	const struct kstep_cli_use *u;
+	size_t n = 0;
+	int code;
+
+	memset(c, 0, sizeof(*c));
+	c->diff.min_delta = 100000;
+	if (!cmd->opts_first)
+		memmove(shorts, shorts + 1, strlen(shorts));
+	for (u = cmd->opts; u->code != KSTEP_CLI_END; u++) {
+		const struct optdef *d = def_of(u->code);
+
+		if (!d)
+			continue;
+		opts[n++] = (struct option){ d->name, d->arg ? required_argument : no_argument, NULL, (int)d->code };
+		if (d->shortc) {
+			size_t l = strlen(shorts);
+
+			shorts[l] = d->shortc;
+			shorts[l + 1] = ':';
+			shorts[l + 2] = '\0';
+		}
+	}
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	optind = 1;
+	while ((code = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		const struct optdef *d = NULL;
+		size_t i;
+
+		if (code == 'h') {
+			kstep_cli_help(stdout, cmd);
+			return 1;
+		}
+		for (i = 0; i < KSTEP_ARRAY_SIZE(table) && !d; i++)
+			if ((int)table[i].code == code || (table[i].shortc && table[i].shortc == code))
+				d = &table[i];
+		if (!d) {
+			kstep_cli_help(stderr, cmd);
+			return -1;
+		}
+		if (take(cmd, d, optarg, c))
+			return -1;
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	return 0;
+}
+
+void kstep_cli_free(struct kstep_cli *c)
+{
+	free(c->po.steps.hide);
+	c->po.steps.hide = NULL;
+	c->po.steps.nhide = 0;
+}

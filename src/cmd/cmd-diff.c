@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-diff.c - kstep diff A.dat B.dat | A1.dat A2.dat ... -- B1.dat ...:
+ * the same action compared across kernels, runs or machines.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "diff.h"
+#include "log.h"
+#include "pipeline.h"
+#include "render.h"
+
+static const struct kstep_cli_use opts[] = {
+	KSTEP_CLI_SELECT_OPTS,
+	KSTEP_CLI_DWARF_OPTS,
+	{ KSTEP_CLI_SECTION, "What to compare and show:" },
+	{ KSTEP_CLI_MIN_DELTA, NULL },
+	{ KSTEP_CLI_IRQS, NULL },
+	{ KSTEP_CLI_HIDE, "leave matching functions or events out (repeatable)" },
+	{ KSTEP_CLI_DEPTH, "compare down to depth N" },
+	{ KSTEP_CLI_ALL, "no default hide list (probe machinery and noise compared)" },
+	{ KSTEP_CLI_FORMAT, "text (default) or json (see doc/formats.md)" },
+	{ KSTEP_CLI_END, NULL },
+};
+
+static const struct kstep_cli_cmd cli = {
+	.name = "diff",
+	.synopsis = "usage: kstep diff [OPTIONS] A.dat B.dat\n"
+		    "       kstep diff [OPTIONS] A1.dat A2.dat ... -- B1.dat B2.dat ...\n",
+	.text = "Compare the call trees of the same action recorded twice (two kernels, two\n"
+		"machines, two builds): calls only in A or only in B, calls that moved to\n"
+		"another caller or place, renames (kmem_cache_alloc -> kmem_cache_alloc_noprof),\n"
+		"functions that are no longer or newly a symbol (inlined, or out of line),\n"
+		"return and argument values (pointers compared by the step that produced\n"
+		"them, never by address) and durations. A call one side could not record\n"
+		"(no function_graph, no probe on it) is listed as not compared, not as\n"
+		"removed. With several runs per side, a call counts when it is in most runs\n"
+		"of its side, and durations are compared by median, only when the runs'\n"
+		"ranges do not overlap. Options come before the files.\n",
+	.opts = opts,
+	.formats = "text|json",
+	.epilogue = "Exit status: 0 equal under these filters, 1 different, 2 unusable input or\n"
+		    "usage error.\n",
+	.opts_first = true,
+};
+
+static void help(FILE *out)
+{
+	kstep_cli_help(out, &cli);
+}
+
+struct args {
+	struct kstep_cli cli;
+	char **a, **b;
+	int na, nb;
+};
+
+/* The sides: two files, or A files -- B files (getopt stopped at the first file, or took a leading "--"). */
+static int sides(struct args *a)
+{
+	char **v = a->cli.args;
+	int n = a->cli.nargs, i, sep = -1;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], "--"))
+			sep = i;
+	if (sep < 0) {
+		if (n != 2) {
+			kstep_error("diff takes two files, or A files -- B files (see kstep help diff)");
+			return -1;
+		}
+		a->a = v;
+		a->na = 1;
+		a->b = v + 1;
+		a->nb = 1;
+		return 0;
+	}
+	a->a = v;
+	a->na = sep;
+	a->b = v + sep + 1;
+	a->nb = n - sep - 1;
+	if (a->na < 1 || a->nb < 1) {
+		kstep_error("diff needs at least one file on each side of --");
+		return -1;
+	}
+	return 0;
+}
+
+struct view {
+	struct kstep_drun *r;
+};
+
+static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	struct view *v = ctx;
+
+	(void)top;
+	kstep_drun_steps(v->r, p->st);
+}
+
+/* One file of a side, streamed into it; the first run's pipeline stays open (its kallsyms are used). */
+static int add_run(struct kstep_dside *d, const char *path, struct args *a, struct kstep_pipeline *keep,
+		   char *action, size_t alen)
+{
+	struct kstep_pipeline tmp, *p = d->runs ? &tmp : keep;
+	struct kstep_pipeline_opts po = a->cli.po;
+	struct view v = { 0 };
+	struct kstep_sink sink = { .ctx = &v, .steps = true, .chunk = view_chunk };
+
+	/* a debug file may fit one side only: the other goes without it */
+	po.gaps.only_if_matching = true;
+	if (kstep_pipeline_open(p, path, &po))
+		goto fail;
+	v.r = kstep_drun_new(d, &a->cli.diff);
+	if (kstep_pipeline_run(p, &sink)) {
+		kstep_drun_free(v.r);
+		goto fail;
+	}
+	/* said when DWARF was asked for or used */
+	if (!d->runs && (p->g.used || po.gaps.vmlinux || po.gaps.debug_dir))
+		snprintf(d->dwarf, sizeof(d->dwarf), "%.500s%s%.590s", p->g.from, *p->g.why_not ? ": " : "",
+			 p->g.why_not);
+	kstep_dside_add_run(d, v.r, p->sources, &p->s, &p->sel, path);
+	if (!*action)
+		snprintf(action, alen, "%s", p->sel.action);
+	kstep_pipeline_finish(p, false);
+	if (p == &tmp)
+		kstep_pipeline_close(p);
+	return 0;
+fail:
+	kstep_pipeline_close(p);
+	return -1;
+}
+
+static int run(int argc, char **argv)
+{
+	struct args a;
+	struct kstep_diff df;
+	struct kstep_pipeline ka, kb;
+	char action[256] = "";
+	int p, i, ret = KSTEP_EXIT_ERROR;
+	bool open_a = false, open_b = false;
+
+	memset(&a, 0, sizeof(a));
+	p = kstep_cli_parse(&cli, argc, argv, &a.cli);
+	if (!p && sides(&a))
+		p = -1;
+	if (p) {
+		kstep_cli_free(&a.cli);
+		return p > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
+	}
+	memset(&df, 0, sizeof(df));
+	kstep_dside_init(&df.a);
+	kstep_dside_init(&df.b);
+	df.o = a.cli.diff;
+	for (i = 0; i < a.na; i++) {
+		if (add_run(&df.a, a.a[i], &a, &ka, action, sizeof(action)))
+			goto out;
+		open_a = true;
+	}
+	for (i = 0; i < a.nb; i++) {
+		if (add_run(&df.b, a.b[i], &a, &kb, action, sizeof(action)))
+			goto out;
+		open_b = true;
+	}
+	kstep_diff_run(&df);
+	if (a.cli.format && !strcmp(a.cli.format, "json"))
+		kstep_render_diff_json(stdout, &df, action);
+	else
+		kstep_render_diff_text(stdout, &df, action);
+	fflush(stdout);
+	ret = df.structural + df.values + df.timing ? KSTEP_EXIT_DIFF : KSTEP_EXIT_OK;
+	kstep_vec_free(&df.changes);
+out:
+	kstep_dside_free(&df.a);
+	kstep_dside_free(&df.b);
+	if (open_a)
+		kstep_pipeline_close(&ka);
+	if (open_b)
+		kstep_pipeline_close(&kb);
+	kstep_cli_free(&a.cli);
+	return ret;
+}
+
+const struct kstep_cmd kstep_cmd_diff = {
+	.name = "diff",
+	.run = run,
+	.summary = "compare the same action across kernels, runs or machines",
+	.help = help,
+};

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-steps.c - kstep steps [FILE]: the numbered step log.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "json.h"
+#include "log.h"
+#include "pipeline.h"
+#include "render.h"
+
+static const struct kstep_cli_use opts[] = {
+	KSTEP_CLI_SELECT_OPTS,
+	KSTEP_CLI_DWARF_OPTS,
+	{ KSTEP_CLI_SECTION, "What to show:" },
+	{ KSTEP_CLI_FORMAT, "text (default), records or json (see doc/formats.md)" },
+	{ KSTEP_CLI_ASCII, "text: ASCII characters only" },
+	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
+	  "and time are added to the parent step" },
+	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
+	{ KSTEP_CLI_ALL, "no default hide list; expand interrupts and probe handlers" },
+	{ KSTEP_CLI_STRICT, NULL },
+	{ KSTEP_CLI_END, NULL },
+};
+
+static const struct kstep_cli_cmd cli = {
+	.name = "steps",
+	.synopsis = "usage: kstep steps [OPTIONS] [FILE]\n",
+	.text = "Print what the kernel did for one action as numbered steps in true order:\n"
+		"each step one call, syscall, event, stack frame or interrupt with its real\n"
+		"values (raw and decoded), return value (errno named), duration, caller and\n"
+		"one evidence tag (fgraph, kprobe, fprobe, syscall, uprobe, event, stack,\n"
+		"stack-merged). Pointers cite the step that produced them (#N); the footer\n"
+		"lists what was used without being derived, lost events, missing data and\n"
+		"known gaps, and ends with REJECTION STATUS: PASS or FAIL. FILE defaults to\n"
+		"trace.dat.\n",
+	.opts = opts,
+	.formats = "text|records|json",
+	.epilogue = "Exit status: 0 success (also with lost data, which is warned about and listed\n"
+		    "in the footer), 2 unusable input, usage error, or lost data with --strict.\n",
+};
+
+static void help(FILE *out)
+{
+	kstep_cli_help(out, &cli);
+}
+
+/* The view: text measures its columns in a first pass, then prints. */
+struct view {
+	const char *format;
+	bool measuring;
+	struct kstep_render_ctx r;
+	struct kstep_text_cols w;
+	struct kstep_json j;
+};
+
+static void view_begin(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	v->r.h = &p->h;
+	v->r.st = p->st;
+	if (v->measuring)
+		return;
+	if (!strcmp(v->format, "json"))
+		kstep_json_log_begin(&v->j, stdout, &v->r);
+	else if (!strcmp(v->format, "text"))
+		kstep_text_begin(stdout, &v->r, &v->w);
+}
+
+static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	struct view *v = ctx;
+
+	(void)top;
+	v->r.st = p->st;
+	if (v->measuring)
+		kstep_text_measure(&v->r, &v->w);
+	else if (!strcmp(v->format, "json"))
+		kstep_json_log_steps(&v->j, &v->r);
+	else if (!strcmp(v->format, "records"))
+		kstep_records_steps(stdout, &v->r);
+	else
+		kstep_text_rows(stdout, &v->r, &v->w);
+}
+
+static void view_end(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	v->r.st = p->st;
+	v->r.sources = p->st->sources;
+	if (v->measuring)
+		return;
+	if (!strcmp(v->format, "json"))
+		kstep_json_log_end(&v->j, &v->r);
+	else if (!strcmp(v->format, "records"))
+		kstep_records_end(stdout, &v->r);
+	else
+		kstep_text_end(stdout, &v->r);
+}
+
+static int run(int argc, char **argv)
+{
+	struct kstep_cli a;
+	struct kstep_pipeline p;
+	struct view v = { 0 };
+	struct kstep_sink sink = { .ctx = &v, .steps = true, .begin = view_begin, .chunk = view_chunk,
+				   .end = view_end };
+	const char *path = "trace.dat";
+	int ret = KSTEP_EXIT_ERROR, r;
+
+	r = kstep_cli_parse(&cli, argc, argv, &a);
+	if (r) {
+		kstep_cli_free(&a);
+		return r > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
+	}
+	if (a.nargs > 1) {
+		kstep_error("steps takes one FILE, not also '%s' (see kstep help steps)", a.args[1]);
+		kstep_cli_free(&a);
+		return KSTEP_EXIT_ERROR;
+	}
+	if (a.nargs)
+		path = a.args[0];
+	v.format = a.format ? a.format : "text";
+	v.r.ascii = a.ascii;
+	kstep_text_cols_init(&v.w);
+	if (kstep_pipeline_open(&p, path, &a.po))
+		goto out;
+	if (!strcmp(v.format, "text")) {
+		v.measuring = true;
+		if (kstep_pipeline_run(&p, &sink))
+			goto out;
+		v.measuring = false;
+	}
+	if (kstep_pipeline_run(&p, &sink))
+		goto out;
+	fflush(stdout);
+	ret = kstep_pipeline_finish(&p, a.strict);
+out:
+	kstep_pipeline_close(&p);
+	kstep_cli_free(&a);
+	return ret;
+}
+
+const struct kstep_cmd kstep_cmd_steps = {
+	.name = "steps",
+	.run = run,
+	.summary = "print the numbered step log of one action",
+	.help = help,
+};

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-tree.c - kstep tree [FILE]: the rebuilt call tree with durations.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "log.h"
+#include "pipeline.h"
+#include "render.h"
+
+static const struct kstep_cli_use opts[] = {
+	KSTEP_CLI_SELECT_OPTS,
+	KSTEP_CLI_DWARF_OPTS,
+	{ KSTEP_CLI_SECTION, "" },
+	{ KSTEP_CLI_DEPTH, NULL },
+	{ KSTEP_CLI_ASCII, NULL },
+	{ KSTEP_CLI_STRICT, NULL },
+	{ KSTEP_CLI_END, NULL },
+};
+
+static const struct kstep_cli_cmd cli = {
+	.name = "tree",
+	.synopsis = "usage: kstep tree [OPTIONS] [FILE]\n",
+	.text = "Print the call tree kstep rebuilt for one task from every source in the\n"
+		"file (function_graph, probes, syscalls, stacks, events), each node with its\n"
+		"duration, return value and sources; interrupts and off-CPU time appear as\n"
+		"their own nodes. Nothing is hidden. FILE defaults to trace.dat.\n",
+	.opts = opts,
+};
+
+static void help(FILE *out)
+{
+	kstep_cli_help(out, &cli);
+}
+
+struct view {
+	struct kstep_render_ctx r;
+	int depth;
+};
+
+static void view_begin(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	v->r.h = &p->h;
+	kstep_render_tree_begin(stdout, &v->r);
+}
+
+static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	struct view *v = ctx;
+
+	(void)p;
+	kstep_render_subtree(stdout, &v->r, top, v->depth);
+}
+
+static int run(int argc, char **argv)
+{
+	struct kstep_cli a;
+	struct kstep_pipeline p;
+	struct view v = { 0 };
+	struct kstep_sink sink = { .ctx = &v, .begin = view_begin, .chunk = view_chunk };
+	int r, ret = KSTEP_EXIT_ERROR;
+
+	r = kstep_cli_parse(&cli, argc, argv, &a);
+	if (r)
+		return r > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
+	if (a.nargs > 1) {
+		kstep_error("tree takes one FILE (see kstep help tree)");
+		return KSTEP_EXIT_ERROR;
+	}
+	v.depth = a.depth;
+	v.r.ascii = a.ascii;
+	/* the tree hides nothing: its depth is where it stops printing, not a step-log filter */
+	a.po.steps.depth = 0;
+	if (!kstep_pipeline_open(&p, a.nargs ? a.args[0] : "trace.dat", &a.po) && !kstep_pipeline_run(&p, &sink)) {
+		fflush(stdout);
+		ret = kstep_pipeline_finish(&p, a.strict);
+	}
+	kstep_pipeline_close(&p);
+	kstep_cli_free(&a);
+	return ret;
+}
+
+const struct kstep_cmd kstep_cmd_tree = {
+	.name = "tree",
+	.run = run,
+	.summary = "print the rebuilt call tree with durations",
+	.help = help,
+};

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kopts.h - kstep's own trace.dat options (ids in datfile.h, encodings in
+ * doc/trace-dat-options.md), read and written in one place: the recorder
+ * writes them through here, the analysis reads them through here, so the
+ * text formats are known once.
+ */
+#ifndef KSTEP_KOPTS_H
+#define KSTEP_KOPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datfile.h"
+
+/* What the recorder said about the recording. */
+struct kstep_kopts {
+	char version[64];	/* kstep's version, "" when another tool recorded it */
+	int traced_pid;		/* 0: not recorded */
+	char traced_cmd[256];	/* its argv joined by spaces, "" when attached */
+	bool have_exit;
+	int exit_code;		/* -1 when killed by a signal */
+	int exit_signal;
+	char build_id[129];	/* the kernel's, lowercase hex; "" when not recorded */
+	char plan[64];		/* the plan's name; "" without a plan */
+	int plan_applied;	/* items applied and skipped on the recording kernel */
+	int plan_skipped;
+};
+
+/* Reads them from dat; absent or malformed ones stay empty. */
+void kstep_kopts_read(const struct kstep_dat *dat, struct kstep_kopts *k);
+
+/* One probe of the applied plan, from its line "KIND TARGET ...  # [PATH+0xOFF ]event NAME". */
+struct kstep_kopt_probe {
+	char kind[16];		/* kprobe, kretprobe, fprobe, fexit, uprobe, uretprobe, ... */
+	char target[128];	/* the function or symbol (BIN:SYM gives SYM) */
+	char event[96];		/* the event it made */
+	char path[512];		/* uprobes: the binary, "" otherwise */
+	uint64_t off;		/* uprobes: file offset */
+};
+
+/*
+ * Returns the probes of the applied plan in *out (caller frees; NULL when
+ * none) and their number.
+ */
+size_t kstep_kopts_probes(const struct kstep_dat *dat, struct kstep_kopt_probe **out);
+/* Writes the build-id the recorder noted for binary path into out ("" when none). */
+void kstep_kopts_build_id_of(const struct kstep_dat *dat, const char *path, char *out, size_t len);
+
+/* Writing (the recorder) */
+struct kstep_datw;
+/* The traced command: pid and argv (NULL when attached to a running task). */
+void kstep_kopts_write_command(struct kstep_datw *w, int pid, char *const *argv);
+/* How it ended: exit code (-1 when signalled) and signal. */
+void kstep_kopts_write_exit(struct kstep_datw *w, int code, int sig);
+/* A NUL-terminated text option (version, build-id, plans, caps, loss, maps, DWARF facts). */
+void kstep_kopts_write_text(struct kstep_datw *w, enum kstep_dat_kopt id, const char *text);
+/* The line of the maps option that notes a binary's build-id ("none" when it has none). */
+void kstep_kopts_build_id_line(char *out, size_t len, const char *build_id, const char *path);
+
+#endif

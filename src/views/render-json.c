@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * render-json.c - the step log as JSON (schema in doc/formats.md).
+ * Numbers that may exceed 2^53 (pointers, u64 values) are strings.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "event.h"
+#include "json.h"
+#include "render.h"
+
+#define KSTEP_JSON_SCHEMA 1
+
+static const char *type_name(uint8_t t)
+{
+	switch (t) {
+	case KSTEP_VT_INT:
+		return "int";
+	case KSTEP_VT_HEX:
+		return "hex";
+	case KSTEP_VT_STR:
+		return "string";
+	default:
+		return "uint";
+	}
+}
+
+static const char *deriv_name(uint8_t d)
+{
+	switch (d) {
+	case KSTEP_DERIV_PRODUCED:
+		return "produced";
+	case KSTEP_DERIV_STEP:
+		return "step";
+	case KSTEP_DERIV_SYMBOL:
+		return "symbol";
+	case KSTEP_DERIV_UNDERIVED:
+		return "underived";
+	default:
+		return "none";
+	}
+}
+
+static void hex_str(struct kstep_json *j, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	kstep_json_str(j, key, buf);
+}
+
+static void json_val(struct kstep_json *j, const char *key, const struct kstep_val *v)
+{
+	char raw[512];
+
+	kstep_json_obj_open(j, key);
+	kstep_json_str(j, "name", v->name);
+	kstep_val_raw(v, raw, sizeof(raw));
+	kstep_json_str(j, "raw", raw);
+	if (v->type != KSTEP_VT_STR) {
+		char u[32];
+
+		snprintf(u, sizeof(u), "%" PRIu64, v->num);
+		kstep_json_str(j, "u64", u);
+	}
+	kstep_json_str(j, "type", type_name(v->type));
+	kstep_json_str(j, "role", v->role == KSTEP_VAL_OUT ? "out" : "in");
+	kstep_json_str(j, "decoded", v->decoded);
+	kstep_json_str(j, "evidence", kstep_src_tag(v->src));
+	kstep_json_bool(j, "observed", true);
+	kstep_json_bool(j, "pointer", kstep_val_pointer(v));
+	kstep_json_obj_open(j, "derivation");
+	kstep_json_str(j, "kind", deriv_name(v->deriv));
+	if (v->deriv == KSTEP_DERIV_STEP)
+		kstep_json_i64(j, "step", v->from_step);
+	if (v->deriv == KSTEP_DERIV_SYMBOL) {
+		kstep_json_str(j, "symbol", v->sym);
+		kstep_json_u64(j, "offset", v->symoff);
+	}
+	kstep_json_obj_close(j);
+	kstep_json_obj_close(j);
+}
+
+static const char *ctx_name(uint8_t ctx)
+{
+	static const char *const names[] = { "task", "softirq", "hardirq", "nmi" };
+
+	return ctx < 4 ? names[ctx] : "?";
+}
+
+static void json_flags(struct kstep_json *j, const struct kstep_node *n)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} fl[] = {
+		{ KSTEP_NF_NO_ENTRY, "no_entry" }, { KSTEP_NF_NO_EXIT, "no_exit" },
+		{ KSTEP_NF_POINT, "entry_only" }, { KSTEP_NF_FRAME, "frame" },
+		{ KSTEP_NF_SPAN, "probe_span" }, { KSTEP_NF_STACK_MERGED, "stack_merged" },
+		{ KSTEP_NF_IRQ_FORCED, "irq_from_entry_function" }, { KSTEP_NF_INLINE, "inline" },
+	};
+	size_t i;
+
+	kstep_json_arr_open(j, "flags");
+	for (i = 0; i < KSTEP_ARRAY_SIZE(fl); i++)
+		if (n->flags & fl[i].bit)
+			kstep_json_str(j, NULL, fl[i].name);
+	kstep_json_arr_close(j);
+}
+
+static void json_sources(struct kstep_json *j, const char *key, unsigned mask)
+{
+	unsigned bit;
+
+	kstep_json_arr_open(j, key);
+	for (bit = 1; bit <= KSTEP_SRC_FUNCTION; bit <<= 1)
+		if (mask & bit)
+			kstep_json_str(j, NULL, kstep_src_tag(bit));
+	kstep_json_arr_close(j);
+}
+
+static void json_stack(struct kstep_json *j, const struct kstep_render_ctx *r, const char *key,
+		       const uint64_t *frames, uint32_t n, bool user)
+{
+	const struct kstep_ksyms *ks = r->h->ks;
+	uint32_t i;
+
+	kstep_json_arr_open(j, key);
+	for (i = 0; i < n; i++) {
+		const struct kstep_ksym *sym = user ? NULL : kstep_ksyms_lookup(ks, frames[i], NULL);
+		uint64_t off = 0;
+		char buf[320];
+
+		if (sym)
+			kstep_ksyms_lookup(ks, frames[i], &off);
+		if (sym)
+			snprintf(buf, sizeof(buf), "0x%" PRIx64 " %s+0x%" PRIx64, frames[i], sym->name, off);
+		else
+			snprintf(buf, sizeof(buf), "0x%" PRIx64, frames[i]);
+		kstep_json_str(j, NULL, buf);
+	}
+	kstep_json_arr_close(j);
+}
+
+static void json_step(struct kstep_json *j, const struct kstep_render_ctx *r,
+		      const struct kstep_step *st)
+{
+	const struct kstep_node *n = st->node;
+	const struct kstep_val *v;
+	char name[320];
+	const char *err = n->retv ? kstep_val_errno(n->retv) : NULL;
+
+	kstep_json_obj_open(j, NULL);
+	kstep_json_i64(j, "n", st->n);
+	kstep_json_i64(j, "depth", st->depth);
+	if (st->parent)
+		kstep_json_i64(j, "parent", st->parent);
+	else
+		kstep_json_null(j, "parent");
+	kstep_json_str(j, "kind", kstep_step_kind(st));
+	kstep_json_str(j, "name", kstep_node_name(n));
+	kstep_render_name(n, name, sizeof(name));
+	kstep_json_str(j, "label", name);
+	kstep_json_str(j, "evidence", kstep_src_tag(n->src));
+	kstep_json_bool(j, "observed", !kstep_src_inferred(n->src));
+	json_sources(j, "sources", n->src);
+	if (n->kind == KSTEP_NODE_SYSCALL)
+		kstep_json_i64(j, "syscall_nr", n->sysnr);
+	if (n->kind == KSTEP_NODE_CALL && n->fn->addr)
+		hex_str(j, "addr", n->fn->addr);
+	if (n->kind == KSTEP_NODE_CALL)
+		kstep_json_bool(j, "user", n->fn->flags & KSTEP_FN_USER);
+	kstep_json_str(j, "ctx", ctx_name(n->ctx));
+	kstep_json_i64(j, "cpu", n->cpu);
+	if (n->t_entry && !(n->flags & KSTEP_NF_NO_ENTRY))
+		kstep_json_u64(j, "ts_ns", n->t_entry);
+	else
+		kstep_json_null(j, "ts_ns");
+	if (n->t_exit && !(n->flags & KSTEP_NF_NO_EXIT) && n->kind != KSTEP_NODE_EVENT)
+		kstep_json_u64(j, "end_ns", n->t_exit);
+	else
+		kstep_json_null(j, "end_ns");
+	if (kstep_node_dur(n))
+		kstep_json_u64(j, "dur_ns", kstep_node_dur(n));
+	else
+		kstep_json_null(j, "dur_ns");
+	kstep_json_str(j, "caller", st->caller);
+	kstep_json_str(j, "decl", st->node->decl);
+	kstep_json_str(j, (st->node->flags & KSTEP_NF_INLINE) ? "inlined_at" : "call_site", st->node->site);
+	if (n->flags & KSTEP_NF_RETIP)
+		hex_str(j, "retip", n->retip);
+	if (n->at)
+		hex_str(j, "at", n->at);
+	kstep_json_arr_open(j, "args");
+	for (v = n->vals; v; v = v->next)
+		if (kstep_val_shown(v))
+			json_val(j, NULL, v);
+	kstep_json_arr_close(j);
+	if (n->retv)
+		json_val(j, "ret", n->retv);
+	else
+		kstep_json_null(j, "ret");
+	kstep_json_str(j, "errno", err);
+	json_flags(j, n);
+	kstep_json_obj_open(j, "hidden");
+	kstep_json_u64(j, "count", st->hidden_count);
+	kstep_json_u64(j, "ns", st->hidden_ns);
+	kstep_json_obj_close(j);
+	if (n->nstack)
+		json_stack(j, r, "stack", n->stack, n->nstack, false);
+	if (n->nustack)
+		json_stack(j, r, "user_stack", n->ustack, n->nustack, true);
+	if (n->flags & KSTEP_NF_FRAME)
+		kstep_json_u64(j, "merged_stacks", n->merged);
+	kstep_json_obj_close(j);
+}
+
+static void json_notes(struct kstep_json *j, const char *key, const struct kstep_vec *v)
+{
+	size_t i;
+
+	kstep_json_arr_open(j, key);
+	for (i = 0; i < v->n; i++) {
+		const struct kstep_note *nt = kstep_vec_at(v, i);
+
+		kstep_json_obj_open(j, NULL);
+		if (nt->step)
+			kstep_json_i64(j, "step", nt->step);
+		else
+			kstep_json_null(j, "step");
+		kstep_json_str(j, "text", nt->text);
+		kstep_json_obj_close(j);
+	}
+	kstep_json_arr_close(j);
+}
+
+static void json_events(struct kstep_json *j, const struct kstep_render_ctx *r)
+{
+	size_t i;
+
+	kstep_json_obj_open(j, "events");
+	for (i = 0; i < r->h->nevents; i++)
+		kstep_json_u64(j, r->h->event_names[i], r->h->event_counts[i]);
+	kstep_json_obj_close(j);
+}
+
+void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_render_ctx *r)
+{
+	const struct kstep_log_header *h = r->h;
+
+	kstep_json_init(j, out, true);
+	kstep_json_obj_open(j, NULL);
+	kstep_json_str(j, "kstep", PACKAGE_VERSION);
+	kstep_json_u64(j, "schema", KSTEP_JSON_SCHEMA);
+	kstep_json_obj_open(j, "file");
+	kstep_json_str(j, "path", h->path);
+	kstep_json_u64(j, "version", (uint64_t)h->version);
+	kstep_json_str(j, "compression", h->compression);
+	kstep_json_str(j, "uname", h->uname);
+	kstep_json_str(j, "clock", h->clock);
+	kstep_json_str(j, "recorder", h->recorder);
+	kstep_json_u64(j, "cpus", h->cpus);
+	kstep_json_u64(j, "records", h->records);
+	kstep_json_obj_close(j);
+	kstep_json_obj_open(j, "task");
+	kstep_json_i64(j, "pid", h->pid);
+	kstep_json_str(j, "comm", h->comm);
+	kstep_json_str(j, "how", h->how);
+	kstep_json_obj_close(j);
+	kstep_json_obj_open(j, "action");
+	kstep_json_str(j, "text", h->action);
+	kstep_json_u64(j, "from_ns", h->from);
+	if (h->to == UINT64_MAX)
+		kstep_json_null(j, "to_ns");
+	else
+		kstep_json_u64(j, "to_ns", h->to);
+	kstep_json_obj_close(j);
+	json_events(j, r);
+	kstep_json_arr_open(j, "steps");
+}
+
+void kstep_json_log_steps(struct kstep_json *j, const struct kstep_render_ctx *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->st->n; i++)
+		json_step(j, r, &r->st->v[i]);
+}
+
+/* "sources" comes after the steps: they are only known once every step streamed past. */
+void kstep_json_log_end(struct kstep_json *j, const struct kstep_render_ctx *r)
+{
+	const struct kstep_steps *st = r->st;
+
+	kstep_json_arr_close(j);
+	json_sources(j, "sources", st->sources);
+	kstep_json_obj_open(j, "footer");
+	json_notes(j, "underived", &st->underived);
+	json_notes(j, "lost", &st->lost);
+	json_notes(j, "missing", &st->missing);
+	json_notes(j, "gaps", &st->gaps);
+	kstep_json_u64(j, "hidden_total", st->hidden_total);
+	kstep_json_str(j, "status", st->pass ? "PASS" : "FAIL");
+	kstep_json_obj_close(j);
+	kstep_json_obj_close(j);
+	kstep_json_end(j);
+}
+
+void kstep_render_json(FILE *out, const struct kstep_render_ctx *r)
+{
+	struct kstep_json j;
+
+	kstep_json_log_begin(&j, out, r);
+	kstep_json_log_steps(&j, r);
+	kstep_json_log_end(&j, r);
+}

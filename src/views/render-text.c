@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * render-text.c - the step log and the tree for people: aligned columns,
+ * one step per line, the footer after.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "render.h"
+
+#define NAME_MAX_W 56
+#define VALS_MAX_W 72
+
+/* Copies s and then t into out (len > 0), cut to fit: the common names without printf. */
+static void cat2(char *out, size_t len, const char *s, const char *t)
+{
+	size_t a = strlen(s), b = strlen(t);
+
+	if (a >= len)
+		a = len - 1;
+	memcpy(out, s, a);
+	if (b >= len - a)
+		b = len - a - 1;
+	memcpy(out + a, t, b);
+	out[a + b] = '\0';
+}
+
+void kstep_render_name(const struct kstep_node *n, char *out, size_t len)
+{
+	switch (n->kind) {
+	case KSTEP_NODE_IRQ:
+		snprintf(out, len, "[%s]%s%s", n->name, n->fn ? " " : "", n->fn ? n->fn->name : "");
+		break;
+	case KSTEP_NODE_OFFCPU:
+		snprintf(out, len, "[off-cpu]");
+		break;
+	case KSTEP_NODE_SYSCALL:
+		snprintf(out, len, "%s()", n->name ? n->name : "?");
+		break;
+	case KSTEP_NODE_CALL:
+		cat2(out, len, kstep_node_name(n), (n->flags & KSTEP_NF_FRAME) ? "" : "()");
+		break;
+	default:
+		snprintf(out, len, "%s", kstep_node_name(n));
+		break;
+	}
+}
+
+void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len)
+{
+	char raw[256];
+	size_t n;
+
+	kstep_val_raw(v, raw, sizeof(raw));
+	n = (size_t)snprintf(out, len, "%s", raw);
+	if (v->decoded && n < len)
+		n += (size_t)snprintf(out + n, len - n, " %s", v->decoded);
+	if (!with_deriv || n >= len)
+		return;
+	switch (v->deriv) {
+	case KSTEP_DERIV_PRODUCED:
+		snprintf(out + n, len - n, " (new)");
+		break;
+	case KSTEP_DERIV_STEP:
+		snprintf(out + n, len - n, " (#%d)", v->from_step);
+		break;
+	case KSTEP_DERIV_SYMBOL:
+		if (v->decoded && strstr(v->decoded, v->sym))
+			snprintf(out + n, len - n, " (kallsyms)");
+		else if (v->symoff)
+			snprintf(out + n, len - n, " = %s+0x%" PRIx64 " (kallsyms)", v->sym, v->symoff);
+		else
+			snprintf(out + n, len - n, " = %s (kallsyms)", v->sym);
+		break;
+	case KSTEP_DERIV_UNDERIVED:
+		snprintf(out + n, len - n, " (underived)");
+		break;
+	default:
+		break;
+	}
+}
+
+static void vals_text(const struct kstep_node *n, struct kstep_sbuf *b)
+{
+	const struct kstep_val *v;
+	char one[512];
+
+	for (v = n->vals; v; v = v->next) {
+		if (!kstep_val_shown(v))
+			continue;
+		kstep_render_val(v, true, one, sizeof(one));
+		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",
+				v->role == KSTEP_VAL_OUT ? "out:" : "", v->name, one);
+	}
+	if (n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
+		kstep_sbuf_addf(b, "%s[stack of %" PRIu32 " frames]", b->len ? " " : "", n->nstack);
+}
+
+static void ret_text(const struct kstep_node *n, bool ascii, struct kstep_sbuf *b)
+{
+	char one[512];
+
+	if (!n->retv)
+		return;
+	kstep_render_val(n->retv, true, one, sizeof(one));
+	kstep_sbuf_addf(b, "%s %s", ascii ? "->" : "→", one);
+}
+
+const char *kstep_short_path(const char *path)
+{
+	const char *p, *best = path;
+
+	/* the last directory named build_* (out-of-tree kernel builds) ends the prefix */
+	for (p = path; (p = strstr(p, "build_")); p++)
+		if (p == path || p[-1] == '/') {
+			const char *slash = strchr(p, '/');
+
+			if (slash)
+				best = slash + 1;
+		}
+	return best;
+}
+
+/* Writes v in decimal at out; returns the length. */
+static size_t put_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* kstep_fmt_dur's text ("1.234 us"), µs unless ascii; out holds at least 32 bytes. */
+static void dur_text(char *out, uint64_t ns, bool ascii)
+{
+	static const struct {
+		uint64_t below, div;
+		const char *unit, *uunit;
+	} units[] = {
+		{ 1000000ULL, 1000ULL, " us", " \xc2\xb5s" },
+		{ 1000000000ULL, 1000000ULL, " ms", " ms" },
+		{ UINT64_MAX, 1000000000ULL, " s", " s" },
+	};
+	size_t n, i;
+	uint64_t frac;
+
+	if (ns < 1000) {
+		n = put_u64(out, ns);
+		memcpy(out + n, " ns", 4);
+		return;
+	}
+	for (i = 0; i < 2 && ns >= units[i].below; i++)
+		;
+	n = put_u64(out, ns / units[i].div);
+	frac = (ns / (units[i].div / 1000)) % 1000;
+	out[n++] = '.';
+	out[n++] = (char)('0' + frac / 100);
+	out[n++] = (char)('0' + frac / 10 % 10);
+	out[n++] = (char)('0' + frac % 10);
+	snprintf(out + n, 8, "%s", ascii ? units[i].unit : units[i].uunit);
+}
+
+static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t len)
+{
+	uint64_t d = kstep_node_dur(n);
+
+	if (n->flags & KSTEP_NF_NO_EXIT)
+		snprintf(out, len, "no return");
+	else if (n->flags & KSTEP_NF_NO_ENTRY)
+		snprintf(out, len, "no entry");
+	else if (d && len >= 32)
+		dur_text(out, d, ascii);
+	else if (d) {
+		kstep_fmt_dur(out, len, d);
+	} else
+		snprintf(out, len, "%s", ascii ? "-" : "–");
+}
+
+/* width in characters of a UTF-8 string */
+static size_t cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static const char spaces[] = "                                                                ";
+
+/* Writes w spaces. */
+static void spc(FILE *out, size_t w)
+{
+	while (w) {
+		size_t k = w < sizeof(spaces) - 1 ? w : sizeof(spaces) - 1;
+
+		fwrite(spaces, 1, k, out);
+		w -= k;
+	}
+}
+
+
+/* Escapes buf in place (see kstep_text_safe): the trace chose some of it. */
+static void safe_inplace(char *buf, size_t len)
+{
+	char tmp[1024];
+	const char *t = kstep_text_safe(buf, tmp, sizeof(tmp) < len ? sizeof(tmp) : len);
+
+	if (t != buf)
+		snprintf(buf, len, "%s", t);
+}
+
+/* Returns s escaped, in a new string the caller frees; takes s. */
+static char *safe_take(char *s)
+{
+	struct kstep_sbuf b = { 0 };
+	size_t n = strlen(s);
+
+	if (kstep_text_safe_prefix(s, n) == n)
+		return s;
+	kstep_sbuf_add_safe(&b, s, n);
+	free(s);
+	return kstep_sbuf_steal(&b);
+}
+
+/* fprintf with every %s argument escaped is not possible in C: the header's
+ * strings go through this one at a time. */
+static const char *hs(const char *s, char *tmp, size_t len)
+{
+	return s ? kstep_text_safe(s, tmp, len) : NULL;
+}
+
+void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const char *what)
+{
+	const struct kstep_log_header *h = r->h;
+	const char *sep = r->ascii ? " | " : " · ";
+	char tags[128];
+	char t1[512], t2[512], t3[512], t4[512];
+
+	fprintf(out, "kstep %s: %s (pid %d)%s%s\n", what, hs(h->comm, t1, sizeof(t1)), h->pid, sep,
+		hs(h->action, t2, sizeof(t2)));
+	fprintf(out, "file %s%strace.dat v%d %s%s", hs(h->path, t1, sizeof(t1)), sep, h->version,
+		h->compression, sep);
+	fprintf(out, "%s%sclock %s%srecorded by %s\n",
+		h->uname ? hs(h->uname, t2, sizeof(t2)) : "kernel not recorded", sep,
+		h->clock ? hs(h->clock, t3, sizeof(t3)) : "?", sep, hs(h->recorder, t4, sizeof(t4)));
+	kstep_src_tags(r->sources, tags, sizeof(tags));
+	fprintf(out, "task chosen: %s%ssources: %s\n\n", h->how ? hs(h->how, t1, sizeof(t1)) : "-", sep,
+		tags[0] ? tags : "none");
+}
+
+struct row {
+	char num[16];
+	char name[320];
+	char *vals;
+	char *ret;
+	char time[32];
+	const char *caller;
+	char callerbuf[256];
+	char line[300];		/* DWARF: the call's line, or where it was inlined */
+	const char *tag;
+	char hidden[96];
+};
+
+static char empty[1];
+
+static void row_free(struct row *row)
+{
+	if (row->vals != empty)
+		free(row->vals);
+	if (row->ret != empty)
+		free(row->ret);
+}
+
+static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *st, struct row *row)
+{
+	struct kstep_sbuf b = { 0 };
+	size_t k = st->depth > 0 ? 2 * (size_t)st->depth : 0;
+
+	row->num[put_u64(row->num, (uint64_t)st->n)] = '\0';
+	if (k > 160)
+		k = 160;
+	memset(row->name, ' ', k);
+	kstep_render_name(st->node, row->name + k, sizeof(row->name) - k < 256 ? sizeof(row->name) - k : 256);
+	row->vals = empty;
+	if (st->node->vals || st->node->nstack) {
+		vals_text(st->node, &b);
+		row->vals = safe_take(kstep_sbuf_steal(&b));
+	}
+	row->ret = empty;
+	if (st->node->retv) {
+		ret_text(st->node, r->ascii, &b);
+		row->ret = safe_take(kstep_sbuf_steal(&b));
+	}
+	time_text(st->node, r->ascii, row->time, sizeof(row->time));
+	row->caller = st->caller ? kstep_text_safe(st->caller, row->callerbuf, sizeof(row->callerbuf)) : "-";
+	row->line[0] = '\0';
+	if (st->node->site)
+		snprintf(row->line, sizeof(row->line), "%s%s",
+			 (st->node->flags & KSTEP_NF_INLINE) ? "inlined at " : "",
+			 kstep_short_path(st->node->site));
+	safe_inplace(row->name, sizeof(row->name));
+	safe_inplace(row->line, sizeof(row->line));
+	row->tag = kstep_src_tag(st->node->src);
+	row->hidden[0] = '\0';
+	if (st->hidden_count) {
+		char d[32];
+
+		kstep_fmt_dur(d, sizeof(d), st->hidden_ns);
+		snprintf(row->hidden, sizeof(row->hidden), "  (+%" PRIu32 " hidden%s%s)", st->hidden_count,
+			 st->hidden_ns ? ", " : "", st->hidden_ns ? d : "");
+	}
+}
+
+static void footer(FILE *out, const struct kstep_steps *st, bool ascii)
+{
+	static const struct {
+		const char *title;
+		size_t off;
+	} parts[] = {
+		{ "NEW THINGS INTRODUCED WITHOUT DERIVATION", offsetof(struct kstep_steps, underived) },
+		{ "LOST EVENTS", offsetof(struct kstep_steps, lost) },
+		{ "MISSING DATA", offsetof(struct kstep_steps, missing) },
+		{ "KNOWN GAPS", offsetof(struct kstep_steps, gaps) },
+	};
+	size_t p, i;
+
+	for (p = 0; p < KSTEP_ARRAY_SIZE(parts); p++) {
+		const struct kstep_vec *v = (const void *)((const char *)st + parts[p].off);
+
+		fprintf(out, "\n%s\n", parts[p].title);
+		if (!v->n)
+			fprintf(out, "  none\n");
+		for (i = 0; i < v->n; i++)
+		{
+			fprintf(out, "  %s ", ascii ? "-" : "•");
+			kstep_fputs_safe(out, ((const struct kstep_note *)kstep_vec_at(v, i))->text);
+			fputc('\n', out);
+		}
+	}
+	if (st->pass)
+		fprintf(out, "\nREJECTION STATUS: PASS\n");
+	else
+		fprintf(out, "\nREJECTION STATUS: FAIL (%zu underived, %zu lost, %zu missing)\n",
+			st->underived.n, st->lost.n, st->missing.n);
+}
+
+static size_t maxz(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+static void widen(struct kstep_text_cols *w, const struct row *row)
+{
+	w->n = maxz(w->n, strlen(row->num));
+	w->name = maxz(w->name, cols(row->name));
+	w->vals = maxz(w->vals, cols(row->vals));
+	w->ret = maxz(w->ret, cols(row->ret));
+	w->time = maxz(w->time, cols(row->time));
+	w->caller = maxz(w->caller, cols(row->caller));
+	w->line = maxz(w->line, cols(row->line));
+}
+
+/* One line, gathered and written at once. */
+struct lbuf {
+	FILE *out;
+	size_t n;
+	char b[4096];
+};
+
+static void lput(struct lbuf *l, const char *s, size_t n)
+{
+	if (l->n + n > sizeof(l->b)) {
+		fwrite(l->b, 1, l->n, l->out);
+		l->n = 0;
+		if (n > sizeof(l->b)) {
+			fwrite(s, 1, n, l->out);
+			return;
+		}
+	}
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+static void lputs(struct lbuf *l, const char *s)
+{
+	lput(l, s, strlen(s));
+}
+
+static void lspc(struct lbuf *l, size_t w)
+{
+	while (w) {
+		size_t k = w < sizeof(spaces) - 1 ? w : sizeof(spaces) - 1;
+
+		lput(l, spaces, k);
+		w -= k;
+	}
+}
+
+static void lpad(struct lbuf *l, const char *s, size_t w)
+{
+	size_t c = cols(s);
+
+	lputs(l, s);
+	if (c < w)
+		lspc(l, w - c);
+}
+
+static void print_row(FILE *out, const struct kstep_text_cols *w, const struct row *row)
+{
+	struct lbuf l;
+	size_t n = strlen(row->num);
+
+	l.out = out;
+	l.n = 0;
+	if (n < w->n)
+		lspc(&l, w->n - n);
+	lput(&l, row->num, n);
+	lput(&l, "  ", 2);
+	lpad(&l, row->name, w->name);
+	lput(&l, "  ", 2);
+	lpad(&l, row->vals, w->vals);
+	lput(&l, "  ", 2);
+	lpad(&l, row->ret, w->ret);
+	lput(&l, "  ", 2);
+	lpad(&l, row->time, w->time);
+	lput(&l, "  ", 2);
+	lpad(&l, row->caller, w->caller);
+	if (w->line) {
+		lput(&l, "  ", 2);
+		lpad(&l, row->line, w->line);
+	}
+	lput(&l, "  ", 2);
+	lputs(&l, row->tag);
+	lputs(&l, row->hidden);
+	lput(&l, "\n", 1);
+	fwrite(l.b, 1, l.n, out);
+}
+
+void kstep_text_cols_init(struct kstep_text_cols *w)
+{
+	*w = (struct kstep_text_cols){ 1, 4, 6, 6, 4, 6, 0 };
+}
+
+void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols *w)
+{
+	struct row row;
+	size_t i;
+
+	for (i = 0; i < r->st->n; i++) {
+		make_row(r, &r->st->v[i], &row);
+		widen(w, &row);
+		row_free(&row);
+	}
+}
+
+void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w)
+{
+	struct row row;
+
+	w->name = w->name > NAME_MAX_W ? NAME_MAX_W : w->name;
+	w->vals = w->vals > VALS_MAX_W ? VALS_MAX_W : w->vals;
+	kstep_render_header_text(out, r, "steps");
+	snprintf(row.num, sizeof(row.num), "#");
+	snprintf(row.name, sizeof(row.name), "step");
+	snprintf(row.time, sizeof(row.time), "time");
+	snprintf(row.line, sizeof(row.line), "line");
+	row.vals = (char *)"values";
+	row.ret = (char *)"return";
+	row.caller = "caller";
+	row.tag = "evidence";
+	row.hidden[0] = '\0';
+	if (!w->line)
+		row.line[0] = '\0';
+	print_row(out, w, &row);
+}
+
+void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w)
+{
+	struct row row;
+	size_t i;
+
+	for (i = 0; i < r->st->n; i++) {
+		make_row(r, &r->st->v[i], &row);
+		print_row(out, w, &row);
+		row_free(&row);
+	}
+}
+
+void kstep_text_end(FILE *out, const struct kstep_render_ctx *r)
+{
+	if (!r->st->total)
+		fprintf(out, "  (no steps: the selected task has no traced activity in this window)\n");
+	footer(out, r->st, r->ascii);
+}
+
+void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
+{
+	struct kstep_text_cols w;
+
+	kstep_text_cols_init(&w);
+	kstep_text_measure(r, &w);
+	kstep_text_begin(out, r, &w);
+	kstep_text_rows(out, r, &w);
+	kstep_text_end(out, r);
+}
+
+/* One node of the tree, at depth. */
+static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool ascii)
+{
+	char name[256], t[32], tags[96];
+	struct kstep_sbuf b = { 0 };
+
+	kstep_render_name(n, name, sizeof(name));
+	time_text(n, ascii, t, sizeof(t));
+	kstep_src_tags(n->src, tags, sizeof(tags));
+	ret_text(n, ascii, &b);
+	safe_inplace(name, sizeof(name));
+	if (b.len && kstep_text_safe_prefix(b.s, b.len) != b.len) {
+		char *e = safe_take(kstep_sbuf_steal(&b));
+
+		kstep_sbuf_add(&b, e);
+		free(e);
+	}
+	spc(out, depth > 0 ? 2 * (size_t)depth : 0);
+	fputs(name, out);
+	if (b.len) {
+		fputs("  ", out);
+		fputs(b.s, out);
+	}
+	fputs("  ", out);
+	fputs(t, out);
+	fputs("  [", out);
+	fputs(tags, out);
+	fputc(']', out);
+	if (n->site) {
+		fputs(n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ", out);
+		fputs(kstep_short_path(n->site), out);
+	}
+	fputc('\n', out);
+	kstep_sbuf_free(&b);
+}
+
+void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r)
+{
+	kstep_render_header_text(out, r, "tree");
+}
+
+/* Pre-order without recursion: the tree's depth is the trace's to choose. */
+void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
+{
+	const struct kstep_node *n = top;
+	int depth = 0;
+
+	while (n) {
+		tree_line(out, n, depth, r->ascii);
+		if (n->child && !(maxdepth > 0 && depth >= maxdepth)) {
+			n = n->child;
+			depth++;
+			continue;
+		}
+		while (n != top && !n->next) {
+			n = n->parent;
+			depth--;
+		}
+		n = n == top ? NULL : n->next;
+	}
+}
+
+void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
+		       int depth, bool json)
+{
+	const struct kstep_node *k;
+
+	(void)json;
+	kstep_render_tree_begin(out, r);
+	for (k = kstep_chain_root(c)->child; k; k = k->next)
+		kstep_render_subtree(out, r, k, depth);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * render.h - the step log and the tree as text, records or JSON.
+ * The formats are documented in doc/formats.md.
+ */
+#ifndef KSTEP_RENDER_H
+#define KSTEP_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "steps.h"
+
+struct kstep_render_ctx {
+	const struct kstep_log_header *h;
+	const struct kstep_steps *st;
+	unsigned sources;	/* evidence sources of the whole log, for the header */
+	bool ascii;		/* text: ASCII only */
+};
+
+/* The whole log at once, in r->st (kstep_steps_build). */
+void kstep_render_text(FILE *out, const struct kstep_render_ctx *r);
+void kstep_render_records(FILE *out, const struct kstep_render_ctx *r);
+void kstep_render_json(FILE *out, const struct kstep_render_ctx *r);
+
+/*
+ * Streaming views: r->st->v[0..n) holds the steps of one subtree at each
+ * *_steps/_rows call, the footer at *_end.
+ *
+ * Text aligns its columns, so it takes two passes over the same steps:
+ * kstep_text_measure on every chunk of the first, then begin, rows on every
+ * chunk of the second, end. Nothing of the log is kept in between.
+ */
+struct kstep_text_cols {
+	size_t n, name, vals, ret, time, caller, line;
+};
+void kstep_text_cols_init(struct kstep_text_cols *w);
+void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols *w);
+void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w);
+void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w);
+void kstep_text_end(FILE *out, const struct kstep_render_ctx *r);
+
+/* Records: one line per step, the footer after. */
+void kstep_records_steps(FILE *out, const struct kstep_render_ctx *r);
+void kstep_records_end(FILE *out, const struct kstep_render_ctx *r);
+
+/* JSON: the document's head, the steps array's elements, then the rest (j lives across the calls). */
+struct kstep_json;
+void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_render_ctx *r);
+void kstep_json_log_steps(struct kstep_json *j, const struct kstep_render_ctx *r);
+void kstep_json_log_end(struct kstep_json *j, const struct kstep_render_ctx *r);
+
+/* kstep tree: every node of the chain, indented, with durations and sources. */
+void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
+		       int depth, bool json);
+/* The same streaming: the header, then each finished subtree of the root down to maxdepth (0: all). */
+void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r);
+void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top,
+			  int maxdepth);
+
+/* kstep diff: the changes between two sides (diff.h), as text or JSON. */
+struct kstep_diff;
+void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *action);
+void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action);
+
+/* Shared helpers of the renderers */
+
+/* A source path as people cite it: a kernel build directory prefix dropped
+ * ("debian/build/build_amd64_none_amd64/net/socket.c:1606" -> "net/socket.c:1606"). */
+const char *kstep_short_path(const char *path);
+
+/* The step's display name: "socket", "[hardirq] __sysvec_...", "kmem:kmem_cache_alloc". */
+void kstep_render_name(const struct kstep_node *n, char *out, size_t len);
+/* One value as text: raw, meaning, and where it came from; ascii picks the arrows. */
+void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len);
+/* The header lines every format starts with. */
+void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const char *what);
+
+#endif
