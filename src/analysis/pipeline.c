@@ -27,6 +27,7 @@ static void fill_header(struct kstep_pipeline *p)
 	h->version = kstep_dat_version(p->s.dat);
 	h->compression = kstep_dat_compression(p->s.dat);
 	h->uname = kstep_dat_uname(p->s.dat);
+	h->build_id = *p->s.build_id ? p->s.build_id : NULL;
 	h->clock = kstep_dat_clock(p->s.dat);
 	h->recorder = p->s.recorder;
 	h->cpus = kstep_dat_cpucount(p->s.dat);

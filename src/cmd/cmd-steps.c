@@ -19,7 +19,9 @@ static const struct kstep_cli_use opts[] = {
 	KSTEP_CLI_SELECT_OPTS,
 	KSTEP_CLI_DWARF_OPTS,
 	{ KSTEP_CLI_SECTION, "What to show:" },
-	{ KSTEP_CLI_FORMAT, "text (default), records or json (see doc/formats.md)" },
+	{ KSTEP_CLI_FORMAT, "text (default), records, json, jsonl (JSON lines: one record\n"
+	  "per step with the trace's identity) or perfetto (Trace Event\n"
+	  "Format for ui.perfetto.dev); see kstep-formats(5)" },
 	{ KSTEP_CLI_ASCII, "text: ASCII characters only" },
 	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
 	  "and time are added to the parent step" },
@@ -41,7 +43,7 @@ static const struct kstep_cli_cmd cli = {
 		"known gaps, and ends with REJECTION STATUS: PASS or FAIL. FILE defaults to\n"
 		"trace.dat.\n",
 	.opts = opts,
-	.formats = "text|records|json",
+	.formats = "text|records|json|jsonl|perfetto",
 	.epilogue = "Exit status: 0 success (also with lost data, which is warned about and listed\n"
 		    "in the footer), 2 unusable input, usage error, or lost data with --strict.\n",
 };
@@ -58,6 +60,7 @@ struct view {
 	struct kstep_render_ctx r;
 	struct kstep_text_cols w;
 	struct kstep_json j;
+	struct kstep_perfetto *pf;
 };
 
 static void view_begin(void *ctx, const struct kstep_pipeline *p)
@@ -70,6 +73,10 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 		return;
 	if (!strcmp(v->format, "json"))
 		kstep_json_log_begin(&v->j, stdout, &v->r);
+	else if (!strcmp(v->format, "jsonl"))
+		kstep_json_init(&v->j, stdout, false);
+	else if (!strcmp(v->format, "perfetto"))
+		v->pf = kstep_perfetto_begin(stdout, &v->r);
 	else if (!strcmp(v->format, "text"))
 		kstep_text_begin(stdout, &v->r, &v->w);
 }
@@ -84,6 +91,10 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 		kstep_text_measure(&v->r, &v->w);
 	else if (!strcmp(v->format, "json"))
 		kstep_json_log_steps(&v->j, &v->r);
+	else if (!strcmp(v->format, "jsonl"))
+		kstep_jsonl_steps(&v->j, &v->r);
+	else if (!strcmp(v->format, "perfetto"))
+		kstep_perfetto_steps(v->pf, &v->r);
 	else if (!strcmp(v->format, "records"))
 		kstep_records_steps(stdout, &v->r);
 	else
@@ -100,7 +111,12 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		return;
 	if (!strcmp(v->format, "json"))
 		kstep_json_log_end(&v->j, &v->r);
-	else if (!strcmp(v->format, "records"))
+	else if (!strcmp(v->format, "jsonl"))
+		kstep_jsonl_end(&v->j, &v->r);
+	else if (!strcmp(v->format, "perfetto")) {
+		kstep_perfetto_end(v->pf, &v->r);
+		v->pf = NULL;
+	} else if (!strcmp(v->format, "records"))
 		kstep_records_end(stdout, &v->r);
 	else
 		kstep_text_end(stdout, &v->r);
