@@ -94,6 +94,8 @@ void kstep_dot_tree_end(FILE *out, struct kstep_dot_tree *t);
 struct kstep_diff;
 void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *action);
 void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action);
+/* JSON lines: one record per change with the action and both sides' identity, then a summary record. */
+void kstep_render_diff_jsonl(FILE *out, const struct kstep_diff *df, const char *action);
 
 /* Shared helpers of the renderers */
 
