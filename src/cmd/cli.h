@@ -87,5 +87,12 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 void kstep_cli_free(struct kstep_cli *cli);
 /* Writes cmd's help, its options' part generated from the table. */
 void kstep_cli_help(FILE *out, const struct kstep_cli_cmd *cmd);
+/* Writes cmd's options as the OPTIONS section of a man page (roff), from the same table. */
+void kstep_cli_man(FILE *out, const struct kstep_cli_cmd *cmd);
+/*
+ * The same for a command whose help is hand-written text: its option lines
+ * ("  -x, --opt ARG  text", continuations indented) and headings ("Plan:").
+ */
+void kstep_cli_man_from_text(FILE *out, const char *help);
 
 #endif

@@ -56,6 +56,11 @@ static void help(FILE *out)
 	kstep_cli_help(out, &cli);
 }
 
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
+}
+
 struct args {
 	struct kstep_cli cli;
 	char **a, **b;
@@ -196,4 +201,5 @@ const struct kstep_cmd kstep_cmd_diff = {
 	.run = run,
 	.summary = "compare the same action across kernels, runs or machines",
 	.help = help,
+	.man = man,
 };

@@ -53,6 +53,11 @@ static void help(FILE *out)
 	kstep_cli_help(out, &cli);
 }
 
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
+}
+
 /* The view: text measures its columns in a first pass, then prints. */
 struct view {
 	const char *format;
@@ -170,4 +175,5 @@ const struct kstep_cmd kstep_cmd_steps = {
 	.run = run,
 	.summary = "print the numbered step log of one action",
 	.help = help,
+	.man = man,
 };

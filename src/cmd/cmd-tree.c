@@ -42,6 +42,11 @@ static void help(FILE *out)
 	kstep_cli_help(out, &cli);
 }
 
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
+}
+
 struct view {
 	struct kstep_render_ctx r;
 	int depth;
@@ -115,4 +120,5 @@ const struct kstep_cmd kstep_cmd_tree = {
 	.run = run,
 	.summary = "print the rebuilt call tree with durations",
 	.help = help,
+	.man = man,
 };

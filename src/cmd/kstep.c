@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "cli.h"
 #include "cmds.h"
 #include "log.h"
 
@@ -73,10 +74,57 @@ static int set_budget(const char *text, const char *from)
 	return 0;
 }
 
+/*
+ * kstep help --man [COMMAND]: the OPTIONS section of the man page, made from
+ * what kstep help prints (for steps, tree, diff, annotate: from the options
+ * table), so that the man pages and the help cannot drift apart.
+ */
+static int help_man(const char *name)
+{
+	const struct kstep_cmd *cmd = name ? find_cmd(name) : NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	if (name && !cmd) {
+		kstep_error("no such command '%s' (see kstep --help)", name);
+		return KSTEP_EXIT_ERROR;
+	}
+	if (cmd && cmd->man) {
+		cmd->man(stdout);
+		return KSTEP_EXIT_OK;
+	}
+	if (!(mem = open_memstream(&text, &len))) {
+		kstep_error("out of memory");
+		return KSTEP_EXIT_ERROR;
+	}
+	if (!cmd)
+		usage(mem);
+	else if (cmd->help)
+		cmd->help(mem);
+	else
+		fputs(cmd->usage, mem);
+	fclose(mem);
+	kstep_cli_man_from_text(stdout, text);
+	free(text);
+	return KSTEP_EXIT_OK;
+}
+
 static int help_cmd(int argc, char **argv)
 {
 	const struct kstep_cmd *cmd;
 
+	if (argc >= 2 && !strcmp(argv[1], "--man"))
+		return help_man(argc >= 3 ? argv[2] : NULL);
+	if (argc >= 2 && !strcmp(argv[1], "--commands")) {
+		/* for shell completion */
+		size_t i;
+
+		for (i = 0; i < KSTEP_ARRAY_SIZE(commands); i++)
+			printf("%s\n", commands[i]->name);
+		printf("help\n");
+		return KSTEP_EXIT_OK;
+	}
 	if (argc < 2) {
 		usage(stdout);
 		return KSTEP_EXIT_OK;
