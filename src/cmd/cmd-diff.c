@@ -30,6 +30,8 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_END, NULL },
 };
 
+#define FORMATS "text|json|jsonl"
+
 static const struct kstep_cli_cmd cli = {
 	.name = "diff",
 	.synopsis = "usage: kstep diff [OPTIONS] A.dat B.dat\n"
@@ -45,7 +47,7 @@ static const struct kstep_cli_cmd cli = {
 		"of its side, and durations are compared by median, only when the runs'\n"
 		"ranges do not overlap. Options come before the files.\n",
 	.opts = opts,
-	.formats = "text|json|jsonl",
+	.formats = FORMATS,
 	.epilogue = "Exit status: 0 equal under these filters, 1 different, 2 unusable input or\n"
 		    "usage error.\n",
 	.opts_first = true,
@@ -202,4 +204,5 @@ const struct kstep_cmd kstep_cmd_diff = {
 	.summary = "compare the same action across kernels, runs or machines",
 	.help = help,
 	.man = man,
+	.formats = FORMATS,
 };

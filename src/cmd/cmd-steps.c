@@ -31,6 +31,8 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_END, NULL },
 };
 
+#define FORMATS "text|records|json|jsonl|perfetto"
+
 static const struct kstep_cli_cmd cli = {
 	.name = "steps",
 	.synopsis = "usage: kstep steps [OPTIONS] [FILE]\n",
@@ -43,7 +45,7 @@ static const struct kstep_cli_cmd cli = {
 		"known gaps, and ends with REJECTION STATUS: PASS or FAIL. FILE defaults to\n"
 		"trace.dat.\n",
 	.opts = opts,
-	.formats = "text|records|json|jsonl|perfetto",
+	.formats = FORMATS,
 	.epilogue = "Exit status: 0 success (also with lost data, which is warned about and listed\n"
 		    "in the footer), 2 unusable input, usage error, or lost data with --strict.\n",
 };
@@ -176,4 +178,5 @@ const struct kstep_cmd kstep_cmd_steps = {
 	.summary = "print the numbered step log of one action",
 	.help = help,
 	.man = man,
+	.formats = FORMATS,
 };

@@ -26,6 +26,8 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_END, NULL },
 };
 
+#define FORMATS "text|dot"
+
 static const struct kstep_cli_cmd cli = {
 	.name = "tree",
 	.synopsis = "usage: kstep tree [OPTIONS] [FILE]\n",
@@ -34,7 +36,7 @@ static const struct kstep_cli_cmd cli = {
 		"duration, return value and sources; interrupts and off-CPU time appear as\n"
 		"their own nodes. Nothing is hidden. FILE defaults to trace.dat.\n",
 	.opts = opts,
-	.formats = "text|dot",
+	.formats = FORMATS,
 };
 
 static void help(FILE *out)
@@ -121,4 +123,5 @@ const struct kstep_cmd kstep_cmd_tree = {
 	.summary = "print the rebuilt call tree with durations",
 	.help = help,
 	.man = man,
+	.formats = FORMATS,
 };

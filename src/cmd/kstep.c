@@ -125,6 +125,18 @@ static int help_cmd(int argc, char **argv)
 		printf("help\n");
 		return KSTEP_EXIT_OK;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "--formats")) {
+		/* for shell completion: the command's --format values, one a line */
+		const char *p;
+
+		if (!(cmd = find_cmd(argv[2]))) {
+			kstep_error("no such command '%s' (see kstep --help)", argv[2]);
+			return KSTEP_EXIT_ERROR;
+		}
+		for (p = cmd->formats; p && *p; p += strcspn(p, "|"), p += *p == '|')
+			printf("%.*s\n", (int)strcspn(p, "|"), p);
+		return KSTEP_EXIT_OK;
+	}
 	if (argc < 2) {
 		usage(stdout);
 		return KSTEP_EXIT_OK;
