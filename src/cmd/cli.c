@@ -7,9 +7,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+#include "progress.h"
 
 struct optdef {
 	enum kstep_cli_code code;
@@ -43,6 +45,9 @@ static const struct optdef table[] = {
 	  "(default 100000; suffixes us, ms, s)" },
 	{ KSTEP_CLI_IRQS, "irqs", 0, NULL, "compare interrupt, softirq and scheduler work too" },
 	{ KSTEP_CLI_OUTPUT, "output", 'o', "OUT", "write the result there" },
+	{ KSTEP_CLI_COLOR, "color", 0, "WHEN", "never, auto (default: on a terminal, unless NO_COLOR is set)\n"
+	  "or always: errors, evidence tags, derived and underived values" },
+	{ KSTEP_CLI_QUIET, "quiet", 'q', NULL, "no progress display on the terminal" },
 };
 
 static const struct optdef *def_of(enum kstep_cli_code code)
@@ -225,6 +230,17 @@ static int take(const struct kstep_cli_cmd *cmd, const struct optdef *d, const c
 	case KSTEP_CLI_OUTPUT:
 		c->output = arg;
 		return 0;
+	case KSTEP_CLI_QUIET:
+		c->quiet = true;
+		return 0;
+	case KSTEP_CLI_COLOR:
+		if (!strcmp(arg, "always") || !strcmp(arg, "auto") || !strcmp(arg, "never")) {
+			c->color = *arg == 'a' ? (arg[1] == 'l' ? 1 : 0) : -1;
+			kstep_log_set_color(kstep_cli_color(c, STDERR_FILENO));
+			return 0;
+		}
+		kstep_error("--color takes never, auto or always, not '%s'", arg);
+		return -1;
 	default:
 		return -1;
 	}
@@ -252,7 +268,7 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 			size_t l = strlen(shorts);
 
 			shorts[l] = d->shortc;
-			shorts[l + 1] = ':';
+			shorts[l + 1] = d->arg ? ':' : '\0';
 			shorts[l + 2] = '\0';
 		}
 	}
@@ -279,7 +295,17 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
+	c->po.progress = kstep_progress_wanted(c->quiet);
 	return 0;
+}
+
+bool kstep_cli_color(const struct kstep_cli *c, int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (c->color)
+		return c->color > 0;
+	return isatty(fd) && !(nc && *nc);
 }
 
 void kstep_cli_free(struct kstep_cli *c)

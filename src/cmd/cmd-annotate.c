@@ -19,6 +19,8 @@ static const struct kstep_cli_use opts[] = {
 	KSTEP_CLI_SELECT_OPTS,
 	KSTEP_CLI_DWARF_OPTS,
 	{ KSTEP_CLI_OUTPUT, "write the annotated file there" },
+	{ KSTEP_CLI_SECTION, "" },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
 
@@ -60,7 +62,8 @@ static int run(int argc, char **argv)
 		kstep_error("annotate needs DWARF: --no-dwarf makes no sense here");
 		return KSTEP_EXIT_ERROR;
 	}
-	r = kstep_pipeline_annotate(a.args[0], a.output ? a.output : a.args[0], &a.po.sel, &a.po.gaps);
+	r = kstep_pipeline_annotate(a.args[0], a.output ? a.output : a.args[0], &a.po.sel, &a.po.gaps,
+				    a.po.progress);
 	kstep_cli_free(&a);
 	return r ? KSTEP_EXIT_ERROR : KSTEP_EXIT_OK;
 }

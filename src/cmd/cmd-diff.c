@@ -27,6 +27,7 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_ALL, "no default hide list (probe machinery and noise compared)" },
 	{ KSTEP_CLI_FORMAT, "text (default), json or jsonl (one record per change, each\n"
 	  "with both sides' identity); see kstep-formats(5)" },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
 

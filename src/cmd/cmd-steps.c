@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -28,6 +29,7 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
 	{ KSTEP_CLI_ALL, "no default hide list; expand interrupts and probe handlers" },
 	{ KSTEP_CLI_STRICT, NULL },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
 
@@ -153,6 +155,7 @@ static int run(int argc, char **argv)
 		path = a.args[0];
 	v.format = a.format ? a.format : "text";
 	v.r.ascii = a.ascii;
+	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
 	kstep_text_cols_init(&v.w);
 	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;

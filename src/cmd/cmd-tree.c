@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -23,6 +24,7 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_DEPTH, NULL },
 	{ KSTEP_CLI_ASCII, NULL },
 	{ KSTEP_CLI_STRICT, NULL },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
 
@@ -106,6 +108,7 @@ static int run(int argc, char **argv)
 	v.depth = a.depth;
 	v.dot = a.format && !strcmp(a.format, "dot");
 	v.r.ascii = a.ascii;
+	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
 	/* the tree hides nothing: its depth is where it stops printing, not a step-log filter */
 	a.po.steps.depth = 0;
 	if (!kstep_pipeline_open(&p, a.nargs ? a.args[0] : "trace.dat", &a.po) && !kstep_pipeline_run(&p, &sink)) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "budget.h"
 #include "cli.h"
@@ -191,6 +192,11 @@ int main(int argc, char **argv)
 		}
 	}
 	kstep_log_set_level(level);
+	{
+		const char *nc = getenv("NO_COLOR");
+
+		kstep_log_set_color(isatty(STDERR_FILENO) && !(nc && *nc));
+	}
 	if (i >= argc) {
 		usage(stderr);
 		return KSTEP_EXIT_ERROR;

@@ -17,6 +17,7 @@ struct kstep_render_ctx {
 	const struct kstep_steps *st;
 	unsigned sources;	/* evidence sources of the whole log, for the header */
 	bool ascii;		/* text: ASCII only */
+	bool color;		/* text: colour (a terminal, --color) */
 };
 
 /* The whole log at once, in r->st (kstep_steps_build). */
