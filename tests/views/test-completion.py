@@ -70,4 +70,38 @@ for lib in ([False, True] if os.path.exists(LIB) else [False]):
     t.eq(sorted(got), [d for d in dats if d.startswith("vm6")], "%s: kstep info vm6<Tab> offers the .dat files" % how)
     got, _ = complete(["kstep", "help", "re"], lib)
     t.eq(sorted(got), sorted(c for c in cmds if c.startswith("re")), "%s: kstep help re<Tab>" % how)
+
+# zsh: the same answers from doc/completion/_kstep, with zsh's completion
+# builtins replaced by functions that print what they are given.
+ZSH_SCRIPT = os.path.join(os.path.dirname(SCRIPT), "_kstep")
+zsh = subprocess.run(["sh", "-c", "command -v zsh"], stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
+def zcomplete(words):
+    prog = ("compadd() { [[ $1 == -- ]] && shift; print -l -- \"$@\"; }\n"
+            "_files() { print -- \"_files $*\"; }\n"
+            "words=(%s); CURRENT=$#words; PREFIX=${words[CURRENT]}\n"
+            "source '%s' | while read -r w; do [[ $w == ${PREFIX}* || $w == _files* ]] && print -- $w; done\n"
+            % (" ".join("'%s'" % w for w in words), ZSH_SCRIPT))
+    e = dict(os.environ, PATH=os.path.dirname(KSTEP) + ":" + os.environ.get("PATH", ""))
+    p = subprocess.run([zsh, "-f", "-c", prog], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e,
+                       cwd=FIX)
+    return [w for w in p.stdout.split("\n") if w], p.stderr
+
+
+if not zsh:
+    t.skip("zsh completion", "zsh is not installed")
+else:
+    p = subprocess.run([zsh, "-n", ZSH_SCRIPT], stderr=subprocess.PIPE, text=True)
+    t.ok(p.returncode == 0, "zsh -n _kstep: the zsh completion parses", p.stderr)
+    got, err = zcomplete(["kstep", ""])
+    t.eq(sorted(got), sorted(cmds), "zsh: kstep <Tab> offers the commands")
+    got, err = zcomplete(["kstep", "steps", "--format", ""])
+    t.eq(sorted(got), sorted(out("help", "--formats", "steps").stdout.split()), "zsh: kstep steps --format <Tab>")
+    got, err = zcomplete(["kstep", "record", "--plan", ""])
+    t.ok(all(p in got for p in plans) and "_files" in got, "zsh: kstep record --plan <Tab>: plans and files",
+         repr(got))
+    got, err = zcomplete(["kstep", "tree", "--"])
+    opts = set(re.findall(r"^\s+(?:-\w, )?(--[a-z][a-z0-9-]*)", out("help", "tree").stdout, re.M))
+    t.ok(opts <= set(got), "zsh: kstep tree --<Tab> offers its options", repr(sorted(opts - set(got))))
 t.done()

@@ -1,6 +1,7 @@
 """make install / make uninstall into a DESTDIR: the binary, the man pages
 (man finds kstep-steps), the bash completion (where bash-completion looks:
-completing `kstep <Tab>` works from the installed file), the docs; the
+completing `kstep <Tab>` works from the installed file) and the zsh one,
+the docs; the
 installed kstep writes a Perfetto timeline; make uninstall leaves the tree
 exactly as it was before the install (the directories a system already
 has were made first)."""
@@ -51,6 +52,7 @@ t.eq(sorted(os.path.basename(f) for f in man1), sorted(["kstep.1"] + ["kstep-%s.
 t.ok(any(f.endswith("/man/man5/kstep-formats.5") for f in files), "kstep-formats(5) in man5")
 comp = [f for f in files if "/bash-completion/completions/" in f]
 t.eq([os.path.basename(f) for f in comp], ["kstep"], "the completion is in bash-completion/completions")
+t.ok(any(f.endswith("/zsh/site-functions/_kstep") for f in files), "the zsh completion is in zsh/site-functions")
 docs = [f for f in files if "/doc/kstep/" in f]
 t.ok(any(f.endswith("README.md") for f in docs) and any(f.endswith("formats.md") for f in docs)
      and any(f.endswith("query.md") for f in docs), "the docs are in doc/kstep (%d files)" % len(docs))
