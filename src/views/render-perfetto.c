@@ -199,6 +199,8 @@ void kstep_perfetto_steps(struct kstep_perfetto *pf, const struct kstep_render_c
 		int64_t tid = track_of(r, n);
 		char name[320];
 
+		if (!timed && dur && n->t_exit > dur)
+			ts = n->t_exit - dur;	/* entry not seen: the span ends at the return */
 		pf->last_ts = ts;
 		kstep_render_name(n, name, sizeof(name));
 		kstep_json_obj_open(j, NULL);
