@@ -198,15 +198,19 @@ static const char *direct_caller(const struct kstep_verify *v, const struct kste
 	return NULL;
 }
 
-static void snap_val(struct vsnap *s, const struct kstep_val *val)
+static void snap_val(struct vsnap *s, const struct kstep_val *val, const struct kstep_ksyms *ks)
 {
 	const char *e = kstep_val_errno(val);
+	const struct kstep_ksym *sym = NULL;
+	uint64_t off = 1;
 
 	s->have = true;
 	s->is_str = val->type == KSTEP_VT_STR;
 	s->num = val->num;
 	kstep_val_raw(val, s->raw, sizeof(s->raw));
-	snprintf(s->decoded, sizeof(s->decoded), "%s", val->decoded ? val->decoded : e ? e : "");
+	if (!val->decoded && !e && ks && val->type == KSTEP_VT_HEX)
+		sym = kstep_ksyms_lookup(ks, val->num, &off);
+	snprintf(s->decoded, sizeof(s->decoded), "%s", val->decoded ? val->decoded : e ? e : sym && !off ? sym->name : "");
 	snprintf(s->shown, sizeof(s->shown), "%s%s%s", s->raw, s->decoded[0] ? " " : "", s->decoded);
 }
 
@@ -224,7 +228,8 @@ static const char *no_return_why(const struct kstep_node *n)
 }
 
 /* Copies what the claim asks of the call (its field, or its return) into s. */
-static void take_snap(struct snap *s, const struct kstep_node *n, const char *field, int step, bool hidden)
+static void take_snap(struct snap *s, const struct kstep_node *n, const char *field, int step, bool hidden,
+		      const struct kstep_ksyms *ks)
 {
 	const struct kstep_val *val;
 	struct kstep_sbuf names = { 0 };
@@ -235,14 +240,14 @@ static void take_snap(struct snap *s, const struct kstep_node *n, const char *fi
 	s->src = n->src;
 	if (!field[0] || !strcmp(field, "return")) {
 		if (n->retv)
-			snap_val(&s->field, n->retv);
+			snap_val(&s->field, n->retv, ks);
 		else
 			snprintf(s->why, sizeof(s->why), "%s", no_return_why(n));
 		return;
 	}
 	for (val = n->vals; val; val = val->next)
 		if (!strcmp(val->name, field) && val->role == KSTEP_VAL_IN) {
-			snap_val(&s->field, val);
+			snap_val(&s->field, val, ks);
 			return;
 		}
 	for (val = n->vals; val; val = val->next)
@@ -281,7 +286,8 @@ static void see_a(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 		cs->hid_a = hidden;
 	}
 	if (cs->na == (uint64_t)(c->a.k ? c->a.k : 1))
-		take_snap(&cs->sa, n, c->kind == KSTEP_CLAIM_RETURNS ? "return" : c->a.field, step, hidden);
+		take_snap(&cs->sa, n, c->kind == KSTEP_CLAIM_RETURNS ? "return" : c->a.field, step, hidden,
+			  v->ks);
 	switch (c->kind) {
 	case KSTEP_CLAIM_CALLER:
 		if (c->a.k && cs->na != (uint64_t)c->a.k)
@@ -307,7 +313,7 @@ static void see_a(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 		{
 			struct vsnap o = { 0 };
 
-			snap_val(&o, n->retv);
+			snap_val(&o, n->retv, v->ks);
 			if (value_matches(v, &o, c->value, &decided)) {
 				if (!cs->n_ok++) {
 					cs->ok_step = step;
@@ -349,7 +355,7 @@ static void see_b(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 		cs->hid_b = hidden;
 	}
 	if (cs->nb == (uint64_t)(c->b.k ? c->b.k : 1))
-		take_snap(&cs->sb, n, c->b.field, step, hidden);
+		take_snap(&cs->sb, n, c->b.field, step, hidden, v->ks);
 	if (c->kind != KSTEP_CLAIM_CALLS || (c->b.k && cs->nb != (uint64_t)c->b.k))
 		return;
 	caller = direct_caller(v, n);
@@ -364,6 +370,23 @@ static void see_b(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 	}
 }
 
+/*
+ * Was the inline step n inlined into G: G is one of the inline steps
+ * around it or the real function whose code holds them all?
+ */
+static bool inlined_into(const struct kstep_node *n, const char *g)
+{
+	const struct kstep_node *p;
+
+	for (p = n->parent; p && p->kind == KSTEP_NODE_CALL; p = p->parent) {
+		if (kstep_func_same(kstep_node_name(p), g))
+			return true;
+		if (!(p->src & KSTEP_SRC_INLINE))
+			return false;
+	}
+	return false;
+}
+
 /* DWARF's inferred steps: F inlined under G, or G (a tail step) wrapping F. */
 static void see_dwarf(struct cstate *cs, const struct kstep_node *n, int step)
 {
@@ -372,9 +395,7 @@ static void see_dwarf(struct cstate *cs, const struct kstep_node *n, int step)
 
 	if (n->kind != KSTEP_NODE_CALL || !p)
 		return;
-	if ((n->src & KSTEP_SRC_INLINE) && kstep_func_same(kstep_node_name(n), c->a.name) &&
-	    (p->kind == KSTEP_NODE_CALL || p->kind == KSTEP_NODE_SYSCALL) &&
-	    kstep_func_same(kstep_node_name(p), c->b.name)) {
+	if ((n->src & KSTEP_SRC_INLINE) && kstep_func_same(kstep_node_name(n), c->a.name) && inlined_into(n, c->b.name)) {
 		if (c->kind == KSTEP_CLAIM_INLINED && !cs->dw_step)
 			cs->dw_step = step;
 		if (c->kind == KSTEP_CLAIM_TAIL && !cs->contra_step) {
@@ -693,8 +714,12 @@ static void decide_caller(struct out *o, const struct kstep_verify *v, const str
 	}
 	if (cs->ok_step)
 		cite(o, cs->ok_step);
-	return say(o, KSTEP_UNDECIDABLE, "%s seen from %s, but not every call is recorded: %s", callee->name,
-		   caller->name, incomplete_why(v));
+	if (cs->n_ok)
+		return say(o, KSTEP_UNDECIDABLE, "%s called from %s at #%d, but not every call is recorded: %s",
+			   callee->name, caller->name, cs->ok_step, incomplete_why(v));
+	cite(o, cs->bad_step);
+	return say(o, KSTEP_UNDECIDABLE, "%s at #%d is %s; not every call is recorded: %s", callee->name,
+		   cs->bad_step, cs->bad, incomplete_why(v));
 }
 
 static void decide_count(struct out *o, const struct kstep_verify *v, const struct cstate *cs)
@@ -711,13 +736,13 @@ static void decide_count(struct out *o, const struct kstep_verify *v, const stru
 			   c->a.name, cs->na_frames);
 	}
 	if (cs->na > n)
-		return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " times%s%s", c->a.name, cs->na,
-			   cs->na ? " (first at #" : "", "");
+		return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " times (first at #%d)", c->a.name, cs->na,
+			   cs->step_a);
 	if (!complete(v, cs->a_probed))
 		return say(o, KSTEP_UNDECIDABLE, "%" PRIu64 " call(s) of %s recorded; %s", cs->na, c->a.name,
 			   incomplete_why(v));
 	if (cs->na == n)
-		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)%s", c->a.name, cs->na, cs->na ? "" : "");
+		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)", c->a.name, cs->na);
 	return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " time(s)", c->a.name, cs->na);
 }
 
@@ -806,10 +831,7 @@ static void decide_dwarf(struct out *o, const struct cstate *cs, const struct ks
 	bool inl = c->kind == KSTEP_CLAIM_INLINED;
 
 	if (!g || !g->used)
-		return say(o, KSTEP_UNDECIDABLE, "no DWARF facts: give --vmlinux or --debug-dir%s%s",
-			   g && g->why_not[0] ? " (" : "", g && g->why_not[0] ? g->why_not : "");
-	if (g->why_not[0] && !g->used)
-		return;
+		return say(o, KSTEP_UNDECIDABLE, "no DWARF facts: give --vmlinux or --debug-dir");
 	if (cs->dw_step) {
 		cite(o, cs->dw_step);
 		if (inl)

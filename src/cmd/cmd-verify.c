@@ -117,7 +117,7 @@ static void print_text(const struct kstep_claims *cl, const struct kstep_verify_
 	if (w > 60)
 		w = 60;
 	for (i = 0; i < cl->n; i++) {
-		printf("%-2s  ", mark(r[i].verdict, ascii));
+		printf("%s  ", mark(r[i].verdict, ascii));
 		kstep_fputs_safe(stdout, cl->v[i].text);
 		printf("%*s  ", (int)(w > strlen(cl->v[i].text) ? w - strlen(cl->v[i].text) : 0), "");
 		kstep_fputs_safe(stdout, r[i].evidence);
