@@ -649,9 +649,18 @@ static void decide_order(struct out *o, const struct kstep_verify *v, const stru
 			return missing(o, v, &c->b, cs->nb, cs->b_probed);
 		cite(o, cs->sa.step);
 		cite(o, cs->sb.step);
-		if (cs->sa.step < cs->sb.step || (cs->sa.step == cs->sb.step && c->a.k < c->b.k))
+		if (cs->sa.step < cs->sb.step || (cs->sa.step == cs->sb.step && c->a.k < c->b.k)) {
+			if (!complete(v, cs->b_probed))
+				return say(o, KSTEP_UNDECIDABLE, "%s#%d at #%d, %s#%d at #%d, but a call of %s may be missing: %s",
+					   c->a.name, c->a.k ? c->a.k : 1, cs->sa.step, c->b.name, c->b.k ? c->b.k : 1,
+					   cs->sb.step, c->b.name, incomplete_why(v));
 			return say(o, KSTEP_PROVEN, "%s#%d at #%d, %s#%d at #%d", c->a.name, c->a.k ? c->a.k : 1,
 				   cs->sa.step, c->b.name, c->b.k ? c->b.k : 1, cs->sb.step);
+		}
+		if (!complete(v, cs->a_probed))
+			return say(o, KSTEP_UNDECIDABLE, "%s#%d at #%d, %s#%d at #%d, but a call of %s may be missing: %s",
+				   c->a.name, c->a.k ? c->a.k : 1, cs->sa.step, c->b.name, c->b.k ? c->b.k : 1, cs->sb.step,
+				   c->a.name, incomplete_why(v));
 		return say(o, KSTEP_REFUTED, "%s#%d at #%d comes after %s#%d at #%d", c->a.name, c->a.k ? c->a.k : 1,
 			   cs->sa.step, c->b.name, c->b.k ? c->b.k : 1, cs->sb.step);
 	}
@@ -742,7 +751,8 @@ static void decide_count(struct out *o, const struct kstep_verify *v, const stru
 		return say(o, KSTEP_UNDECIDABLE, "%" PRIu64 " call(s) of %s recorded; %s", cs->na, c->a.name,
 			   incomplete_why(v));
 	if (cs->na == n)
-		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)", c->a.name, cs->na);
+		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)%s%.0d%s", c->a.name, cs->na,
+			   cs->na ? " (first at #" : "", cs->step_a, cs->na ? ")" : "");
 	return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " time(s)", c->a.name, cs->na);
 }
 
