@@ -741,8 +741,8 @@ static void decide_count(struct out *o, const struct kstep_verify *v, const stru
 		if (cs->na - cs->na_frames > n)
 			return say(o, KSTEP_REFUTED, "%s called at least %" PRIu64 " times (first at #%d)", c->a.name,
 				   cs->na - cs->na_frames, cs->step_a);
-		return say(o, KSTEP_UNDECIDABLE, "%s seen in %" PRIu64 " stack(s): stacks show calls alive at events, not every call",
-			   c->a.name, cs->na_frames);
+		return say(o, KSTEP_UNDECIDABLE, "%s seen in %" PRIu64 " stack(s) (first at #%d): stacks show calls alive at events, not every call",
+			   c->a.name, cs->na_frames, cs->step_a);
 	}
 	if (cs->na > n)
 		return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " times (first at #%d)", c->a.name, cs->na,
@@ -753,7 +753,8 @@ static void decide_count(struct out *o, const struct kstep_verify *v, const stru
 	if (cs->na == n)
 		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)%s%.0d%s", c->a.name, cs->na,
 			   cs->na ? " (first at #" : "", cs->step_a, cs->na ? ")" : "");
-	return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " time(s)", c->a.name, cs->na);
+	return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " time(s)%s%.0d%s", c->a.name, cs->na,
+		   cs->na ? " (first at #" : "", cs->step_a, cs->na ? ")" : "");
 }
 
 static void decide_never(struct out *o, const struct kstep_verify *v, const struct cstate *cs)
