@@ -611,6 +611,18 @@ static bool complete(const struct kstep_verify *v, bool probed)
 	return probed || (v->one_syscall && v->syscalls && v->syscalls == v->syscalls_fg && !v->outside);
 }
 
+/*
+ * Could function_graph have shown a call of name at all? Only a function
+ * of the kernel's text: an inlined one or a misspelled name leaves no call
+ * to see, and "never called" would then be no finding.
+ */
+static bool traceable(const struct kstep_verify *v, const char *name)
+{
+	const struct kstep_ksym *sym = v->ks ? kstep_ksyms_find(v->ks, name) : NULL;
+
+	return sym && kstep_ksym_is_text(sym) && !sym->module;
+}
+
 static const char *incomplete_why(const struct kstep_verify *v)
 {
 	if (!v->syscalls_fg)
@@ -750,6 +762,9 @@ static void decide_count(struct out *o, const struct kstep_verify *v, const stru
 	if (!complete(v, cs->a_probed))
 		return say(o, KSTEP_UNDECIDABLE, "%" PRIu64 " call(s) of %s recorded; %s", cs->na, c->a.name,
 			   incomplete_why(v));
+	if (!cs->na && !traceable(v, c->a.name))
+		return say(o, KSTEP_UNDECIDABLE, "%s is no function in the trace's kallsyms (inlined or another name): "
+			   "function_graph cannot show its calls", c->a.name);
 	if (cs->na == n)
 		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)%s%.0d%s", c->a.name, cs->na,
 			   cs->na ? " (first at #" : "", cs->step_a, cs->na ? ")" : "");
@@ -764,6 +779,9 @@ static void decide_never(struct out *o, const struct kstep_verify *v, const stru
 		return say(o, KSTEP_REFUTED, "%s called at #%d%s (%" PRIu64 " time(s))", cs->c->a.name, cs->step_a,
 			   hid(cs->hid_a), cs->na);
 	}
+	if (complete(v, false) && !traceable(v, cs->c->a.name))
+		return say(o, KSTEP_UNDECIDABLE, "%s is no function in the trace's kallsyms (inlined or another name): "
+			   "function_graph cannot show its calls", cs->c->a.name);
 	if (complete(v, false))
 		return say(o, KSTEP_PROVEN, "no call of %s under function_graph over the whole system call",
 			   cs->c->a.name);
