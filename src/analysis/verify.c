@@ -60,6 +60,7 @@ struct cstate {
 	struct snap sa, sb;
 	/* calls, caller, returns: the first call that agrees, the first that does not */
 	int ok_step;
+	bool ok_hid, bad_hid;
 	uint64_t n_ok;
 	int bad_step;
 	char bad[192];
@@ -296,10 +297,13 @@ static void see_a(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 		if (!caller)
 			note_unknown(cs, step, "the trace does not show the direct caller");
 		else if (kstep_func_same(caller, c->b.name)) {
-			if (!cs->n_ok++)
+			if (!cs->n_ok++) {
 				cs->ok_step = step;
+				cs->ok_hid = hidden;
+			}
 		} else if (!cs->bad_step) {
 			cs->bad_step = step;
+			cs->bad_hid = hidden;
 			snprintf(cs->bad, sizeof(cs->bad), "called from %s", caller);
 		}
 		return;
@@ -362,10 +366,13 @@ static void see_b(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 	if (!caller)
 		note_unknown(cs, step, "the trace does not show the direct caller");
 	else if (kstep_func_same(caller, c->a.name)) {
-		if (!cs->n_ok++)
+		if (!cs->n_ok++) {
 			cs->ok_step = step;
+			cs->ok_hid = hidden;
+		}
 	} else if (!cs->bad_step) {
 		cs->bad_step = step;
+		cs->bad_hid = hidden;
 		snprintf(cs->bad, sizeof(cs->bad), "called from %s", caller);
 	}
 }
@@ -713,16 +720,17 @@ static void decide_caller(struct out *o, const struct kstep_verify *v, const str
 		return missing(o, v, callee, seen, probed);
 	if (cs->bad_step && (every || callee->k)) {
 		cite(o, cs->bad_step);
-		return say(o, KSTEP_REFUTED, "%s at #%d is %s", callee->name, cs->bad_step, cs->bad);
+		return say(o, KSTEP_REFUTED, "%s at #%d%s is %s", callee->name, cs->bad_step, hid(cs->bad_hid), cs->bad);
 	}
 	if (!every && cs->n_ok) {
 		cite(o, cs->ok_step);
-		return say(o, KSTEP_PROVEN, "%s calls %s at #%d", caller->name, callee->name, cs->ok_step);
+		return say(o, KSTEP_PROVEN, "%s calls %s at #%d%s", caller->name, callee->name, cs->ok_step,
+			   hid(cs->ok_hid));
 	}
 	if (every && !cs->n_unknown && complete(v, probed)) {
 		cite(o, cs->ok_step);
-		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s), each from %s (first at #%d)", callee->name,
-			   cs->n_ok, caller->name, cs->ok_step);
+		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s), each from %s (first at #%d%s)", callee->name,
+			   cs->n_ok, caller->name, cs->ok_step, hid(cs->ok_hid));
 	}
 	if (!every && cs->bad_step && !cs->n_unknown && complete(v, probed)) {
 		cite(o, cs->bad_step);
@@ -757,8 +765,8 @@ static void decide_count(struct out *o, const struct kstep_verify *v, const stru
 			   c->a.name, cs->na_frames, cs->step_a);
 	}
 	if (cs->na > n)
-		return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " times (first at #%d)", c->a.name, cs->na,
-			   cs->step_a);
+		return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " times (first at #%d%s)", c->a.name, cs->na,
+			   cs->step_a, hid(cs->hid_a));
 	if (!complete(v, cs->a_probed))
 		return say(o, KSTEP_UNDECIDABLE, "%" PRIu64 " call(s) of %s recorded; %s", cs->na, c->a.name,
 			   incomplete_why(v));
@@ -766,10 +774,10 @@ static void decide_count(struct out *o, const struct kstep_verify *v, const stru
 		return say(o, KSTEP_UNDECIDABLE, "%s is no function in the trace's kallsyms (inlined or another name): "
 			   "function_graph cannot show its calls", c->a.name);
 	if (cs->na == n)
-		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)%s%.0d%s", c->a.name, cs->na,
-			   cs->na ? " (first at #" : "", cs->step_a, cs->na ? ")" : "");
-	return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " time(s)%s%.0d%s", c->a.name, cs->na,
-		   cs->na ? " (first at #" : "", cs->step_a, cs->na ? ")" : "");
+		return say(o, KSTEP_PROVEN, "%s called %" PRIu64 " time(s)%s%.0d%s%s", c->a.name, cs->na,
+			   cs->na ? " (first at #" : "", cs->step_a, cs->na ? hid(cs->hid_a) : "", cs->na ? ")" : "");
+	return say(o, KSTEP_REFUTED, "%s called %" PRIu64 " time(s)%s%.0d%s%s", c->a.name, cs->na,
+		   cs->na ? " (first at #" : "", cs->step_a, cs->na ? hid(cs->hid_a) : "", cs->na ? ")" : "");
 }
 
 static void decide_never(struct out *o, const struct kstep_verify *v, const struct cstate *cs)
