@@ -191,7 +191,8 @@ static const char *direct_caller(const struct kstep_verify *v, const struct kste
 		return kstep_node_name(p);
 	if ((n->flags & KSTEP_NF_RETIP) && v->ks && n->kind == KSTEP_NODE_CALL && !(n->fn->flags & KSTEP_FN_USER)) {
 		sym = kstep_ksyms_lookup(v->ks, n->retip, &off);
-		if (sym && kstep_ksym_is_text(sym))
+		/* a trampoline stands where the caller's return address was: no caller known */
+		if (sym && kstep_ksym_is_text(sym) && !kstep_list_match("trampolines", sym->name))
 			return sym->name;
 	}
 	if ((n->flags & KSTEP_NF_FRAME) && (p->flags & KSTEP_NF_FRAME) && p->kind == KSTEP_NODE_CALL)

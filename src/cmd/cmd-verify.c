@@ -213,6 +213,11 @@ static int run(int argc, char **argv)
 	text = read_claims(a.args[0], &len);
 	if (!text)
 		goto out;
+	if (len >= 10 && !memcmp(text, "\x17\x08\x44tracing", 10)) {
+		kstep_error("%s is a trace.dat, not a claims file: give CLAIMS first, then FILE (see kstep help verify)",
+			    a.args[0]);
+		goto out;
+	}
 	if (kstep_claims_parse(text, len, &cl, err, sizeof(err))) {
 		kstep_error("%s: %s; nothing was checked", a.args[0], err);
 		goto out;

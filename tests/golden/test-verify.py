@@ -104,6 +104,7 @@ CASES = [
     ("vm6.1", "vm61-socket.claims", "vm6.1-socket.kstep.dat", []),
     ("vm6.1 fg+kprobes --syscall socket", "vm61-fgk.claims", "vm61-inet-stream-fg-kprobes.dat",
      ["--syscall", "socket"]),
+    ("vm6.1 kprobes only", "vm61-kprobes.claims", "vm61-inet-stream-kprobes.dat", []),
     ("host", "host-socket.claims", "host-socket.kstep.dat", []),
     # the same claims on 6.12: the same answers except what 6.12 records otherwise
     ("vm6.12", "vm612-socket.claims", "vm6.12-socket.kstep.dat", []),
