@@ -224,6 +224,22 @@ static int count_value(struct lex *x, long long *out)
 	return 0;
 }
 
+/* A function as a whole: never, count, inlined and tail are about every call, not the k-th. */
+static int ref_all(struct lex *x, struct kstep_claim_ref *r)
+{
+	size_t at;
+
+	skip_ws(x);
+	at = x->p;
+	if (ref(x, r, false))
+		return -1;
+	if (r->k) {
+		x->p = at;
+		return fail(x, "this claim is about every call of a function: no #k here");
+	}
+	return 0;
+}
+
 static int claim_body(struct lex *x, struct kstep_claim *c)
 {
 	switch (c->kind) {
@@ -234,9 +250,9 @@ static int claim_body(struct lex *x, struct kstep_claim *c)
 	case KSTEP_CLAIM_CALLER:
 		return ref(x, &c->a, false) || expect(x, "=") || ref(x, &c->b, false) ? -1 : 0;
 	case KSTEP_CLAIM_NEVER:
-		return ref(x, &c->a, false);
+		return ref_all(x, &c->a);
 	case KSTEP_CLAIM_COUNT:
-		return ref(x, &c->a, false) || expect(x, "=") || count_value(x, &c->count) ? -1 : 0;
+		return ref_all(x, &c->a) || expect(x, "=") || count_value(x, &c->count) ? -1 : 0;
 	case KSTEP_CLAIM_RETURNS:
 		return ref(x, &c->a, false) || expect(x, "=") || value(x, c->value, sizeof(c->value)) ? -1 : 0;
 	case KSTEP_CLAIM_ARG:
@@ -244,9 +260,9 @@ static int claim_body(struct lex *x, struct kstep_claim *c)
 	case KSTEP_CLAIM_LINK:
 		return ref(x, &c->a, true) || expect(x, "=") || ref(x, &c->b, true) ? -1 : 0;
 	case KSTEP_CLAIM_INLINED:
-		return ref(x, &c->a, false) || expect_word(x, "in") || ref(x, &c->b, false) ? -1 : 0;
+		return ref_all(x, &c->a) || expect_word(x, "in") || ref_all(x, &c->b) ? -1 : 0;
 	case KSTEP_CLAIM_TAIL:
-		return ref(x, &c->a, false) || expect_word(x, "from") || ref(x, &c->b, false) ? -1 : 0;
+		return ref_all(x, &c->a) || expect_word(x, "from") || ref_all(x, &c->b) ? -1 : 0;
 	}
 	return -1;
 }

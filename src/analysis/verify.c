@@ -189,7 +189,8 @@ static const char *direct_caller(const struct kstep_verify *v, const struct kste
 	if ((n->src & KSTEP_SRC_FGRAPH) && (p->src & (KSTEP_SRC_FGRAPH | KSTEP_SRC_SYSCALL)) &&
 	    (p->kind == KSTEP_NODE_CALL || p->kind == KSTEP_NODE_SYSCALL))
 		return kstep_node_name(p);
-	if ((n->flags & KSTEP_NF_RETIP) && v->ks && n->kind == KSTEP_NODE_CALL && !(n->fn->flags & KSTEP_FN_USER)) {
+	if ((n->flags & KSTEP_NF_RETIP) && v->ks && n->kind == KSTEP_NODE_CALL && n->fn &&
+	    !(n->fn->flags & KSTEP_FN_USER)) {
 		sym = kstep_ksyms_lookup(v->ks, n->retip, &off);
 		/* a trampoline stands where the caller's return address was: no caller known */
 		if (sym && kstep_ksym_is_text(sym) && !kstep_list_match("trampolines", sym->name))
@@ -430,7 +431,7 @@ static bool outside_syscalls(const struct kstep_node *n)
 {
 	const struct kstep_node *p;
 
-	if (n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_USER))
+	if (n->kind == KSTEP_NODE_CALL && n->fn && (n->fn->flags & KSTEP_FN_USER))
 		return false;
 	if (n->kind != KSTEP_NODE_CALL && n->kind != KSTEP_NODE_EVENT)
 		return false;

@@ -142,6 +142,9 @@ static void mistakes(void **state)
 	parse_bad("inlined f into g\n", "line 1, column 11: expected 'in' here");
 	parse_bad("tail f in g\n", "line 1, column 8: expected 'from' here");
 	parse_bad("never\n", "line 1, column 6: expected a function name here");
+	parse_bad("never f#2\n", "line 1, column 7: this claim is about every call");
+	parse_bad("count  f#1 = 1\n", "line 1, column 8: this claim is about every call");
+	parse_bad("tail f from g#1\n", "line 1, column 13: this claim is about every call");
 	parse_bad("\n\nnever f\x01\n", "line 3, column 8: a control character");
 }
 
