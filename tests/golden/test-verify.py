@@ -135,6 +135,10 @@ try:
     t.ok(lines[0].startswith("\u2713  order sock_alloc < sk_alloc ") and "#11" in lines[0],
          "text: the verdict, the claim as written, the steps", lines[0])
     t.ok(lines[1].startswith("\u2717  order sk_alloc < sock_alloc "), "text: a refuted claim", lines[1])
+    jdoc = verify(claims, dat)[1]
+    marks = {"\u2713": "proven", "\u2717": "refuted", "?": "undecidable"}
+    t.eq([(marks.get(x.split()[0]), x.split("  ", 1)[1].split("  ")[0].strip()) for x in lines[:-1]],
+         [(c["verdict"], c["claim"]) for c in jdoc["claims"]], "text and --format json give the same verdicts")
     rc, out, err = kstepjson.run("verify", "--ascii", claims, dat, check=False)
     lines = out.splitlines()
     t.ok(out.isascii() and lines[0].startswith("ok  order") and lines[1].startswith("no  order")
