@@ -537,10 +537,14 @@ static bool cmdline_line_ok(const char *p, size_t n)
 static int check_lines(struct cur *c, const char *text, size_t len, const char *what,
 		       bool (*ok)(const char *, size_t))
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end;
 	size_t line = 1;
 
-	while (text && p < end) {
+	/* a v7 file may lack the section: no text, nothing to check (NULL + 0 is undefined) */
+	if (!text)
+		return 0;
+	end = text + len;
+	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
