@@ -233,6 +233,19 @@ static char *cut_cmdlines(const char *text, size_t len, const struct vals *words
 	return kstep_sbuf_steal(&out);
 }
 
+/* The length of the first n lines of text, as a string option (NUL included). */
+static size_t cut_lines(char *text, size_t len, int n)
+{
+	size_t i;
+
+	for (i = 0; i < len && n; i++)
+		if (text[i] == '\n' && !--n) {
+			text[i + 1 < len ? i + 1 : i] = '\0';
+			return i + 1 < len ? i + 2 : len;
+		}
+	return len;
+}
+
 static void copy_meta(struct kstep_dat *dat, struct kstep_datw *w, const struct vals *words)
 {
 	const struct kstep_dat_blob *fmts;
@@ -281,8 +294,14 @@ static void copy_meta(struct kstep_dat *dat, struct kstep_datw *w, const struct 
 		kstep_datw_option(w, KSTEP_DAT_CPUSTAT, stat, strlen(stat) + 1);
 	kstep_put32(c4, kstep_dat_cpucount(dat), kstep_dat_big_endian(dat));
 	kstep_datw_option(w, KSTEP_DAT_CPUCOUNT, c4, 4);
-	for (i = 0; i < n; i++)
-		kstep_datw_option(w, raw[i].id, raw[i].data, raw[i].len);
+	for (i = 0; i < n; i++) {
+		size_t olen = raw[i].len;
+
+		/* the DWARF facts of kstep annotate are ~100 KB: the first lines are enough */
+		if (raw[i].id == KSTEP_KOPT_DWARF)
+			olen = cut_lines(raw[i].data, olen, 150);
+		kstep_datw_option(w, raw[i].id, raw[i].data, olen);
+	}
 }
 
 int main(int argc, char **argv)

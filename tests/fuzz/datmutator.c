@@ -677,7 +677,8 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 	size_t r = 0;
 	int tries;
 
-	if (below(&s, 8) == 0)
+	/* KSTEP_FUZZ_PLAIN=1: libFuzzer's byte mutations only, which shrink inputs (-minimize_crash) */
+	if (below(&s, 8) == 0 || getenv("KSTEP_FUZZ_PLAIN"))
 		return LLVMFuzzerMutate(data, size, max_size);
 	/* about 200 KiB: too big for the stack of a fuzzer thread */
 	l = malloc(sizeof(*l));
