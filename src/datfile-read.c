@@ -394,6 +394,19 @@ static void keep_raw(struct kstep_dat *dat, uint16_t id, const char *data, uint3
 	o->data[len] = '\0';
 }
 
+/* Adds v * scale nanoseconds to the time offset; an overflow is damage, not time. */
+static int add_ts_offset(struct cur *c, long long v, long long scale, const char *what)
+{
+	int64_t *off = &c->dat->ts_offset;
+
+	if (v > INT64_MAX / scale || v < INT64_MIN / scale || (v * scale > 0 && *off > INT64_MAX - v * scale) ||
+	    (v * scale < 0 && *off < INT64_MIN - v * scale))
+		return fail(c, "damaged: the %s option moves every time stamp by %lld%s ns, past what "
+			    "64 bits hold (record the file again)", what, v, scale > 1 ? "000" : "");
+	*off += v * scale;
+	return 0;
+}
+
 static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 {
 	struct kstep_dat *dat = c->dat;
@@ -401,11 +414,13 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 	switch (id) {
 	case KSTEP_DAT_DATE:
 		/* microseconds, as "0x..." text; option data is always NUL-terminated */
-		dat->ts_offset += strtoll(data, NULL, 0) * 1000;
+		if (add_ts_offset(c, strtoll(data, NULL, 0), 1000, "DATE"))
+			return -1;
 		keep_raw(dat, id, data, len);
 		break;
 	case KSTEP_DAT_OFFSET:
-		dat->ts_offset += strtoll(data, NULL, 0);
+		if (add_ts_offset(c, strtoll(data, NULL, 0), 1, "OFFSET"))
+			return -1;
 		keep_raw(dat, id, data, len);
 		break;
 	case KSTEP_DAT_CPUSTAT:
@@ -445,6 +460,10 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 			dat->tsc_mult = kstep_get32(data, dat->be);
 			dat->tsc_shift = kstep_get32(data + 4, dat->be);
 			dat->tsc_offset = kstep_get64(data + 8, dat->be);
+			/* the kernel's shift is at most 32; 64 and over would shift every time away */
+			if (dat->tsc_shift > 63)
+				return fail(c, "damaged: the TSC2NSEC option gives a shift of %" PRIu32
+					    " (at most 63; record the file again)", dat->tsc_shift);
 		}
 		keep_raw(dat, id, data, len);
 		break;
