@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -543,14 +544,15 @@ static bool kallsyms_line_ok(const char *p, size_t n)
 	       p[a + 2] == ' ' && (unsigned char)p[a + 3] > ' ';
 }
 
-/* "PID COMM" */
+/* "PID COMM", the pid an int (libtraceevent leaks the comm of a pid past INT_MAX) */
 static bool cmdline_line_ok(const char *p, size_t n)
 {
+	uint64_t pid = 0;
 	size_t i = 0;
 
-	while (i < n && isdigit((unsigned char)p[i]))
-		i++;
-	return i > 0 && i < n && p[i] == ' ';
+	while (i < n && isdigit((unsigned char)p[i]) && pid <= INT_MAX)
+		pid = pid * 10 + (uint64_t)(p[i++] - '0');
+	return i > 0 && i < n && p[i] == ' ' && pid <= INT_MAX;
 }
 
 static int check_lines(struct cur *c, const char *text, size_t len, const char *what,
