@@ -218,8 +218,8 @@ def run_target(tap, name, build, src, sigs):
         % (name, took, ARGS.jobs, execs, execs / max(took, 1), cov, ft, corp))
     log("%s: slowest of the %d corpus inputs run again alone: %d ms (%s); peak RSS running them: %d MB"
         % (name, nfiles, worst[0], os.path.basename(worst[1]), replay_mb))
-    log("%s: peak RSS of any fuzzing process: %d MB (one stopped at -rss_limit_mb=%d is an oom artifact, above)"
-        % (name, peak_mb, RSS_MB))
+    log("%s: peak RSS of any process run so far: %d MB (a process stopped at -rss_limit_mb=%d or "
+        "-malloc_limit_mb leaves an oom artifact, listed below)" % (name, peak_mb, RSS_MB))
     newdefects = [f for f in found if f[1] is None]
     for a, kn, rep in found:
         log("%s: artifact %s: %s" % (name, os.path.basename(a), kn or "NEW DEFECT"))
