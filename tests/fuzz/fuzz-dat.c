@@ -84,6 +84,7 @@ static void run_cmd(const struct kstep_cmd *cmd, const char *const *args)
 	fflush(stderr);
 }
 
+/* Runs one subcommand on the input; its exit status does not matter, only what it does. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* one command per input (three would triple the time of each run), chosen by the size */

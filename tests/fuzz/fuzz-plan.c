@@ -38,6 +38,7 @@ static const char kallsyms[] =
 	"ffffffff81c00000 D some_data\n"
 	"ffffffffc0000000 t mod_func\t[mod]\n";
 
+/* The plan file is a memfd read by path, as `kstep record --plan FILE` reads a file. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	memfd = memfd_create("fuzz-plan", MFD_CLOEXEC);
@@ -74,6 +75,7 @@ static void fake_caps(struct kstep_caps *caps, uint8_t mask)
 	snprintf(caps->uname, sizeof(caps->uname), "6.1.0-fuzz");
 }
 
+/* Load, resolve, print as applied; every error path frees what it made (LeakSanitizer checks). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kstep_plan p;
