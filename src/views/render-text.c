@@ -68,7 +68,8 @@ void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, siz
 		snprintf(out + n, len - n, " (new)");
 		break;
 	case KSTEP_DERIV_STEP:
-		snprintf(out + n, len - n, " (#%d)", v->from_step);
+	case KSTEP_DERIV_AMBIGUOUS:
+		kstep_render_cite(v, out + n, len - n);
 		break;
 	case KSTEP_DERIV_SYMBOL:
 		if (v->decoded && strstr(v->decoded, v->sym))
@@ -86,19 +87,49 @@ void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, siz
 	}
 }
 
-static void vals_text(const struct kstep_node *n, struct kstep_sbuf *b)
+/* " (#15)", " (sk_alloc, hidden)", " (ambiguous: #5 or #9)": where a value came from. */
+void kstep_render_cite(const struct kstep_val *v, char *out, size_t len)
 {
+	char a[160], b[160];
+
+	if (v->from_step)
+		snprintf(a, sizeof(a), "#%d", v->from_step);
+	else
+		snprintf(a, sizeof(a), "%s, hidden", v->from_name ? v->from_name : "?");
+	if (v->deriv != KSTEP_DERIV_AMBIGUOUS) {
+		snprintf(out, len, " (%s)", a);
+		return;
+	}
+	if (v->from_step2)
+		snprintf(b, sizeof(b), "#%d", v->from_step2);
+	else
+		snprintf(b, sizeof(b), "a hidden step");
+	snprintf(out, len, " (ambiguous: %u earlier steps returned it, the latest %s and %s)", v->ncand, a, b);
+}
+
+bool kstep_render_val_here(const struct kstep_step *st, const struct kstep_val *v)
+{
+	if (!kstep_val_shown(v))
+		return false;
+	if (st->ret)
+		return v->role == KSTEP_VAL_OUT;
+	return v->role != KSTEP_VAL_OUT || !st->node->retstep || st->node->kind == KSTEP_NODE_EVENT;
+}
+
+static void vals_text(const struct kstep_step *st, struct kstep_sbuf *b)
+{
+	const struct kstep_node *n = st->node;
 	const struct kstep_val *v;
 	char one[512];
 
 	for (v = n->vals; v; v = v->next) {
-		if (!kstep_val_shown(v))
+		if (!kstep_render_val_here(st, v))
 			continue;
 		kstep_render_val(v, true, one, sizeof(one));
 		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",
 				v->role == KSTEP_VAL_OUT ? "out:" : "", v->name, one);
 	}
-	if (n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
+	if (!st->ret && n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
 		kstep_sbuf_addf(b, "%s[stack of %" PRIu32 " frames]", b->len ? " " : "", n->nstack);
 }
 
@@ -295,18 +326,33 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 		k = 160;
 	memset(row->name, ' ', k);
 	kstep_render_name(st->node, row->name + k, sizeof(row->name) - k < 256 ? sizeof(row->name) - k : 256);
+	if (st->ret) {
+		size_t l = strlen(row->name);
+
+		snprintf(row->name + l, sizeof(row->name) - l, " returned");
+	}
 	row->vals = empty;
 	if (st->node->vals || st->node->nstack) {
-		vals_text(st->node, &b);
+		vals_text(st, &b);
 		row->vals = safe_take(kstep_sbuf_steal(&b));
 	}
 	row->ret = empty;
-	if (st->node->retv) {
+	if (st->node->retv && kstep_step_shows_ret(st)) {
 		ret_text(st->node, r->ascii, &b);
 		row->ret = safe_take(kstep_sbuf_steal(&b));
 	}
-	time_text(st->node, r->ascii, row->time, sizeof(row->time));
+	if (st->ret)
+		snprintf(row->time, sizeof(row->time), "%s", r->ascii ? "-" : "–");
+	else
+		time_text(st->node, r->ascii, row->time, sizeof(row->time));
 	row->caller = st->caller ? kstep_text_safe(st->caller, row->callerbuf, sizeof(row->callerbuf)) : "-";
+	if (st->ret) {
+		char tmp[256];
+
+		snprintf(tmp, sizeof(tmp), "resumed in %s", row->caller);
+		snprintf(row->callerbuf, sizeof(row->callerbuf), "%s", tmp);
+		row->caller = row->callerbuf;
+	}
 	row->line[0] = '\0';
 	if (st->node->site)
 		snprintf(row->line, sizeof(row->line), "%s%s",
@@ -316,7 +362,7 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	safe_inplace(row->line, sizeof(row->line));
 	row->tag = kstep_src_tag(st->node->src);
 	row->hidden[0] = '\0';
-	if (st->hidden_count) {
+	if (st->hidden_count && !st->ret) {
 		char d[32];
 
 		kstep_fmt_dur(d, sizeof(d), st->hidden_ns);

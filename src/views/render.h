@@ -73,6 +73,10 @@ const char *kstep_short_path(const char *path);
 void kstep_render_name(const struct kstep_node *n, char *out, size_t len);
 /* One value as text: raw, meaning, and where it came from; ascii picks the arrows. */
 void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len);
+/* Writes where a cited value came from: " (#15)", " (sk_alloc, hidden)", " (ambiguous: ...)". */
+void kstep_render_cite(const struct kstep_val *v, char *out, size_t len);
+/* Returns true when value v is shown on step st (a call's return-probe values go to its return step). */
+bool kstep_render_val_here(const struct kstep_step *st, const struct kstep_val *v);
 /* The header lines every format starts with. */
 void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const char *what);
 
