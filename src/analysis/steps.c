@@ -81,6 +81,7 @@ struct kstep_steps_state {
 	uint64_t hidden_user;
 	uint64_t irqs_collapsed;
 	uint64_t overhead_hidden;
+	uint64_t instr_hidden;		/* events the instrumentation caused */
 	uint64_t no_exit, no_entry;
 	size_t listed;
 	bool fgraph_retval;
@@ -295,12 +296,40 @@ static bool machinery_call(const struct kstep_node *k)
 	       !(k->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE));
 }
 
+/* The kernel function an event's call_site names, or NULL. */
+static const char *call_site_fn(const struct builder *b, const struct kstep_node *k)
+{
+	const struct kstep_val *v;
+	const struct kstep_ksym *sym;
+
+	if (k->kind != KSTEP_NODE_EVENT || !b->ks || !(v = kstep_node_val(k, "call_site")) ||
+	    v->type == KSTEP_VT_STR)
+		return NULL;
+	sym = kstep_ksyms_lookup(b->ks, v->num, NULL);
+	return sym ? sym->name : NULL;
+}
+
+/*
+ * An event the tracing itself caused: an allocation made by the probe
+ * machinery (the uprobe's return-probe bookkeeping in uprobe_notify_resume).
+ */
+static bool instrumentation_event(const struct builder *b, const struct kstep_node *k)
+{
+	const char *fn = call_site_fn(b, k);
+
+	return fn && kstep_list_match("probe_overhead", fn);
+}
+
 /* Visits k: a step, hidden and summed into parent, or walked through. */
 static void visit(struct builder *b, struct kstep_node *k, long parent, int depth)
 {
 	struct kstep_step *st;
 	long idx;
 
+	if (!b->o->all && instrumentation_event(b, k)) {
+		b->x->instr_hidden++;
+		return;
+	}
 	if (k->kind == KSTEP_NODE_CALL && (k->fn->flags & KSTEP_FN_OVERHEAD) && !b->o->all) {
 		b->x->overhead_hidden++;
 		wpush(b, k->child, parent, depth, true);
@@ -830,6 +859,27 @@ static void node_notes(struct builder *b, const struct kstep_node *n)
 }
 
 /*
+ * Under function_graph an allocator returns through the graph's trampoline,
+ * so the event's call_site is return_to_handler: the real caller is the
+ * allocator's caller in the graph.
+ */
+static void graph_call_site(struct builder *b, struct kstep_node *n)
+{
+	const char *fn = call_site_fn(b, n);
+	const struct kstep_node *alloc = n->parent, *caller;
+	struct kstep_val *v;
+	char buf[320];
+
+	if (!fn || strcmp(fn, "return_to_handler") || !alloc || alloc->kind != KSTEP_NODE_CALL ||
+	    !(caller = alloc->parent) || caller->kind != KSTEP_NODE_CALL)
+		return;
+	v = kstep_node_val(n, "call_site");
+	snprintf(buf, sizeof(buf), "return_to_handler+0x0 (function_graph's trampoline: %s called by %s)",
+		 kstep_node_name(alloc), kstep_node_name(caller));
+	v->decoded = kstep_arena_strdup(&b->x->chunk, buf);
+}
+
+/*
  * Derivation runs on every node of the subtree, shown or hidden, so that
  * the footer and the status do not depend on the view; the view only
  * decides how a citation reads ("#N", or the name of a hidden producer).
@@ -852,6 +902,7 @@ static void derive(struct builder *b, struct kstep_node *top)
 		while ((f = top_frame(b)) && f->n != n->parent)
 			derive_return(b, m, f);
 		decode_vals(b, n);
+		graph_call_site(b, n);
 		here = (struct cite){ n->step, intern(b->x, kstep_node_name(n)) };
 		for (v = n->vals; v; v = v->next) {
 			if (v->role != KSTEP_VAL_IN || is_producer_field(b, n, v))
@@ -1028,6 +1079,10 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		note(st, &st->gaps, 0, "%" PRIu64 " probe-handler calls inside the graph are left out: "
 		     "they are the instrumentation, not the kernel's work (--all shows them)",
 		     x->overhead_hidden);
+	if (x->instr_hidden)
+		note(st, &st->gaps, 0, "%" PRIu64 " event%s caused by the tracing itself (call_site in the "
+		     "probe machinery, such as uprobe_notify_resume) left out (--all shows them)",
+		     x->instr_hidden, x->instr_hidden == 1 ? "" : "s");
 	if (cs->stacks_unattached)
 		note(st, &st->gaps, 0, "%" PRIu64 " stack traces had no preceding event of the task on "
 		     "their CPU to attach to", cs->stacks_unattached);
