@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "kopts.h"
 #include "log.h"
 #include "steps.h"
 
@@ -82,6 +83,9 @@ struct kstep_steps_state {
 	uint64_t irqs_collapsed;
 	uint64_t overhead_hidden;
 	uint64_t instr_hidden;		/* events the instrumentation caused */
+	struct kstep_kopt_probe *probes;	/* the plan's probes, as the file says */
+	size_t nprobes;
+	uint64_t ret_only;		/* returns of functions the plan probed at return only */
 	uint64_t no_exit, no_entry;
 	size_t listed;
 	bool fgraph_retval;
@@ -817,6 +821,39 @@ static void derive_return(struct builder *b, struct prodmap *m, struct oframe *f
 	rets_trim(rets, up);
 }
 
+static bool probe_names(const struct kstep_kopt_probe *p, const char *name)
+{
+	size_t l = strlen(name);
+
+	return !strcmp(p->target, name) || !strcmp(p->event, name) ||
+	       (!strncmp(p->event, name, l) && !strcmp(p->event + l, "_ret"));
+}
+
+/*
+ * A return whose entry the plan never asked for: the file's probe list has
+ * a return probe on the function and no entry probe. Not missing data.
+ */
+static bool return_only(const struct kstep_steps_state *x, const struct kstep_node *n)
+{
+	bool ret = false;
+	size_t i;
+
+	if (n->kind != KSTEP_NODE_CALL || (n->src & (KSTEP_SRC_FGRAPH | KSTEP_SRC_SYSCALL)))
+		return false;
+	for (i = 0; i < x->nprobes; i++) {
+		const struct kstep_kopt_probe *p = &x->probes[i];
+		bool is_ret = !strcmp(p->kind, "kretprobe") || !strcmp(p->kind, "fexit") ||
+			      !strcmp(p->kind, "uretprobe");
+
+		if (!probe_names(p, kstep_node_name(n)))
+			continue;
+		if (!is_ret)
+			return false;
+		ret = true;
+	}
+	return ret;
+}
+
 /* The footer's lines about one node, whether the view shows it or not. */
 static void node_notes(struct builder *b, const struct kstep_node *n)
 {
@@ -829,7 +866,11 @@ static void node_notes(struct builder *b, const struct kstep_node *n)
 	if ((n->flags & KSTEP_NF_NO_EXIT) && x->listed++ < 10)
 		note(st, &x->step_missing, 0, "%s: entered, but its return was not recorded (the trace "
 		     "ended or lost it)", where);
-	if ((n->flags & KSTEP_NF_NO_ENTRY) && x->listed++ < 10)
+	if ((n->flags & KSTEP_NF_NO_ENTRY) && return_only(x, n)) {
+		if (x->ret_only++ < 10)
+			note(st, &x->step_gaps, 0, "%s: return probe only (the plan asked for no entry "
+			     "probe): no arguments, no start, no duration", where);
+	} else if ((n->flags & KSTEP_NF_NO_ENTRY) && x->listed++ < 10)
 		note(st, &x->step_missing, 0, "%s: returned, but its entry was not recorded (the trace "
 		     "started inside it or lost it)", where);
 	if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_POINT) &&
@@ -1041,9 +1082,11 @@ static void footer_missing(struct builder *b)
 	struct kstep_steps_state *x = b->x;
 
 	append_notes(&b->st->missing, &x->step_missing);
-	if (x->listed > 10 || (x->no_exit + x->no_entry > x->listed && x->no_exit + x->no_entry > 0))
+	uint64_t no_entry = x->no_entry - x->ret_only;
+
+	if (x->listed > 10 || (x->no_exit + no_entry > x->listed && x->no_exit + no_entry > 0))
 		note(b->st, &b->st->missing, 0, "%" PRIu64 " calls without a recorded return and %"
-		     PRIu64 " without a recorded entry in all (hidden ones included)", x->no_exit, x->no_entry);
+		     PRIu64 " without a recorded entry in all (hidden ones included)", x->no_exit, no_entry);
 }
 
 static void footer_gaps(struct builder *b, const struct kstep_chain *c)
@@ -1124,6 +1167,8 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	x->sel = sel;
 	x->ks = s ? kstep_load_ksyms(s->ld) : NULL;
 	x->producers = kstep_list_get("producers");
+	if (s)
+		x->nprobes = kstep_kopts_probes(s->dat, &x->probes);
 	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
 	kstep_vec_init(&st->lost, sizeof(struct kstep_note));
 	kstep_vec_init(&st->missing, sizeof(struct kstep_note));
@@ -1203,6 +1248,7 @@ void kstep_steps_free(struct kstep_steps *st)
 	kstep_vec_free(&x->open);
 	kstep_vec_free(&x->rets);
 	free(x->names_tab);
+	free(x->probes);
 	kstep_arena_free(&x->names_arena);
 	kstep_vec_free(&x->step_missing);
 	kstep_vec_free(&x->step_gaps);
