@@ -111,11 +111,11 @@ static void work(struct kstep_sbuf *b, const struct kstep_step *st)
 	kstep_sbuf_add(b, ".Work.");
 	kstep_sbuf_add(b, kstep_step_kind(st));
 	if (st->ret) {
-		kstep_sbuf_addf(b, ",call%%3D#%d", st->call);
+		kstep_sbuf_addf(b, ",call=#%d", st->call);
 		return;
 	}
 	if (d)
-		kstep_sbuf_addf(b, ",dur%%3D%" PRIu64 "ns", d);
+		kstep_sbuf_addf(b, ",dur=%" PRIu64 "ns", d);
 	if (n->flags & KSTEP_NF_NO_EXIT)
 		kstep_sbuf_add(b, ",no return recorded");
 	if (n->flags & KSTEP_NF_NO_ENTRY)
@@ -123,9 +123,9 @@ static void work(struct kstep_sbuf *b, const struct kstep_step *st)
 	if (n->flags & KSTEP_NF_POINT)
 		kstep_sbuf_add(b, ",entry only");
 	if (n->flags & KSTEP_NF_FRAME)
-		kstep_sbuf_addf(b, ",stacks%%3D%" PRIu32, n->merged);
+		kstep_sbuf_addf(b, ",stacks=%" PRIu32, n->merged);
 	if (st->hidden_count)
-		kstep_sbuf_addf(b, ",hidden%%3D%" PRIu32 "/%" PRIu64 "ns", st->hidden_count, st->hidden_ns);
+		kstep_sbuf_addf(b, ",hidden=%" PRIu32 "/%" PRIu64 "ns", st->hidden_count, st->hidden_ns);
 }
 
 static const char *current_fn(const struct kstep_node *n)
