@@ -19,6 +19,7 @@ static const struct kstep_cli_use opts[] = {
 	KSTEP_CLI_DWARF_OPTS,
 	{ KSTEP_CLI_SECTION, "" },
 	{ KSTEP_CLI_DEPTH, NULL },
+	{ KSTEP_CLI_ALL, "show the probe handlers and what the tracing itself caused" },
 	{ KSTEP_CLI_ASCII, NULL },
 	{ KSTEP_CLI_STRICT, NULL },
 	{ KSTEP_CLI_END, NULL },
@@ -30,7 +31,9 @@ static const struct kstep_cli_cmd cli = {
 	.text = "Print the call tree kstep rebuilt for one task from every source in the\n"
 		"file (function_graph, probes, syscalls, stacks, events), each node with its\n"
 		"duration, return value and sources; interrupts and off-CPU time appear as\n"
-		"their own nodes. Nothing is hidden. FILE defaults to trace.dat.\n",
+		"their own nodes. The probe machinery and the events the tracing itself\n"
+		"caused are left out and counted, as in kstep steps (--all shows them).\n"
+		"FILE defaults to trace.dat.\n",
 	.opts = opts,
 };
 
@@ -60,12 +63,20 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 	kstep_render_subtree(stdout, &v->r, top, v->depth);
 }
 
+static void view_end(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	v->r.sources = p->sources;
+	kstep_render_tree_end(stdout, &v->r);
+}
+
 static int run(int argc, char **argv)
 {
 	struct kstep_cli a;
 	struct kstep_pipeline p;
 	struct view v = { 0 };
-	struct kstep_sink sink = { .ctx = &v, .begin = view_begin, .chunk = view_chunk };
+	struct kstep_sink sink = { .ctx = &v, .begin = view_begin, .chunk = view_chunk, .end = view_end };
 	int r, ret = KSTEP_EXIT_ERROR;
 
 	r = kstep_cli_parse(&cli, argc, argv, &a);
@@ -77,6 +88,8 @@ static int run(int argc, char **argv)
 	}
 	v.depth = a.depth;
 	v.r.ascii = a.ascii;
+	v.r.all = a.po.steps.all;
+	v.r.tree = true;
 	/* the tree hides nothing: its depth is where it stops printing, not a step-log filter */
 	a.po.steps.depth = 0;
 	if (!kstep_pipeline_open(&p, a.nargs ? a.args[0] : "trace.dat", &a.po) && !kstep_pipeline_run(&p, &sink)) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "event.h"
 #include "render.h"
 
@@ -290,7 +291,7 @@ void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const
 		h->clock ? hs(h->clock, t3, sizeof(t3)) : "?", sep, hs(h->recorder, t4, sizeof(t4)));
 	kstep_src_tags(r->sources, tags, sizeof(tags));
 	fprintf(out, "task chosen: %s%ssources: %s\n\n", h->how ? hs(h->how, t1, sizeof(t1)) : "-", sep,
-		tags[0] ? tags : "none");
+		r->tree ? "listed at the end" : tags[0] ? tags : "none");
 }
 
 struct row {
@@ -605,15 +606,42 @@ void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r)
 	kstep_render_header_text(out, r, "tree");
 }
 
+/*
+ * The instrumentation, as kstep steps leaves it out: probe-handler calls
+ * (with what they called) and events whose call_site is probe machinery.
+ */
+static bool instrumentation(const struct kstep_render_ctx *r, const struct kstep_node *n)
+{
+	const struct kstep_val *v;
+	const struct kstep_ksym *sym;
+
+	if (n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_OVERHEAD))
+		return true;
+	if (n->kind != KSTEP_NODE_EVENT || !r->h->ks || !(v = kstep_node_val(n, "call_site")) ||
+	    v->type == KSTEP_VT_STR)
+		return false;
+	sym = kstep_ksyms_lookup(r->h->ks, v->num, NULL);
+	return sym && kstep_list_match("probe_overhead", sym->name);
+}
+
 /* Pre-order without recursion: the tree's depth is the trace's to choose. */
-void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
+void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
 {
 	const struct kstep_node *n = top;
 	int depth = 0;
 
 	while (n) {
-		tree_line(out, n, depth, r->ascii);
-		if (n->child && !(maxdepth > 0 && depth >= maxdepth)) {
+		bool skip = !r->all && instrumentation(r, n);
+
+		if (skip) {
+			const struct kstep_node *k;
+
+			for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
+				r->left_out++;
+		} else {
+			tree_line(out, n, depth, r->ascii);
+		}
+		if (!skip && n->child && !(maxdepth > 0 && depth >= maxdepth)) {
 			n = n->child;
 			depth++;
 			continue;
@@ -626,13 +654,26 @@ void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const str
 	}
 }
 
+void kstep_render_tree_end(FILE *out, const struct kstep_render_ctx *r)
+{
+	char tags[128];
+
+	kstep_src_tags(r->sources, tags, sizeof(tags));
+	if (r->left_out)
+		fprintf(out, "\n%" PRIu64 " nodes of the instrumentation (probe handlers, events the tracing "
+			"itself caused) not shown (--all shows them)\n", r->left_out);
+	fprintf(out, "\nsources: %s\n", tags[0] ? tags : "none");
+}
+
 void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
 		       int depth, bool json)
 {
 	const struct kstep_node *k;
+	struct kstep_render_ctx rr = *r;
 
 	(void)json;
-	kstep_render_tree_begin(out, r);
+	kstep_render_tree_begin(out, &rr);
 	for (k = kstep_chain_root(c)->child; k; k = k->next)
-		kstep_render_subtree(out, r, k, depth);
+		kstep_render_subtree(out, &rr, k, depth);
+	kstep_render_tree_end(out, &rr);
 }

@@ -7,6 +7,7 @@
 #define KSTEP_RENDER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "steps.h"
@@ -16,6 +17,9 @@ struct kstep_render_ctx {
 	const struct kstep_steps *st;
 	unsigned sources;	/* evidence sources of the whole log, for the header */
 	bool ascii;		/* text: ASCII only */
+	bool all;		/* tree: show the instrumentation too */
+	bool tree;		/* tree: sources are known at the end only */
+	uint64_t left_out;	/* tree: instrumentation nodes not shown */
 };
 
 /* The whole log at once, in r->st (kstep_steps_build). */
@@ -55,8 +59,10 @@ void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct
 		       int depth, bool json);
 /* The same streaming: the header, then each finished subtree of the root down to maxdepth (0: all). */
 void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r);
-void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top,
+void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct kstep_node *top,
 			  int maxdepth);
+/* The tree's last lines: what was left out, and the sources seen. */
+void kstep_render_tree_end(FILE *out, const struct kstep_render_ctx *r);
 
 /* kstep diff: the changes between two sides (diff.h), as text or JSON. */
 struct kstep_diff;
