@@ -324,12 +324,28 @@ static bool instrumentation_event(const struct builder *b, const struct kstep_no
 	return fn && kstep_list_match("probe_overhead", fn);
 }
 
+/* --syscall: a node wholly before or after the chosen call is no step (but derived). */
+static bool outside_view(const struct builder *b, const struct kstep_node *k)
+{
+	const struct kstep_selection *sel = b->x->sel;
+	uint64_t start = (k->flags & KSTEP_NF_NO_ENTRY) ? k->t_exit : k->t_entry;
+	uint64_t end = k->t_exit && !(k->flags & KSTEP_NF_NO_EXIT) ? k->t_exit : UINT64_MAX;
+
+	if (!sel || !sel->view)
+		return false;
+	if (k->kind == KSTEP_NODE_EVENT)
+		end = start;
+	return end < sel->view_from || start > sel->view_to;
+}
+
 /* Visits k: a step, hidden and summed into parent, or walked through. */
 static void visit(struct builder *b, struct kstep_node *k, long parent, int depth)
 {
 	struct kstep_step *st;
 	long idx;
 
+	if (outside_view(b, k))
+		return;
 	if (!b->o->all && instrumentation_event(b, k)) {
 		b->x->instr_hidden++;
 		return;
