@@ -103,6 +103,7 @@ struct kstep_val {
 	/* derivation, by the step builder */
 	uint8_t deriv;
 	uint8_t ncand;		/* AMBIGUOUS: how many earlier steps returned it */
+	uint8_t unreadable;	/* fetched through a NULL base: the number is not data */
 	int from_step;		/* STEP: 0 = the producer is hidden in this view (from_name) */
 	int from_step2;		/* AMBIGUOUS: the second candidate (0: hidden) */
 	const char *from_name;	/* the producer's name (kept when it is hidden) */

@@ -104,6 +104,10 @@ struct builder {
 
 void kstep_val_raw(const struct kstep_val *v, char *out, size_t len)
 {
+	if (v->unreadable) {
+		snprintf(out, len, "unreadable");
+		return;
+	}
 	switch (v->type) {
 	case KSTEP_VT_STR:
 		snprintf(out, len, "%s", v->str ? v->str : "");
@@ -139,7 +143,7 @@ const char *kstep_val_errno(const struct kstep_val *v)
 
 bool kstep_val_pointer(const struct kstep_val *v)
 {
-	if (v->type == KSTEP_VT_STR)
+	if (v->type == KSTEP_VT_STR || v->unreadable)
 		return false;
 	/* kernel half, but not a negative errno */
 	if (v->num >= 0xffff800000000000ULL && v->num < 0xfffffffffffff001ULL)
@@ -438,7 +442,7 @@ static void decode_vals(struct builder *b, struct kstep_node *n)
 		ctx.family = (long long)fam->num;
 	}
 	for (v = n->vals; v; v = v->next) {
-		if (v->decoded || v->type == KSTEP_VT_STR)
+		if (v->decoded || v->type == KSTEP_VT_STR || v->unreadable)
 			continue;
 		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out)))
 			v->decoded = kstep_arena_strdup(&b->x->chunk, out);
@@ -916,6 +920,31 @@ static void node_notes(struct builder *b, const struct kstep_node *n)
 }
 
 /*
+ * A probe's field fetch through a pointer (kstep's BTF fields are named
+ * base_field: file_private_data_sk is file_private_data->sk) reads nothing
+ * when the base is NULL: what the record holds then is not a value.
+ */
+static void mark_unreadable(struct kstep_node *n)
+{
+	struct kstep_val *v, *w;
+
+	if (!(n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
+		return;
+	for (v = n->vals; v; v = v->next) {
+		if (v->type == KSTEP_VT_STR)
+			continue;
+		for (w = n->vals; w != v; w = w->next) {
+			size_t l = strlen(w->name);
+
+			if (w->type == KSTEP_VT_STR || strncmp(v->name, w->name, l) || v->name[l] != '_')
+				continue;
+			if (w->unreadable || (w->type == KSTEP_VT_HEX && !w->num))
+				v->unreadable = 1;
+		}
+	}
+}
+
+/*
  * Under function_graph an allocator returns through the graph's trampoline,
  * so the event's call_site is return_to_handler: the real caller is the
  * allocator's caller in the graph.
@@ -958,6 +987,7 @@ static void derive(struct builder *b, struct kstep_node *top)
 
 		while ((f = top_frame(b)) && f->n != n->parent)
 			derive_return(b, m, f);
+		mark_unreadable(n);
 		decode_vals(b, n);
 		graph_call_site(b, n);
 		here = (struct cite){ n->step, intern(b->x, kstep_node_name(n)) };

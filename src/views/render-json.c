@@ -63,7 +63,7 @@ static void json_val(struct kstep_json *j, const char *key, const struct kstep_v
 	kstep_json_str(j, "name", v->name);
 	kstep_val_raw(v, raw, sizeof(raw));
 	kstep_json_str(j, "raw", raw);
-	if (v->type != KSTEP_VT_STR) {
+	if (v->type != KSTEP_VT_STR && !v->unreadable) {
 		char u[32];
 
 		snprintf(u, sizeof(u), "%" PRIu64, v->num);
