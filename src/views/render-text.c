@@ -350,7 +350,9 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	if (st->ret) {
 		char tmp[256];
 
-		snprintf(tmp, sizeof(tmp), "resumed in %s", row->caller);
+		/* a system call with no traced caller returns to user space */
+		snprintf(tmp, sizeof(tmp), "resumed in %s", st->node->kind == KSTEP_NODE_SYSCALL &&
+			 !strcmp(row->caller, "-") ? "user space" : row->caller);
 		snprintf(row->callerbuf, sizeof(row->callerbuf), "%s", tmp);
 		row->caller = row->callerbuf;
 	}
