@@ -88,6 +88,7 @@ enum kstep_deriv {
 	KSTEP_DERIV_STEP,	/* came from an earlier step (from_step) */
 	KSTEP_DERIV_SYMBOL,	/* names a kernel symbol (kallsyms) */
 	KSTEP_DERIV_UNDERIVED,	/* used with no earlier producer: footer */
+	KSTEP_DERIV_AMBIGUOUS,	/* an integer several earlier steps returned: from_step, from_step2 */
 };
 
 struct kstep_val {
@@ -101,7 +102,11 @@ struct kstep_val {
 	uint16_t src;		/* enum kstep_src of the observation */
 	/* derivation, by the step builder */
 	uint8_t deriv;
-	int from_step;
+	uint8_t ncand;		/* AMBIGUOUS: how many earlier steps returned it */
+	uint8_t unreadable;	/* fetched through a NULL base: the number is not data */
+	int from_step;		/* STEP: 0 = the producer is hidden in this view (from_name) */
+	int from_step2;		/* AMBIGUOUS: the second candidate (0: hidden) */
+	const char *from_name;	/* the producer's name (kept when it is hidden) */
 	const char *sym;
 	uint64_t symoff;
 };
@@ -136,6 +141,9 @@ struct kstep_node {
 	/* from DWARF (gaps.c), or NULL */
 	const char *decl;		/* where the function is declared, file:line */
 	const char *site;		/* the call's line in its caller; inline: where it was inlined */
+	/* set by the step builder for the current view: 0 = not a step */
+	int32_t step;			/* the node's step number */
+	int32_t retstep;		/* its return step's number (a call with steps inside) */
 };
 
 /* Facts: one traced happening, independent of the event format. */

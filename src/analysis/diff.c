@@ -217,6 +217,14 @@ void kstep_drun_steps(struct kstep_drun *r, const struct kstep_steps *st)
 		const struct kstep_step *s = &st->v[i];
 		struct kstep_dnode *parent = s->parent ? by_step(r, s->parent) : r->root, *dn = NULL;
 
+		/* a return step says the call's return: the call's node stands for it */
+		if (s->ret) {
+			while (r->by.n < (size_t)s->n)
+				*(struct kstep_dnode **)kstep_vec_push(&r->by) = NULL;
+			*(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)s->n - 1) = by_step(r, s->call);
+			continue;
+		}
+
 		/* a step under one that is not compared is not compared either */
 		if (parent && compared(s->node, r->o)) {
 			dn = new_dnode(r->d, s, &r->pend);

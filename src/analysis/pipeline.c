@@ -37,8 +37,8 @@ static void fill_header(struct kstep_pipeline *p)
 	h->comm = p->sel.comm;
 	h->how = p->sel.how;
 	h->action = p->sel.action;
-	h->from = p->sel.from;
-	h->to = p->sel.to;
+	h->from = p->sel.view ? p->sel.view_from : p->sel.from;
+	h->to = p->sel.view ? p->sel.view_to : p->sel.to;
 	h->ks = kstep_load_ksyms(p->s.ld);
 	names = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*names));
 	counts = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*counts));

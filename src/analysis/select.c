@@ -272,6 +272,11 @@ static int window(struct kstep_session *s, struct scan *sc)
 		snprintf(sel->action, sizeof(sel->action), "syscall %s #%d%s (%s .. %s)", o->syscall,
 			 o->nth ? o->nth : 1, sc->wrap_func && sc->wrap_exit ?
 			 " with its user-space caller" : "", a, sc->call_exit ? b : "end");
+		sel->view = true;
+		sel->view_from = sel->from;
+		sel->view_to = sel->to;
+		sel->from = 0;
+		sel->to = UINT64_MAX;
 	}
 	if (o->has_from && o->from > sel->from)
 		sel->from = o->from;

@@ -32,6 +32,13 @@ struct kstep_selection {
 	char action[256];	/* what window was chosen, for the header */
 	uint64_t from;
 	uint64_t to;		/* inclusive; UINT64_MAX: to the end */
+	/*
+	 * --syscall is a view, not a selection: the whole task is read and
+	 * derived (from..to), and only the steps that overlap
+	 * view_from..view_to are shown, so that the footer is the same.
+	 */
+	bool view;
+	uint64_t view_from, view_to;
 	bool windowed;
 	uint64_t records;	/* in the whole file */
 	uint64_t *counts;	/* per event id, whole file */

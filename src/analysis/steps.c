@@ -10,29 +10,54 @@
 #include <string.h>
 
 #include "decode.h"
+#include "kopts.h"
 #include "log.h"
 #include "steps.h"
 
 /*
- * value → latest step that produced it. Bounded: past PROD_MAX values the
- * oldest half is evicted (counted), and the evicted keys go into a Bloom
- * filter so that a later use of one says its producer may have been
- * evicted instead of claiming that nothing produced it.
+ * value → latest producer: its step in this view (0 when hidden) and its
+ * name. Bounded: past PROD_MAX values the older half (by the order they were
+ * put in) is evicted (counted), and the evicted keys go into a Bloom filter
+ * so that a later use of one says its producer may have been evicted instead
+ * of claiming that nothing produced it.
  */
 #ifndef PROD_MAX
 #define PROD_MAX (1u << 19)
 #endif
 #define BLOOM_BITS (1u << 23)
 
+struct cite {
+	int step;		/* 0: hidden in this view */
+	const char *name;	/* interned: lives as long as the log */
+};
+
 struct prodmap {
 	uint64_t *keys;
-	int *steps;
+	uint64_t *ages;		/* 0: empty slot; else when the value was put in */
+	struct cite *cites;
 	size_t cap;
 	size_t n;
+	uint64_t clock;
 	uint64_t evicted;
-	int evicted_before;	/* producers older than this step may be evicted */
 	uint8_t *bloom;
 };
+
+/* An integer a call returned, kept while its caller is open. */
+struct iret {
+	uint64_t val;
+	struct cite c;
+	bool deep;		/* returned by a descendant, not by a direct child */
+};
+
+/* A call whose return is still to come, during derivation. */
+struct oframe {
+	struct kstep_node *n;
+	size_t start;		/* its returned integers: rets[start..] */
+	struct iret err;	/* the latest failed system call inside it */
+	bool has_err;
+};
+
+#define RETS_KEEP 64	/* integers kept per open call: the latest */
 
 /* What lasts across subtrees while the log streams. */
 struct kstep_steps_state {
@@ -45,13 +70,22 @@ struct kstep_steps_state {
 	struct kstep_arena chunk;	/* the current steps' strings */
 	struct prodmap m;
 	struct kstep_vec wstack;	/* the walk's explicit stack */
-	struct kstep_vec open;		/* derivation: steps whose return is pending */
+	struct kstep_vec open;		/* derivation: struct oframe of the open calls */
+	struct kstep_vec rets;		/* derivation: struct iret, by open call */
+	const char **names_tab;		/* interned producer names (hash set) */
+	size_t names_cap, names_n;
+	struct kstep_arena names_arena;
+	uint64_t listed_points;
 	struct kstep_vec step_missing;	/* notes about steps, kept for the footer's order */
 	struct kstep_vec step_gaps;
 	uint64_t hidden_default;
 	uint64_t hidden_user;
 	uint64_t irqs_collapsed;
 	uint64_t overhead_hidden;
+	uint64_t instr_hidden;		/* events the instrumentation caused */
+	struct kstep_kopt_probe *probes;	/* the plan's probes, as the file says */
+	size_t nprobes;
+	uint64_t ret_only;		/* returns of functions the plan probed at return only */
 	uint64_t no_exit, no_entry;
 	size_t listed;
 	bool fgraph_retval;
@@ -70,6 +104,10 @@ struct builder {
 
 void kstep_val_raw(const struct kstep_val *v, char *out, size_t len)
 {
+	if (v->unreadable) {
+		snprintf(out, len, "unreadable");
+		return;
+	}
 	switch (v->type) {
 	case KSTEP_VT_STR:
 		snprintf(out, len, "%s", v->str ? v->str : "");
@@ -92,6 +130,9 @@ const char *kstep_val_errno(const struct kstep_val *v)
 
 	if (v->type == KSTEP_VT_STR || v->role != KSTEP_VAL_OUT)
 		return NULL;
+	/* a user function's -1 is libc's convention, not -EPERM (errno is in the syscall's return) */
+	if (v->src & KSTEP_SRC_UPROBE)
+		return NULL;
 	/* 32-bit returns read as unsigned still hold the errno in the low half */
 	if (v->type != KSTEP_VT_INT && v->num <= 0xffffffffULL && v->num >= 0xfffff001ULL)
 		x = (int32_t)(uint32_t)v->num;
@@ -102,7 +143,7 @@ const char *kstep_val_errno(const struct kstep_val *v)
 
 bool kstep_val_pointer(const struct kstep_val *v)
 {
-	if (v->type == KSTEP_VT_STR)
+	if (v->type == KSTEP_VT_STR || v->unreadable)
 		return false;
 	/* kernel half, but not a negative errno */
 	if (v->num >= 0xffff800000000000ULL && v->num < 0xfffffffffffff001ULL)
@@ -116,10 +157,17 @@ bool kstep_val_shown(const struct kstep_val *v)
 	return v->name[0] != '_' || v->name[1] != '_';
 }
 
+bool kstep_step_shows_ret(const struct kstep_step *st)
+{
+	return st->ret || !st->node->retstep;
+}
+
 const char *kstep_step_kind(const struct kstep_step *st)
 {
 	const struct kstep_node *n = st->node;
 
+	if (st->ret)
+		return "return";
 	switch (n->kind) {
 	case KSTEP_NODE_SYSCALL:
 		return "syscall";
@@ -208,6 +256,7 @@ struct wframe {
 	long parent;
 	int depth;
 	bool machinery;
+	bool closes;		/* the last sibling of the parent step's children */
 };
 
 static void wpush(struct builder *b, struct kstep_node *k, long parent, int depth, bool machinery)
@@ -217,7 +266,31 @@ static void wpush(struct builder *b, struct kstep_node *k, long parent, int dept
 	if (!k)
 		return;
 	f = kstep_vec_push(&b->x->wstack);
-	*f = (struct wframe){ .k = k, .parent = parent, .depth = depth, .machinery = machinery };
+	*f = (struct wframe){ .k = k, .parent = parent, .depth = depth, .machinery = machinery,
+			      .closes = !machinery };
+}
+
+/*
+ * A call's return is known when it ends: when steps were shown inside it,
+ * it gets a return step of its own after the last of them, so that its
+ * return value may cite them without citing forward.
+ */
+static void return_step(struct builder *b, long idx)
+{
+	struct kstep_step *call = step_at(b, idx), *r;
+	struct kstep_node *k = call->node;
+	const struct kstep_val *v;
+	bool out = k->retv != NULL;
+
+	for (v = k->vals; v && !out; v = v->next)
+		out = v->role == KSTEP_VAL_OUT && kstep_val_shown(v);
+	if (!out || (size_t)idx + 1 == b->x->steps.n || k->kind == KSTEP_NODE_EVENT)
+		return;
+	r = kstep_vec_push(&b->x->steps);
+	call = step_at(b, idx);
+	*r = (struct kstep_step){ .n = ++b->st->total, .depth = call->depth, .parent = call->parent,
+				  .node = k, .ret = true, .call = call->n };
+	k->retstep = r->n;
 }
 
 /*
@@ -231,12 +304,56 @@ static bool machinery_call(const struct kstep_node *k)
 	       !(k->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE));
 }
 
+/* The kernel function an event's call_site names, or NULL. */
+static const char *call_site_fn(const struct builder *b, const struct kstep_node *k)
+{
+	const struct kstep_val *v;
+	const struct kstep_ksym *sym;
+
+	if (k->kind != KSTEP_NODE_EVENT || !b->ks || !(v = kstep_node_val(k, "call_site")) ||
+	    v->type == KSTEP_VT_STR)
+		return NULL;
+	sym = kstep_ksyms_lookup(b->ks, v->num, NULL);
+	return sym ? sym->name : NULL;
+}
+
+/*
+ * An event the tracing itself caused: an allocation made by the probe
+ * machinery (the uprobe's return-probe bookkeeping in uprobe_notify_resume).
+ */
+static bool instrumentation_event(const struct builder *b, const struct kstep_node *k)
+{
+	const char *fn = call_site_fn(b, k);
+
+	return fn && kstep_list_match("probe_overhead", fn);
+}
+
+/* --syscall: a node wholly before or after the chosen call is no step (but derived). */
+static bool outside_view(const struct builder *b, const struct kstep_node *k)
+{
+	const struct kstep_selection *sel = b->x->sel;
+	uint64_t start = (k->flags & KSTEP_NF_NO_ENTRY) ? k->t_exit : k->t_entry;
+	uint64_t end = k->t_exit && !(k->flags & KSTEP_NF_NO_EXIT) ? k->t_exit : UINT64_MAX;
+
+	if (!sel || !sel->view)
+		return false;
+	if (k->kind == KSTEP_NODE_EVENT)
+		end = start;
+	return end < sel->view_from || start > sel->view_to;
+}
+
 /* Visits k: a step, hidden and summed into parent, or walked through. */
 static void visit(struct builder *b, struct kstep_node *k, long parent, int depth)
 {
 	struct kstep_step *st;
 	long idx;
 
+	if (outside_view(b, k))
+		return;
+	if (!b->o->all && instrumentation_event(b, k)) {
+		b->x->instr_hidden++;
+		return;
+	}
 	if (k->kind == KSTEP_NODE_CALL && (k->fn->flags & KSTEP_FN_OVERHEAD) && !b->o->all) {
 		b->x->overhead_hidden++;
 		wpush(b, k->child, parent, depth, true);
@@ -258,10 +375,12 @@ static void visit(struct builder *b, struct kstep_node *k, long parent, int dept
 	}
 	st = kstep_vec_push(&b->x->steps);
 	idx = (long)b->x->steps.n - 1;
+	*st = (struct kstep_step){ 0 };
 	st->n = ++b->st->total;
 	st->depth = depth;
 	st->node = k;
 	st->parent = parent >= 0 ? step_at(b, parent)->n : 0;
+	k->step = st->n;
 	if (k->kind == KSTEP_NODE_IRQ && !b->o->all) {
 		const struct kstep_node *x;
 
@@ -287,7 +406,11 @@ static void walk(struct builder *b, struct kstep_node *top)
 		int depth = f->depth;
 
 		if (!k) {
+			bool closes = f->closes;
+
 			ws->n--;
+			if (closes)
+				return_step(b, parent);
 			continue;
 		}
 		f->k = k->next;
@@ -319,7 +442,7 @@ static void decode_vals(struct builder *b, struct kstep_node *n)
 		ctx.family = (long long)fam->num;
 	}
 	for (v = n->vals; v; v = v->next) {
-		if (v->decoded || v->type == KSTEP_VT_STR)
+		if (v->decoded || v->type == KSTEP_VT_STR || v->unreadable)
 			continue;
 		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out)))
 			v->decoded = kstep_arena_strdup(&b->x->chunk, out);
@@ -337,24 +460,68 @@ static void decode_vals(struct builder *b, struct kstep_node *n)
 	}
 }
 
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Names of producers, interned: a hidden producer is cited by name later. */
+static const char *intern(struct kstep_steps_state *x, const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return "?";
+	if ((x->names_n + 1) * 2 > x->names_cap) {
+		const char **old = x->names_tab;
+		size_t oldcap = x->names_cap, j;
+
+		x->names_cap = oldcap ? oldcap * 2 : 256;
+		x->names_tab = kstep_xcalloc(x->names_cap, sizeof(*x->names_tab));
+		for (j = 0; j < oldcap; j++) {
+			if (!old[j])
+				continue;
+			for (i = name_hash(old[j]) & (x->names_cap - 1); x->names_tab[i]; i = (i + 1) & (x->names_cap - 1))
+				;
+			x->names_tab[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = name_hash(s) & (x->names_cap - 1);; i = (i + 1) & (x->names_cap - 1)) {
+		if (!x->names_tab[i]) {
+			x->names_tab[i] = kstep_arena_strdup(&x->names_arena, s);
+			x->names_n++;
+			return x->names_tab[i];
+		}
+		if (!strcmp(x->names_tab[i], s))
+			return x->names_tab[i];
+	}
+}
+
 static size_t map_slot(const struct prodmap *m, uint64_t key)
 {
 	return (size_t)(key * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
 }
 
-static void map_insert(struct prodmap *m, uint64_t key, int step)
+static void map_insert(struct prodmap *m, uint64_t key, uint64_t age, struct cite c)
 {
 	size_t i;
 
 	for (i = map_slot(m, key);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->steps[i]) {
+		if (!m->ages[i]) {
 			m->keys[i] = key;
-			m->steps[i] = step;
+			m->ages[i] = age;
+			m->cites[i] = c;
 			m->n++;
 			return;
 		}
 		if (m->keys[i] == key) {
-			m->steps[i] = step;
+			m->ages[i] = age;
+			m->cites[i] = c;
 			return;
 		}
 	}
@@ -377,67 +544,69 @@ static bool bloom_has(const struct prodmap *m, uint64_t key)
 	       (m->bloom[(g >> 40) % (BLOOM_BITS / 8)] & (1u << (g & 7)));
 }
 
-/* Rehashes into cap slots, dropping (and remembering) producers older than before. */
-static void map_rehash(struct prodmap *m, size_t cap, int before)
+/* Rehashes into cap slots, dropping (and remembering) producers put in before age before. */
+static void map_rehash(struct prodmap *m, size_t cap, uint64_t before)
 {
 	struct prodmap old = *m;
 	size_t i;
 
 	m->cap = cap;
 	m->keys = kstep_xcalloc(m->cap, sizeof(*m->keys));
-	m->steps = kstep_xcalloc(m->cap, sizeof(*m->steps));
+	m->ages = kstep_xcalloc(m->cap, sizeof(*m->ages));
+	m->cites = kstep_xcalloc(m->cap, sizeof(*m->cites));
 	m->n = 0;
 	for (i = 0; i < old.cap; i++) {
-		if (!old.steps[i])
+		if (!old.ages[i])
 			continue;
-		if (old.steps[i] < before) {
+		if (old.ages[i] < before) {
 			if (!m->bloom)
 				m->bloom = kstep_xcalloc(BLOOM_BITS / 8, 1);
 			bloom_add(m, old.keys[i]);
 			m->evicted++;
 			continue;
 		}
-		map_insert(m, old.keys[i], old.steps[i]);
+		map_insert(m, old.keys[i], old.ages[i], old.cites[i]);
 	}
-	if (before > m->evicted_before)
-		m->evicted_before = before;
 	free(old.keys);
-	free(old.steps);
+	free(old.ages);
+	free(old.cites);
 }
 
-/* The oldest producers go once the table is full: the older half of the step range. */
-static void map_evict(struct prodmap *m, int now)
+/* The oldest producers go once the table is full: the older half of the ages. */
+static void map_evict(struct prodmap *m)
 {
-	int oldest = now;
+	uint64_t oldest = m->clock;
 	size_t i;
 
 	for (i = 0; i < m->cap; i++)
-		if (m->steps[i] && m->steps[i] < oldest)
-			oldest = m->steps[i];
-	map_rehash(m, m->cap, oldest + (now - oldest) / 2 + 1);
+		if (m->ages[i] && m->ages[i] < oldest)
+			oldest = m->ages[i];
+	map_rehash(m, m->cap, oldest + (m->clock - oldest) / 2 + 1);
 }
 
-static void map_put(struct prodmap *m, uint64_t key, int step)
+static void map_put(struct prodmap *m, uint64_t key, struct cite c)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		if (m->n >= PROD_MAX)
-			map_evict(m, step);
+			map_evict(m);
 		else
 			map_rehash(m, m->cap ? m->cap * 2 : 64, 0);
 	}
-	map_insert(m, key, step);
+	map_insert(m, key, ++m->clock, c);
 }
 
-static int map_get(const struct prodmap *m, uint64_t key)
+static bool map_get(const struct prodmap *m, uint64_t key, struct cite *c)
 {
 	size_t i;
 
 	if (!m->cap)
-		return 0;
-	for (i = map_slot(m, key); m->steps[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == key)
-			return m->steps[i];
-	return 0;
+		return false;
+	for (i = map_slot(m, key); m->ages[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == key) {
+			*c = m->cites[i];
+			return true;
+		}
+	return false;
 }
 
 /* Is v, a field of event n, a value the event produces (an allocation's ptr)? */
@@ -455,20 +624,39 @@ static bool is_producer_field(const struct builder *b, const struct kstep_node *
 	return false;
 }
 
-static void derive_input(struct builder *b, struct prodmap *m, int step, struct kstep_node *n,
-			 struct kstep_val *v)
+static void set_cite(struct kstep_val *v, struct cite c)
+{
+	v->deriv = KSTEP_DERIV_STEP;
+	v->from_step = c.step;
+	v->from_name = c.name;
+}
+
+/* Where the view shows n's return: its return step, else its own line (0: hidden). */
+static struct cite cite_of(struct builder *b, const struct kstep_node *n)
+{
+	return (struct cite){ n->retstep ? n->retstep : n->step, intern(b->x, kstep_node_name(n)) };
+}
+
+/* "sock_alloc at 12.345678" (view-independent: a footer line must not depend on the view). */
+static void node_where(const struct kstep_node *n, char *out, size_t len)
+{
+	char ts[32];
+
+	kstep_fmt_ts(ts, sizeof(ts), (n->flags & KSTEP_NF_NO_ENTRY) ? n->t_exit : n->t_entry);
+	snprintf(out, len, "%s at %s", kstep_node_name(n), ts);
+}
+
+static void derive_input(struct builder *b, struct prodmap *m, struct kstep_node *n, struct kstep_val *v)
 {
 	const struct kstep_ksym *sym;
+	struct cite c;
 	uint64_t off;
-	int from;
-	char raw[64];
+	char raw[64], where[320];
 
 	if (!kstep_val_pointer(v))
 		return;
-	from = map_get(m, v->num);
-	if (from) {
-		v->deriv = KSTEP_DERIV_STEP;
-		v->from_step = from;
+	if (map_get(m, v->num, &c)) {
+		set_cite(v, c);
 		return;
 	}
 	sym = b->ks ? kstep_ksyms_lookup(b->ks, v->num, &off) : NULL;
@@ -480,13 +668,13 @@ static void derive_input(struct builder *b, struct prodmap *m, int step, struct 
 	}
 	v->deriv = KSTEP_DERIV_UNDERIVED;
 	kstep_val_raw(v, raw, sizeof(raw));
+	node_where(n, where, sizeof(where));
 	if (bloom_has(m, v->num))
-		note(b->st, &b->st->underived, step, "#%d %s: %s=%s (no producer among the values kept; "
-		     "its producer may be one of the %" PRIu64 " evicted from before #%d)", step,
-		     kstep_node_name(n), v->name, raw, m->evicted, m->evicted_before);
+		note(b->st, &b->st->underived, 0, "%s: %s=%s (no producer among the values kept; "
+		     "its producer may be one of the %" PRIu64 " evicted)", where, v->name, raw, m->evicted);
 	else
-		note(b->st, &b->st->underived, step, "#%d %s: %s=%s (no earlier step produced it, and it is "
-		     "no kernel symbol)", step, kstep_node_name(n), v->name, raw);
+		note(b->st, &b->st->underived, 0, "%s: %s=%s (no earlier step produced it, and it is "
+		     "no kernel symbol)", where, v->name, raw);
 }
 
 /*
@@ -494,72 +682,331 @@ static void derive_input(struct builder *b, struct prodmap *m, int step, struct 
  * call produced) cites where it came from, and becomes the latest producer:
  * later uses cite the step that handed it out last.
  */
-static void derive_output(struct prodmap *m, int step, struct kstep_val *v, bool always_new)
+static void derive_output(struct prodmap *m, struct cite here, struct kstep_val *v, bool always_new)
 {
-	int from;
+	struct cite c;
 
 	if (!kstep_val_pointer(v))
 		return;
-	from = map_get(m, v->num);
-	if (from && !always_new) {
-		v->deriv = KSTEP_DERIV_STEP;
-		v->from_step = from;
-	} else {
+	if (map_get(m, v->num, &c) && !always_new)
+		set_cite(v, c);
+	else
 		v->deriv = KSTEP_DERIV_PRODUCED;
-	}
-	map_put(m, v->num, step);
+	map_put(m, v->num, here);
 }
 
-/* What a call produces when it returns: its return value and return-probe values. */
-static void derive_return(const struct builder *b, struct prodmap *m, const struct kstep_step *st)
+/* An integer that can come from what an earlier call returned (not a flag, not 0, not an address). */
+static bool int_flows(const struct kstep_val *v)
 {
-	struct kstep_node *n = st->node;
-	struct kstep_val *v;
+	return v->type != KSTEP_VT_STR && v->type != KSTEP_VT_HEX && v->num && !kstep_val_pointer(v);
+}
 
-	for (v = n->vals; v; v = v->next)
-		if (v->role == KSTEP_VAL_OUT && !is_producer_field(b, n, v))
-			derive_output(m, st->n, v, false);
-	if (n->retv)
-		derive_output(m, st->n, n->retv, false);
+static bool small_const(const struct kstep_val *v)
+{
+	int64_t x = (int64_t)v->num;
+
+	return x > -256 && x < 256 && !kstep_val_errno(v);
 }
 
 /*
- * Values in time order: a step's inputs (and an event's products) when it
- * starts, its return values once the steps inside it are done. The steps
- * from first on are one finished subtree: nothing stays open after it.
+ * v equal to an integer returned inside the open call f: its direct
+ * children first, then deeper. One candidate: cited. Several: ambiguous,
+ * both nearest named (small constants left alone then).
  */
-static void derive(struct builder *b, size_t first)
+static long derive_int(struct builder *b, const struct oframe *f, struct kstep_val *v)
+{
+	struct kstep_vec *rets = &b->x->rets;
+	const struct iret *first = NULL, *second = NULL;
+	unsigned found = 0;
+	long at = -1;
+	int pass;
+	size_t i;
+
+	if (!f || !int_flows(v))
+		return -1;
+	for (pass = 0; pass < 2 && !found; pass++)
+		for (i = rets->n; i > f->start; i--) {
+			const struct iret *r = kstep_vec_at(rets, i - 1);
+
+			if (r->deep != (pass == 1) || r->val != v->num)
+				continue;
+			if (!found++) {
+				first = r;
+				at = (long)i - 1;
+			}
+			else if (found == 2)
+				second = r;
+		}
+	if (!found)
+		return -1;
+	if (found == 1) {
+		set_cite(v, first->c);
+		return at;
+	}
+	if (small_const(v))
+		return -1;
+	v->deriv = KSTEP_DERIV_AMBIGUOUS;
+	v->ncand = (uint8_t)(found > 255 ? 255 : found);
+	v->from_step = second->c.step;	/* the earlier of the two latest */
+	v->from_step2 = first->c.step;
+	v->from_name = second->c.name;
+	return -1;
+}
+
+static struct oframe *top_frame(struct builder *b)
+{
+	struct kstep_vec *open = &b->x->open;
+
+	return open->n ? kstep_vec_at(open, open->n - 1) : NULL;
+}
+
+/* Keeps the open call's integers to the latest RETS_KEEP. */
+static void rets_trim(struct kstep_vec *rets, const struct oframe *f)
+{
+	size_t have = rets->n - f->start, drop;
+
+	if (have <= RETS_KEEP)
+		return;
+	drop = have - RETS_KEEP;
+	memmove(kstep_vec_at(rets, f->start), kstep_vec_at(rets, f->start + drop), RETS_KEEP * sizeof(struct iret));
+	rets->n -= drop;
+}
+
+/*
+ * libc's -1: a user function returning -1 after a failed system call
+ * inside it. errno is that call's negative return; cite where it was seen.
+ */
+static void derive_user_errno(struct builder *b, const struct oframe *f, struct kstep_val *rv)
+{
+	char buf[96];
+	int64_t e = -(int64_t)f->err.val;
+
+	if (!f->has_err || ((int64_t)rv->num != -1 && (uint32_t)rv->num != 0xffffffffu))
+		return;
+	snprintf(buf, sizeof(buf), "errno %" PRId64 " %s", e, kstep_errno_name(e) ? kstep_errno_name(e) : "?");
+	rv->decoded = kstep_arena_strdup(&b->x->chunk, buf);
+	set_cite(rv, f->err.c);
+}
+
+/* What a call produces when it returns: its return value and return-probe values. */
+static void derive_return(struct builder *b, struct prodmap *m, struct oframe *f)
+{
+	struct kstep_node *n = f->n;
+	struct kstep_vec *rets = &b->x->rets;
+	struct cite here = cite_of(b, n);
+	struct kstep_val *v;
+	struct oframe *up;
+	size_t i;
+	bool user = n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_USER);
+
+	for (v = n->vals; v; v = v->next)
+		if (v->role == KSTEP_VAL_OUT && !is_producer_field(b, n, v))
+			derive_output(m, here, v, false);
+	if (n->retv) {
+		derive_output(m, here, n->retv, false);
+		if (user)
+			derive_user_errno(b, f, n->retv);
+		if (n->retv->deriv == KSTEP_DERIV_NONE) {
+			long at = derive_int(b, f, n->retv);
+
+			/* n's return now stands for the value it passed on: one candidate, not two */
+			if (at >= 0) {
+				memmove(kstep_vec_at(rets, (size_t)at), kstep_vec_at(rets, (size_t)at + 1),
+					(rets->n - (size_t)at - 1) * sizeof(struct iret));
+				rets->n--;
+			}
+		}
+	}
+	/* what was returned inside n is now deeper than the caller's children */
+	for (i = f->start; i < rets->n; i++)
+		((struct iret *)kstep_vec_at(rets, i))->deep = true;
+	b->x->open.n--;
+	up = top_frame(b);
+	if (n->retv && int_flows(n->retv)) {
+		struct iret *r = kstep_vec_push(rets);
+
+		*r = (struct iret){ .val = n->retv->num, .c = here };
+	}
+	if (!up) {
+		rets->n = 0;
+		return;
+	}
+	if (n->kind == KSTEP_NODE_SYSCALL && n->retv && kstep_val_errno(n->retv)) {
+		up->err = (struct iret){ .val = n->retv->num, .c = here };
+		up->has_err = true;
+	} else if (f->has_err) {
+		up->err = f->err;
+		up->has_err = true;
+	}
+	rets_trim(rets, up);
+}
+
+static bool probe_names(const struct kstep_kopt_probe *p, const char *name)
+{
+	size_t l = strlen(name);
+
+	return !strcmp(p->target, name) || !strcmp(p->event, name) ||
+	       (!strncmp(p->event, name, l) && !strcmp(p->event + l, "_ret"));
+}
+
+/*
+ * A return whose entry the plan never asked for: the file's probe list has
+ * a return probe on the function and no entry probe. Not missing data.
+ */
+static bool return_only(const struct kstep_steps_state *x, const struct kstep_node *n)
+{
+	bool ret = false;
+	size_t i;
+
+	if (n->kind != KSTEP_NODE_CALL || (n->src & (KSTEP_SRC_FGRAPH | KSTEP_SRC_SYSCALL)))
+		return false;
+	for (i = 0; i < x->nprobes; i++) {
+		const struct kstep_kopt_probe *p = &x->probes[i];
+		bool is_ret = !strcmp(p->kind, "kretprobe") || !strcmp(p->kind, "fexit") ||
+			      !strcmp(p->kind, "uretprobe");
+
+		if (!probe_names(p, kstep_node_name(n)))
+			continue;
+		if (!is_ret)
+			return false;
+		ret = true;
+	}
+	return ret;
+}
+
+/* The footer's lines about one node, whether the view shows it or not. */
+static void node_notes(struct builder *b, const struct kstep_node *n)
+{
+	struct kstep_steps_state *x = b->x;
+	struct kstep_steps *st = b->st;
+	const struct kstep_node *p;
+	char where[320];
+
+	node_where(n, where, sizeof(where));
+	if ((n->flags & KSTEP_NF_NO_EXIT) && x->listed++ < 10)
+		note(st, &x->step_missing, 0, "%s: entered, but its return was not recorded (the trace "
+		     "ended or lost it)", where);
+	if ((n->flags & KSTEP_NF_NO_ENTRY) && return_only(x, n)) {
+		if (x->ret_only++ < 10)
+			note(st, &x->step_gaps, 0, "%s: return probe only (the plan asked for no entry "
+			     "probe): no arguments, no start, no duration", where);
+	} else if ((n->flags & KSTEP_NF_NO_ENTRY) && x->listed++ < 10)
+		note(st, &x->step_missing, 0, "%s: returned, but its entry was not recorded (the trace "
+		     "started inside it or lost it)", where);
+	if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_POINT) &&
+	    (n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)) && x->listed_points++ < 10)
+		note(st, &x->step_gaps, 0, "%s: entry probe only: no return value, no duration", where);
+	/* inline steps are inside the real caller: look past them */
+	p = n->parent;
+	while (p && p->kind == KSTEP_NODE_CALL && (p->flags & KSTEP_NF_INLINE))
+		p = p->parent;
+	if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_RETIP) && n->retip && !(n->flags & KSTEP_NF_FRAME) &&
+	    p && p->kind == KSTEP_NODE_CALL && !(n->fn->flags & KSTEP_FN_USER) && b->ks) {
+		const struct kstep_ksym *sym;
+		char norm[256], caller[300];
+		uint64_t off = 0;
+
+		sym = kstep_ksyms_lookup(b->ks, n->retip, &off);
+		if (sym)
+			snprintf(caller, sizeof(caller), "%s+0x%" PRIx64, sym->name, off);
+		else
+			snprintf(caller, sizeof(caller), "0x%" PRIx64, n->retip);
+		kstep_func_norm(p->fn->name, norm, sizeof(norm));
+		if (strncmp(caller, norm, strlen(norm)) || caller[strlen(norm)] != '+')
+			note(st, &x->step_gaps, 0, "%s returned into %s, which was not traced: the calls "
+			     "between %s and %s are not in the trace", where, caller, p->fn->name,
+			     kstep_node_name(n));
+	}
+}
+
+/*
+ * A probe's field fetch through a pointer (kstep's BTF fields are named
+ * base_field: file_private_data_sk is file_private_data->sk) reads nothing
+ * when the base is NULL: what the record holds then is not a value.
+ */
+static void mark_unreadable(struct kstep_node *n)
+{
+	struct kstep_val *v, *w;
+
+	if (!(n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
+		return;
+	for (v = n->vals; v; v = v->next) {
+		if (v->type == KSTEP_VT_STR)
+			continue;
+		for (w = n->vals; w != v; w = w->next) {
+			size_t l = strlen(w->name);
+
+			if (w->type == KSTEP_VT_STR || strncmp(v->name, w->name, l) || v->name[l] != '_')
+				continue;
+			if (w->unreadable || (w->type == KSTEP_VT_HEX && !w->num))
+				v->unreadable = 1;
+		}
+	}
+}
+
+/*
+ * Under function_graph an allocator returns through the graph's trampoline,
+ * so the event's call_site is return_to_handler: the real caller is the
+ * allocator's caller in the graph.
+ */
+static void graph_call_site(struct builder *b, struct kstep_node *n)
+{
+	const char *fn = call_site_fn(b, n);
+	const struct kstep_node *alloc = n->parent, *caller;
+	struct kstep_val *v;
+	char buf[320];
+
+	if (!fn || strcmp(fn, "return_to_handler") || !alloc || alloc->kind != KSTEP_NODE_CALL ||
+	    !(caller = alloc->parent) || caller->kind != KSTEP_NODE_CALL)
+		return;
+	v = kstep_node_val(n, "call_site");
+	snprintf(buf, sizeof(buf), "return_to_handler+0x0 (function_graph's trampoline: %s called by %s)",
+		 kstep_node_name(alloc), kstep_node_name(caller));
+	v->decoded = kstep_arena_strdup(&b->x->chunk, buf);
+}
+
+/*
+ * Derivation runs on every node of the subtree, shown or hidden, so that
+ * the footer and the status do not depend on the view; the view only
+ * decides how a citation reads ("#N", or the name of a hidden producer).
+ * Values in time order: a node's inputs (and an event's products) when it
+ * starts, its return values once everything inside it is done.
+ */
+static void derive(struct builder *b, struct kstep_node *top)
 {
 	struct kstep_vec *open = &b->x->open;
 	struct prodmap *m = &b->x->m;
-	size_t i;
+	struct kstep_node *n;
 
 	open->n = 0;
-	for (i = first; i < b->x->steps.n; i++) {
-		struct kstep_step *st = kstep_vec_at(&b->x->steps, i);
-		struct kstep_node *n = st->node;
+	b->x->rets.n = 0;
+	for (n = top; n; n = kstep_node_next(n, top)) {
 		struct kstep_val *v;
+		struct oframe *f;
+		struct cite here;
 
-		while (open->n) {
-			size_t o = *(size_t *)kstep_vec_at(open, open->n - 1);
-			struct kstep_step *os = kstep_vec_at(&b->x->steps, o);
-
-			if (os->depth < st->depth)
-				break;
-			derive_return(b, m, os);
-			open->n--;
-		}
+		while ((f = top_frame(b)) && f->n != n->parent)
+			derive_return(b, m, f);
+		mark_unreadable(n);
 		decode_vals(b, n);
-		for (v = n->vals; v; v = v->next)
-			if (v->role == KSTEP_VAL_IN && !is_producer_field(b, n, v))
-				derive_input(b, m, st->n, n, v);
+		graph_call_site(b, n);
+		here = (struct cite){ n->step, intern(b->x, kstep_node_name(n)) };
+		for (v = n->vals; v; v = v->next) {
+			if (v->role != KSTEP_VAL_IN || is_producer_field(b, n, v))
+				continue;
+			derive_input(b, m, n, v);
+			if (v->deriv == KSTEP_DERIV_NONE)
+				derive_int(b, f, v);
+		}
 		for (v = n->vals; v; v = v->next)
 			if (is_producer_field(b, n, v))
-				derive_output(m, st->n, v, true);
-		*(size_t *)kstep_vec_push(open) = i;
+				derive_output(m, here, v, true);
+		node_notes(b, n);
+		f = kstep_vec_push(open);
+		*f = (struct oframe){ .n = n, .start = b->x->rets.n };
 	}
-	for (; open->n; open->n--)
-		derive_return(b, m, kstep_vec_at(&b->x->steps, *(size_t *)kstep_vec_at(open, open->n - 1)));
+	while ((n = top_frame(b) ? top_frame(b)->n : NULL))
+		derive_return(b, m, top_frame(b));
 }
 
 /* Callers */
@@ -668,44 +1115,6 @@ static void tally(struct builder *b, const struct kstep_node *top)
 	}
 }
 
-/* The footer lines about single steps, from first on. */
-static void step_notes(struct builder *b, size_t first)
-{
-	struct kstep_steps_state *x = b->x;
-	struct kstep_steps *st = b->st;
-	size_t i;
-
-	for (i = first; i < x->steps.n; i++) {
-		const struct kstep_step *s = kstep_vec_at(&x->steps, i);
-		const struct kstep_node *n = s->node, *p;
-
-		if ((n->flags & KSTEP_NF_NO_EXIT) && x->listed++ < 10)
-			note(st, &x->step_missing, s->n, "#%d %s: entered, but its return was not "
-			     "recorded (the trace ended or lost it)", s->n, kstep_node_name(n));
-		if ((n->flags & KSTEP_NF_NO_ENTRY) && x->listed++ < 10)
-			note(st, &x->step_missing, s->n, "#%d %s: returned, but its entry was not "
-			     "recorded (the trace started inside it or lost it)", s->n, kstep_node_name(n));
-		if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_POINT) &&
-		    (n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
-			note(st, &x->step_gaps, s->n, "#%d %s: entry probe only: no return value, no duration",
-			     s->n, kstep_node_name(n));
-		/* inline steps are inside the real caller: look past them */
-		p = n->parent;
-		while (p && p->kind == KSTEP_NODE_CALL && (p->flags & KSTEP_NF_INLINE))
-			p = p->parent;
-		if (n->kind == KSTEP_NODE_CALL && (n->flags & KSTEP_NF_RETIP) && !(n->flags & KSTEP_NF_FRAME) &&
-		    p && p->kind == KSTEP_NODE_CALL && s->caller && !(n->fn->flags & KSTEP_FN_USER)) {
-			char norm[256];
-
-			kstep_func_norm(p->fn->name, norm, sizeof(norm));
-			if (strncmp(s->caller, norm, strlen(norm)) || s->caller[strlen(norm)] != '+')
-				note(st, &x->step_gaps, s->n, "#%d %s returned into %s, which was not traced: "
-				     "the calls between %s and %s are not in the trace", s->n,
-				     kstep_node_name(n), s->caller, p->fn->name, kstep_node_name(n));
-		}
-	}
-}
-
 static void append_notes(struct kstep_vec *to, const struct kstep_vec *from)
 {
 	size_t i;
@@ -719,9 +1128,11 @@ static void footer_missing(struct builder *b)
 	struct kstep_steps_state *x = b->x;
 
 	append_notes(&b->st->missing, &x->step_missing);
-	if (x->listed > 10 || (x->no_exit + x->no_entry > x->listed && x->no_exit + x->no_entry > 0))
+	uint64_t no_entry = x->no_entry - x->ret_only;
+
+	if (x->listed > 10 || (x->no_exit + no_entry > x->listed && x->no_exit + no_entry > 0))
 		note(b->st, &b->st->missing, 0, "%" PRIu64 " calls without a recorded return and %"
-		     PRIu64 " without a recorded entry in all (hidden ones included)", x->no_exit, x->no_entry);
+		     PRIu64 " without a recorded entry in all (hidden ones included)", x->no_exit, no_entry);
 }
 
 static void footer_gaps(struct builder *b, const struct kstep_chain *c)
@@ -757,14 +1168,20 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		note(st, &st->gaps, 0, "%" PRIu64 " probe-handler calls inside the graph are left out: "
 		     "they are the instrumentation, not the kernel's work (--all shows them)",
 		     x->overhead_hidden);
+	if (x->instr_hidden)
+		note(st, &st->gaps, 0, "%" PRIu64 " event%s caused by the tracing itself (call_site in the "
+		     "probe machinery, such as uprobe_notify_resume) left out (--all shows them)",
+		     x->instr_hidden, x->instr_hidden == 1 ? "" : "s");
 	if (cs->stacks_unattached)
 		note(st, &st->gaps, 0, "%" PRIu64 " stack traces had no preceding event of the task on "
 		     "their CPU to attach to", cs->stacks_unattached);
+	if (x->listed_points > 10)
+		note(st, &st->gaps, 0, "%" PRIu64 " calls seen by an entry probe only in all (the first 10 "
+		     "listed)", x->listed_points);
 	if (x->m.evicted)
-		note(st, &st->gaps, 0, "%" PRIu64 " produced values older than #%d were dropped from the "
-		     "table of producers (it keeps the latest %u): a value they produced and used much "
-		     "later is listed as underived, saying so", x->m.evicted, x->m.evicted_before,
-		     PROD_MAX);
+		note(st, &st->gaps, 0, "%" PRIu64 " produced values were dropped from the table of "
+		     "producers (it keeps the latest %u): a value they produced and used much later is "
+		     "listed as underived, saying so", x->m.evicted, PROD_MAX);
 	if (x->s && kstep_load_bad_formats(x->s->ld))
 		note(st, &st->gaps, 0, "%d event formats of the file did not parse fully: their "
 		     "events show raw fields", kstep_load_bad_formats(x->s->ld));
@@ -796,13 +1213,16 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	x->sel = sel;
 	x->ks = s ? kstep_load_ksyms(s->ld) : NULL;
 	x->producers = kstep_list_get("producers");
+	if (s)
+		x->nprobes = kstep_kopts_probes(s->dat, &x->probes);
 	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
 	kstep_vec_init(&st->lost, sizeof(struct kstep_note));
 	kstep_vec_init(&st->missing, sizeof(struct kstep_note));
 	kstep_vec_init(&st->gaps, sizeof(struct kstep_note));
 	kstep_vec_init(&x->steps, sizeof(struct kstep_step));
 	kstep_vec_init(&x->wstack, sizeof(struct wframe));
-	kstep_vec_init(&x->open, sizeof(size_t));
+	kstep_vec_init(&x->open, sizeof(struct oframe));
+	kstep_vec_init(&x->rets, sizeof(struct iret));
 	kstep_vec_init(&x->step_missing, sizeof(struct kstep_note));
 	kstep_vec_init(&x->step_gaps, sizeof(struct kstep_note));
 	return st;
@@ -812,6 +1232,7 @@ void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top)
 {
 	struct builder b = builder_of(st);
 	struct kstep_steps_state *x = st->x;
+	struct kstep_node *n;
 	size_t first;
 
 	if (!x->keep) {
@@ -819,11 +1240,12 @@ void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top)
 		kstep_arena_free(&x->chunk);
 	}
 	first = x->steps.n;
+	for (n = top; n; n = kstep_node_next(n, top))
+		n->step = n->retstep = 0;
 	walk(&b, top);
-	derive(&b, first);
+	derive(&b, top);
 	callers(&b, first);
 	tally(&b, top);
-	step_notes(&b, first);
 	st->v = (struct kstep_step *)x->steps.v + first;
 	st->n = x->steps.n - first;
 }
@@ -870,11 +1292,16 @@ void kstep_steps_free(struct kstep_steps *st)
 	kstep_vec_free(&x->steps);
 	kstep_vec_free(&x->wstack);
 	kstep_vec_free(&x->open);
+	kstep_vec_free(&x->rets);
+	free(x->names_tab);
+	free(x->probes);
+	kstep_arena_free(&x->names_arena);
 	kstep_vec_free(&x->step_missing);
 	kstep_vec_free(&x->step_gaps);
 	kstep_arena_free(&x->chunk);
 	free(x->m.keys);
-	free(x->m.steps);
+	free(x->m.ages);
+	free(x->m.cites);
 	free(x->m.bloom);
 	free(x);
 	kstep_vec_free(&st->underived);

@@ -34,7 +34,9 @@ struct kstep_step {
 	struct kstep_node *node;
 	uint32_t hidden_count;	/* calls hidden under this step */
 	uint64_t hidden_ns;	/* their time */
-	const char *caller;	/* who called it (or where it happened) */
+	const char *caller;	/* who called it (or where it happened); a return step: where it resumed */
+	bool ret;		/* a return step: the call node returned here, after its last step */
+	int call;		/* a return step: the call's step number */
 };
 
 /* One line of the footer, optionally about a step. */
@@ -126,9 +128,14 @@ void kstep_val_raw(const struct kstep_val *v, char *out, size_t len);
 const char *kstep_val_errno(const struct kstep_val *v);
 /* Returns true when v looks like a kernel or user address. */
 bool kstep_val_pointer(const struct kstep_val *v);
-/* Writes what the step is ("call", "syscall", "event", "frame", "interrupt", "off-cpu"). */
+/* Returns what the step is ("call", "syscall", "event", "frame", "interrupt", "off-cpu", "return"). */
 const char *kstep_step_kind(const struct kstep_step *st);
 /* Returns true when the value is shown among the step's values (not internal). */
 bool kstep_val_shown(const struct kstep_val *v);
+/*
+ * Returns true when the step st shows its node's return value: a return
+ * step, or a call whose return has no step of its own (nothing shown inside).
+ */
+bool kstep_step_shows_ret(const struct kstep_step *st);
 
 #endif

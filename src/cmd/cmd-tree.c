@@ -22,6 +22,7 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_FORMAT, "text (default) or dot (Graphviz: durations, interrupts and\n"
 	  "off-CPU time shaded; dot -Tsvg draws it)" },
 	{ KSTEP_CLI_DEPTH, NULL },
+	{ KSTEP_CLI_ALL, "show the probe handlers and what the tracing itself caused" },
 	{ KSTEP_CLI_ASCII, NULL },
 	{ KSTEP_CLI_STRICT, NULL },
 	KSTEP_CLI_TTY_OPTS,
@@ -36,7 +37,9 @@ static const struct kstep_cli_cmd cli = {
 	.text = "Print the call tree kstep rebuilt for one task from every source in the\n"
 		"file (function_graph, probes, syscalls, stacks, events), each node with its\n"
 		"duration, return value and sources; interrupts and off-CPU time appear as\n"
-		"their own nodes. Nothing is hidden. FILE defaults to trace.dat.\n",
+		"their own nodes. The probe machinery and the events the tracing itself\n"
+		"caused are left out and counted, as in kstep steps (--all shows them).\n"
+		"FILE defaults to trace.dat.\n",
 	.opts = opts,
 	.formats = FORMATS,
 };
@@ -84,9 +87,11 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 {
 	struct view *v = ctx;
 
-	(void)p;
+	v->r.sources = p->sources;
 	if (v->dot)
 		kstep_dot_tree_end(stdout, &v->t);
+	else
+		kstep_render_tree_end(stdout, &v->r);
 }
 
 static int run(int argc, char **argv)
@@ -109,6 +114,8 @@ static int run(int argc, char **argv)
 	v.dot = a.format && !strcmp(a.format, "dot");
 	v.r.ascii = a.ascii;
 	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
+	v.r.all = a.po.steps.all;
+	v.r.tree = true;
 	/* the tree hides nothing: its depth is where it stops printing, not a step-log filter */
 	a.po.steps.depth = 0;
 	if (!kstep_pipeline_open(&p, a.nargs ? a.args[0] : "trace.dat", &a.po) && !kstep_pipeline_run(&p, &sink)) {

@@ -40,6 +40,8 @@ static const char *deriv_name(uint8_t d)
 		return "symbol";
 	case KSTEP_DERIV_UNDERIVED:
 		return "underived";
+	case KSTEP_DERIV_AMBIGUOUS:
+		return "ambiguous";
 	default:
 		return "none";
 	}
@@ -61,7 +63,7 @@ static void json_val(struct kstep_json *j, const char *key, const struct kstep_v
 	kstep_json_str(j, "name", v->name);
 	kstep_val_raw(v, raw, sizeof(raw));
 	kstep_json_str(j, "raw", raw);
-	if (v->type != KSTEP_VT_STR) {
+	if (v->type != KSTEP_VT_STR && !v->unreadable) {
 		char u[32];
 
 		snprintf(u, sizeof(u), "%" PRIu64, v->num);
@@ -75,8 +77,21 @@ static void json_val(struct kstep_json *j, const char *key, const struct kstep_v
 	kstep_json_bool(j, "pointer", kstep_val_pointer(v));
 	kstep_json_obj_open(j, "derivation");
 	kstep_json_str(j, "kind", deriv_name(v->deriv));
-	if (v->deriv == KSTEP_DERIV_STEP)
-		kstep_json_i64(j, "step", v->from_step);
+	if (v->deriv == KSTEP_DERIV_STEP || v->deriv == KSTEP_DERIV_AMBIGUOUS) {
+		/* step null: the producer is hidden in this view; producer names it */
+		if (v->from_step)
+			kstep_json_i64(j, "step", v->from_step);
+		else
+			kstep_json_null(j, "step");
+		kstep_json_str(j, "producer", v->from_name);
+	}
+	if (v->deriv == KSTEP_DERIV_AMBIGUOUS) {
+		kstep_json_u64(j, "candidates", v->ncand);
+		if (v->from_step2)
+			kstep_json_i64(j, "step2", v->from_step2);
+		else
+			kstep_json_null(j, "step2");
+	}
 	if (v->deriv == KSTEP_DERIV_SYMBOL) {
 		kstep_json_str(j, "symbol", v->sym);
 		kstep_json_u64(j, "offset", v->symoff);
@@ -153,7 +168,8 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 	const struct kstep_node *n = st->node;
 	const struct kstep_val *v;
 	char name[320];
-	const char *err = n->retv ? kstep_val_errno(n->retv) : NULL;
+	bool ret = n->retv && kstep_step_shows_ret(st);
+	const char *err = ret ? kstep_val_errno(n->retv) : NULL;
 
 	kstep_json_i64(j, "n", st->n);
 	kstep_json_i64(j, "depth", st->depth);
@@ -162,6 +178,10 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 	else
 		kstep_json_null(j, "parent");
 	kstep_json_str(j, "kind", kstep_step_kind(st));
+	if (st->ret)
+		kstep_json_i64(j, "call", st->call);
+	else if (n->retstep)
+		kstep_json_i64(j, "return_step", n->retstep);
 	kstep_json_str(j, "name", kstep_node_name(n));
 	kstep_render_name(n, name, sizeof(name));
 	kstep_json_str(j, "label", name);
@@ -195,12 +215,14 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 		hex_str(j, "retip", n->retip);
 	if (n->at)
 		hex_str(j, "at", n->at);
+	if (st->ret)
+		kstep_json_str(j, "resumed", st->caller);
 	kstep_json_arr_open(j, "args");
 	for (v = n->vals; v; v = v->next)
-		if (kstep_val_shown(v))
+		if (kstep_render_val_here(st, v))
 			json_val(j, NULL, v);
 	kstep_json_arr_close(j);
-	if (n->retv)
+	if (ret)
 		json_val(j, "ret", n->retv);
 	else
 		kstep_json_null(j, "ret");

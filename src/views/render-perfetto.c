@@ -157,32 +157,39 @@ static void flow(struct kstep_perfetto *pf, const char *ph, int pid, int64_t tid
 	kstep_json_obj_close(j);
 }
 
-/* One arrow per step a value of st came from (a step citing itself twice gets one). */
+/* One arrow from the step v came from to step st, unless an earlier value of st drew it. */
+static void arrow(struct kstep_perfetto *pf, const struct kstep_render_ctx *r, const struct kstep_step *st,
+		  const struct kstep_val *v, int64_t tid, uint64_t ts)
+{
+	const struct kstep_val *w;
+	const struct pf_slot *p;
+
+	if (v->deriv != KSTEP_DERIV_STEP || v->from_step <= 0 || v->from_step >= st->n)
+		return;
+	for (w = st->node->vals; w && w != v; w = w->next)
+		if (w->deriv == KSTEP_DERIV_STEP && w->from_step == v->from_step)
+			return;
+	p = &pf->ring[v->from_step % KSTEP_PF_RING];
+	if (p->n != v->from_step) {
+		pf->too_old++;
+		return;
+	}
+	pf->flows++;
+	flow(pf, "s", r->h->pid, p->tid, p->ts, v->from_step, st->n);
+	flow(pf, "f", r->h->pid, tid, ts, v->from_step, st->n);
+}
+
+/* The arrows into st: from each step one of its values came from, the return value included
+ * (a return step shows it; a call's own line cannot cite a later step, arrow() skips that). */
 static void arrows(struct kstep_perfetto *pf, const struct kstep_render_ctx *r, const struct kstep_step *st,
 		   int64_t tid, uint64_t ts)
 {
-	const struct kstep_val *v, *w;
-	const struct kstep_node *n = st->node;
+	const struct kstep_val *v;
 
-	for (v = n->vals; v; v = v->next) {
-		const struct pf_slot *p;
-		bool seen = false;
-
-		if (v->deriv != KSTEP_DERIV_STEP || v->from_step <= 0 || v->from_step >= st->n)
-			continue;
-		for (w = n->vals; w != v; w = w->next)
-			seen |= w->deriv == KSTEP_DERIV_STEP && w->from_step == v->from_step;
-		if (seen)
-			continue;
-		p = &pf->ring[v->from_step % KSTEP_PF_RING];
-		if (p->n != v->from_step) {
-			pf->too_old++;
-			continue;
-		}
-		pf->flows++;
-		flow(pf, "s", r->h->pid, p->tid, p->ts, v->from_step, st->n);
-		flow(pf, "f", r->h->pid, tid, ts, v->from_step, st->n);
-	}
+	for (v = st->node->vals; v; v = v->next)
+		arrow(pf, r, st, v, tid, ts);
+	if (st->node->retv)
+		arrow(pf, r, st, st->node->retv, tid, ts);
 }
 
 void kstep_perfetto_steps(struct kstep_perfetto *pf, const struct kstep_render_ctx *r)

@@ -50,7 +50,15 @@ static void meaning(const struct kstep_val *v, char *out, size_t len)
 		snprintf(out, len, "%s%snew", v->decoded ? v->decoded : "", v->decoded ? " " : "");
 		return;
 	case KSTEP_DERIV_STEP:
-		snprintf(out, len, "#%d", v->from_step);
+		if (v->from_step)
+			snprintf(out, len, "%s%s#%d", v->decoded ? v->decoded : "", v->decoded ? " " : "",
+				 v->from_step);
+		else
+			snprintf(out, len, "%s%shidden:%s", v->decoded ? v->decoded : "", v->decoded ? " " : "",
+				 v->from_name ? v->from_name : "?");
+		return;
+	case KSTEP_DERIV_AMBIGUOUS:
+		snprintf(out, len, "ambiguous:%u", v->ncand);
 		return;
 	case KSTEP_DERIV_SYMBOL:
 		if (v->symoff)
@@ -68,16 +76,16 @@ static void meaning(const struct kstep_val *v, char *out, size_t len)
 	}
 }
 
-static void list(struct kstep_sbuf *b, const char *name, const struct kstep_node *n, bool data)
+static void list(struct kstep_sbuf *b, const char *name, const struct kstep_step *st, bool data)
 {
 	const struct kstep_val *v;
 	size_t items = 0;
 
 	kstep_sbuf_addf(b, ".%s.", name);
-	for (v = n->vals; v; v = v->next) {
+	for (v = st->node->vals; v; v = v->next) {
 		char text[512];
 
-		if (!kstep_val_shown(v))
+		if (!kstep_render_val_here(st, v))
 			continue;
 		if (data)
 			meaning(v, text, sizeof(text));
@@ -102,8 +110,12 @@ static void work(struct kstep_sbuf *b, const struct kstep_step *st)
 
 	kstep_sbuf_add(b, ".Work.");
 	kstep_sbuf_add(b, kstep_step_kind(st));
+	if (st->ret) {
+		kstep_sbuf_addf(b, ",call=#%d", st->call);
+		return;
+	}
 	if (d)
-		kstep_sbuf_addf(b, ",dur%%3D%" PRIu64 "ns", d);
+		kstep_sbuf_addf(b, ",dur=%" PRIu64 "ns", d);
 	if (n->flags & KSTEP_NF_NO_EXIT)
 		kstep_sbuf_add(b, ",no return recorded");
 	if (n->flags & KSTEP_NF_NO_ENTRY)
@@ -111,9 +123,9 @@ static void work(struct kstep_sbuf *b, const struct kstep_step *st)
 	if (n->flags & KSTEP_NF_POINT)
 		kstep_sbuf_add(b, ",entry only");
 	if (n->flags & KSTEP_NF_FRAME)
-		kstep_sbuf_addf(b, ",stacks%%3D%" PRIu32, n->merged);
+		kstep_sbuf_addf(b, ",stacks=%" PRIu32, n->merged);
 	if (st->hidden_count)
-		kstep_sbuf_addf(b, ",hidden%%3D%" PRIu32 "/%" PRIu64 "ns", st->hidden_count, st->hidden_ns);
+		kstep_sbuf_addf(b, ",hidden=%" PRIu32 "/%" PRIu64 "ns", st->hidden_count, st->hidden_ns);
 }
 
 static const char *current_fn(const struct kstep_node *n)
@@ -139,11 +151,11 @@ static void record(FILE *out, const struct kstep_step *st)
 	kstep_render_name(n, label, sizeof(label));
 	kstep_sbuf_addf(&b, "#%d", st->n);
 	field(&b, "Call", label);
-	list(&b, "Values", n, false);
-	list(&b, "Data", n, true);
+	list(&b, "Values", st, false);
+	list(&b, "Data", st, true);
 	work(&b, st);
-	field(&b, "Errors", n->retv ? kstep_val_errno(n->retv) : NULL);
-	if (n->retv) {
+	field(&b, "Errors", n->retv && kstep_step_shows_ret(st) ? kstep_val_errno(n->retv) : NULL);
+	if (n->retv && kstep_step_shows_ret(st)) {
 		kstep_val_raw(n->retv, ret, sizeof(ret));
 		meaning(n->retv, mean, sizeof(mean));
 	}
@@ -163,6 +175,14 @@ static void record(FILE *out, const struct kstep_step *st)
 		snprintf(where, sizeof(where), "%s", cur ? cur : "");
 	field(&b, "Current", where);
 	field(&b, "Evidence", kstep_src_tag(n->src));
+	/* the caller's place the call returned to, on the step that says the return */
+	if (st->ret && n->site && !(n->flags & KSTEP_NF_INLINE))
+		snprintf(where, sizeof(where), "%s %s", st->caller ? st->caller : "?", n->site);
+	else if (st->ret)
+		snprintf(where, sizeof(where), "%s", st->caller ? st->caller : "");
+	else
+		where[0] = '\0';
+	field(&b, "Resumed", where);
 	fprintf(out, "%s\n", kstep_sbuf_str(&b));
 	kstep_sbuf_free(&b);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "event.h"
 #include "render.h"
 
@@ -76,7 +77,8 @@ void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, siz
 		snprintf(out + n, len - n, " (new)");
 		break;
 	case KSTEP_DERIV_STEP:
-		snprintf(out + n, len - n, " (#%d)", v->from_step);
+	case KSTEP_DERIV_AMBIGUOUS:
+		kstep_render_cite(v, out + n, len - n);
 		break;
 	case KSTEP_DERIV_SYMBOL:
 		if (v->decoded && strstr(v->decoded, v->sym))
@@ -94,19 +96,49 @@ void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, siz
 	}
 }
 
-static void vals_text(const struct kstep_node *n, struct kstep_sbuf *b)
+/* " (#15)", " (sk_alloc, hidden)", " (ambiguous: #5 or #9)": where a value came from. */
+void kstep_render_cite(const struct kstep_val *v, char *out, size_t len)
 {
+	char a[160], b[160];
+
+	if (v->from_step)
+		snprintf(a, sizeof(a), "#%d", v->from_step);
+	else
+		snprintf(a, sizeof(a), "%s, hidden", v->from_name ? v->from_name : "?");
+	if (v->deriv != KSTEP_DERIV_AMBIGUOUS) {
+		snprintf(out, len, " (%s)", a);
+		return;
+	}
+	if (v->from_step2)
+		snprintf(b, sizeof(b), "#%d", v->from_step2);
+	else
+		snprintf(b, sizeof(b), "a hidden step");
+	snprintf(out, len, " (ambiguous: %u earlier steps returned it, the latest %s and %s)", v->ncand, a, b);
+}
+
+bool kstep_render_val_here(const struct kstep_step *st, const struct kstep_val *v)
+{
+	if (!kstep_val_shown(v))
+		return false;
+	if (st->ret)
+		return v->role == KSTEP_VAL_OUT;
+	return v->role != KSTEP_VAL_OUT || !st->node->retstep || st->node->kind == KSTEP_NODE_EVENT;
+}
+
+static void vals_text(const struct kstep_step *st, struct kstep_sbuf *b)
+{
+	const struct kstep_node *n = st->node;
 	const struct kstep_val *v;
 	char one[512];
 
 	for (v = n->vals; v; v = v->next) {
-		if (!kstep_val_shown(v))
+		if (!kstep_render_val_here(st, v))
 			continue;
 		kstep_render_val(v, true, one, sizeof(one));
 		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",
 				v->role == KSTEP_VAL_OUT ? "out:" : "", v->name, one);
 	}
-	if (n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
+	if (!st->ret && n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
 		kstep_sbuf_addf(b, "%s[stack of %" PRIu32 " frames]", b->len ? " " : "", n->nstack);
 }
 
@@ -267,7 +299,7 @@ void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const
 		h->clock ? hs(h->clock, t3, sizeof(t3)) : "?", sep, hs(h->recorder, t4, sizeof(t4)));
 	kstep_src_tags(r->sources, tags, sizeof(tags));
 	fprintf(out, "task chosen: %s%ssources: %s\n\n", h->how ? hs(h->how, t1, sizeof(t1)) : "-", sep,
-		tags[0] ? tags : "none");
+		r->tree ? "listed at the end" : tags[0] ? tags : "none");
 }
 
 struct row {
@@ -303,18 +335,35 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 		k = 160;
 	memset(row->name, ' ', k);
 	kstep_render_name(st->node, row->name + k, sizeof(row->name) - k < 256 ? sizeof(row->name) - k : 256);
+	if (st->ret) {
+		size_t l = strlen(row->name);
+
+		snprintf(row->name + l, sizeof(row->name) - l, " returned");
+	}
 	row->vals = empty;
 	if (st->node->vals || st->node->nstack) {
-		vals_text(st->node, &b);
+		vals_text(st, &b);
 		row->vals = safe_take(kstep_sbuf_steal(&b));
 	}
 	row->ret = empty;
-	if (st->node->retv) {
+	if (st->node->retv && kstep_step_shows_ret(st)) {
 		ret_text(st->node, r->ascii, &b);
 		row->ret = safe_take(kstep_sbuf_steal(&b));
 	}
-	time_text(st->node, r->ascii, row->time, sizeof(row->time));
+	if (st->ret)
+		snprintf(row->time, sizeof(row->time), "%s", r->ascii ? "-" : "–");
+	else
+		time_text(st->node, r->ascii, row->time, sizeof(row->time));
 	row->caller = st->caller ? kstep_text_safe(st->caller, row->callerbuf, sizeof(row->callerbuf)) : "-";
+	if (st->ret) {
+		char tmp[256];
+
+		/* a system call with no traced caller returns to user space */
+		snprintf(tmp, sizeof(tmp), "resumed in %s", st->node->kind == KSTEP_NODE_SYSCALL &&
+			 !strcmp(row->caller, "-") ? "user space" : row->caller);
+		snprintf(row->callerbuf, sizeof(row->callerbuf), "%s", tmp);
+		row->caller = row->callerbuf;
+	}
 	row->line[0] = '\0';
 	if (st->node->site)
 		snprintf(row->line, sizeof(row->line), "%s%s",
@@ -324,7 +373,7 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	safe_inplace(row->line, sizeof(row->line));
 	row->tag = kstep_src_tag(st->node->src);
 	row->hidden[0] = '\0';
-	if (st->hidden_count) {
+	if (st->hidden_count && !st->ret) {
 		char d[32];
 
 		kstep_fmt_dur(d, sizeof(d), st->hidden_ns);
@@ -607,15 +656,42 @@ void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r)
 	kstep_render_header_text(out, r, "tree");
 }
 
+/*
+ * The instrumentation, as kstep steps leaves it out: probe-handler calls
+ * (with what they called) and events whose call_site is probe machinery.
+ */
+static bool instrumentation(const struct kstep_render_ctx *r, const struct kstep_node *n)
+{
+	const struct kstep_val *v;
+	const struct kstep_ksym *sym;
+
+	if (n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_OVERHEAD))
+		return true;
+	if (n->kind != KSTEP_NODE_EVENT || !r->h->ks || !(v = kstep_node_val(n, "call_site")) ||
+	    v->type == KSTEP_VT_STR)
+		return false;
+	sym = kstep_ksyms_lookup(r->h->ks, v->num, NULL);
+	return sym && kstep_list_match("probe_overhead", sym->name);
+}
+
 /* Pre-order without recursion: the tree's depth is the trace's to choose. */
-void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
+void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
 {
 	const struct kstep_node *n = top;
 	int depth = 0;
 
 	while (n) {
-		tree_line(out, n, depth, r->ascii);
-		if (n->child && !(maxdepth > 0 && depth >= maxdepth)) {
+		bool skip = !r->all && instrumentation(r, n);
+
+		if (skip) {
+			const struct kstep_node *k;
+
+			for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
+				r->left_out++;
+		} else {
+			tree_line(out, n, depth, r->ascii);
+		}
+		if (!skip && n->child && !(maxdepth > 0 && depth >= maxdepth)) {
 			n = n->child;
 			depth++;
 			continue;
@@ -628,13 +704,26 @@ void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const str
 	}
 }
 
+void kstep_render_tree_end(FILE *out, const struct kstep_render_ctx *r)
+{
+	char tags[128];
+
+	kstep_src_tags(r->sources, tags, sizeof(tags));
+	if (r->left_out)
+		fprintf(out, "\n%" PRIu64 " nodes of the instrumentation (probe handlers, events the tracing "
+			"itself caused) not shown (--all shows them)\n", r->left_out);
+	fprintf(out, "\nsources: %s\n", tags[0] ? tags : "none");
+}
+
 void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
 		       int depth, bool json)
 {
 	const struct kstep_node *k;
+	struct kstep_render_ctx rr = *r;
 
 	(void)json;
-	kstep_render_tree_begin(out, r);
+	kstep_render_tree_begin(out, &rr);
 	for (k = kstep_chain_root(c)->child; k; k = k->next)
-		kstep_render_subtree(out, r, k, depth);
+		kstep_render_subtree(out, &rr, k, depth);
+	kstep_render_tree_end(out, &rr);
 }

@@ -18,6 +18,9 @@ struct kstep_render_ctx {
 	unsigned sources;	/* evidence sources of the whole log, for the header */
 	bool ascii;		/* text: ASCII only */
 	bool color;		/* text: colour (a terminal, --color) */
+	bool all;		/* tree: show the instrumentation too */
+	bool tree;		/* tree: sources are known at the end only */
+	uint64_t left_out;	/* tree: instrumentation nodes not shown */
 };
 
 /* The whole log at once, in r->st (kstep_steps_build). */
@@ -77,8 +80,10 @@ void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct
 		       int depth, bool json);
 /* The same streaming: the header, then each finished subtree of the root down to maxdepth (0: all). */
 void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r);
-void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top,
+void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct kstep_node *top,
 			  int maxdepth);
+/* The tree's last lines: what was left out, and the sources seen. */
+void kstep_render_tree_end(FILE *out, const struct kstep_render_ctx *r);
 
 /* kstep tree --format dot: the call tree as a Graphviz graph (dot.h's conventions), streamed. */
 struct kstep_dot_tree {
@@ -108,6 +113,10 @@ const char *kstep_short_path(const char *path);
 void kstep_render_name(const struct kstep_node *n, char *out, size_t len);
 /* One value as text: raw, meaning, and where it came from; ascii picks the arrows. */
 void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len);
+/* Writes where a cited value came from: " (#15)", " (sk_alloc, hidden)", " (ambiguous: ...)". */
+void kstep_render_cite(const struct kstep_val *v, char *out, size_t len);
+/* Returns true when value v is shown on step st (a call's return-probe values go to its return step). */
+bool kstep_render_val_here(const struct kstep_step *st, const struct kstep_val *v);
 /* The header lines every format starts with. */
 void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const char *what);
 

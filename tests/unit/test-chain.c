@@ -362,6 +362,46 @@ static void reused_pointer(void **state)
 	kstep_chain_free(c);
 }
 
+/*
+ * A kprobe's BTF field fetched through a NULL base (file=0, so
+ * file->private_data and file->private_data->sk read nothing): the record's
+ * numbers are shown as "unreadable", never derived, never underived.
+ */
+static void null_base_fetch(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_selection sel = { .to = UINT64_MAX };
+	struct kstep_steps_opts o = { 0 };
+	struct kstep_fact f = fact(KSTEP_F_PROBE, 110, 0, "fd_install");
+	struct kstep_val *v = NULL, *file, *pd, *sk;
+	struct kstep_steps *st;
+	char raw[64];
+
+	(void)state;
+	feed(c, KSTEP_F_SYS_ENTER, 100, 0, "socket");
+	kstep_val_append(&v, (file = kstep_chain_val(c, "file", 0, KSTEP_VT_HEX, KSTEP_VAL_IN)));
+	kstep_val_append(&v, (pd = kstep_chain_val(c, "file_private_data", 0xd92c0000deadbeefULL, KSTEP_VT_HEX,
+						    KSTEP_VAL_IN)));
+	kstep_val_append(&v, (sk = kstep_chain_val(c, "file_private_data_sk", 0xffff888012345678ULL,
+						    KSTEP_VT_HEX, KSTEP_VAL_IN)));
+	f.vals = v;
+	f.addr = 0xffffffff81000000ULL;
+	kstep_chain_feed(c, &f);
+	feed(c, KSTEP_F_SYS_EXIT, 200, 0, "socket");
+	kstep_chain_finish(c);
+	st = kstep_steps_build(c, NULL, &sel, &o);
+	assert_non_null(st);
+	assert_false(file->unreadable);
+	assert_true(pd->unreadable);
+	assert_true(sk->unreadable);
+	kstep_val_raw(sk, raw, sizeof(raw));
+	assert_string_equal(raw, "unreadable");
+	assert_int_equal(st->underived.n, 0);
+	assert_true(st->pass);
+	kstep_steps_free(st);
+	kstep_chain_free(c);
+}
+
 /* function_graph return values, from format text as 6.5+ kernels write it */
 
 static const char fg_entry_fmt[] =
@@ -468,6 +508,7 @@ int main(void)
 		cmocka_unit_test(probes_merge_into_fgraph),
 		cmocka_unit_test(offcpu),
 		cmocka_unit_test(reused_pointer),
+		cmocka_unit_test(null_base_fetch),
 		cmocka_unit_test(fgraph_retval),
 	};
 
