@@ -770,9 +770,10 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		     "events show raw fields", kstep_load_bad_formats(x->s->ld));
 	if (b->o->gaps && b->o->gaps->used)
 		note(st, &st->gaps, 0, "from %s: %u inline and %u tail steps inferred (tagged inline, "
-		     "tail), %u call lines, %u declarations; %u calls had no call site there",
+		     "tail), %u call lines, %u declarations; %u calls had no call site there; %u calls "
+		     "list every candidate line (ambiguous: no return address tells which site ran)",
 		     b->o->gaps->from, b->o->gaps->inlines, b->o->gaps->tails, b->o->gaps->sites,
-		     b->o->gaps->decls, b->o->gaps->unresolved);
+		     b->o->gaps->decls, b->o->gaps->unresolved, b->o->gaps->ambiguous);
 	else
 		note(st, &st->gaps, 0, "inlined functions and tail calls leave no event: they are not "
 		     "shown (no DWARF facts were used%s%s)", b->o->gaps && *b->o->gaps->why_not ? ": " : "",
