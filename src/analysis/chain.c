@@ -53,6 +53,7 @@ struct kstep_chain {
 	int ncpuslots;
 	uint64_t first_ts;
 	uint64_t last_ts;
+	uint64_t prev_ts;		/* last_ts before the fact being fed */
 	struct kstep_chain_stats st;
 	/* addresses already resolved: function_graph repeats the same few thousand */
 	struct {
@@ -505,6 +506,34 @@ static bool is_trampoline(struct kstep_chain *c, uint64_t addr)
 
 /* Feeding facts */
 
+/*
+ * The task comes back to the CPU in finish_task_switch: function_graph shows
+ * nothing between the last switch function (pick_next_task, psi_task_switch,
+ * switch_mm_irqs_off...) and it, since the trace follows the task. That gap
+ * under a scheduling function is time away, an OFFCPU node, unless a
+ * sched_switch event made one already.
+ */
+static void graph_offcpu(struct kstep_chain *c, const struct kstep_fact *f, struct kstep_func *fn,
+			 struct kstep_node *parent)
+{
+	struct kstep_node *k, *n;
+
+	/* finish_task_switch, or a compiler's copy of it (.isra.0 on 6.1) */
+	if (parent->kind != KSTEP_NODE_CALL || !parent->fn || !(parent->fn->flags & KSTEP_FN_SCHED) ||
+	    strncmp(fn->name, "finish_task_switch", 18) || (fn->name[18] && fn->name[18] != '.') ||
+	    !c->prev_ts || c->prev_ts >= f->ts || c->prev_ts < parent->t_entry)
+		return;
+	for (k = parent->child; k; k = k->next)
+		if (k->kind == KSTEP_NODE_OFFCPU)
+			return;
+	n = new_node(c, KSTEP_NODE_OFFCPU, f);
+	n->name = "off-cpu";
+	n->t_entry = c->prev_ts;
+	n->t_exit = f->ts;
+	add_child(parent, n);
+	c->st.offcpu++;
+}
+
 static void feed_entry(struct kstep_chain *c, const struct kstep_fact *f)
 {
 	struct kstep_func *fn = fact_func(c, f);
@@ -512,6 +541,7 @@ static void feed_entry(struct kstep_chain *c, const struct kstep_fact *f)
 
 	ctx_transition(c, f, fn, true);
 	parent = top(c);
+	graph_offcpu(c, f, fn, parent);
 	n = new_node(c, KSTEP_NODE_CALL, f);
 	n->fn = fn;
 	n->vals = f->vals;
@@ -831,6 +861,7 @@ void kstep_chain_feed(struct kstep_chain *c, const struct kstep_fact *f)
 {
 	if (!c->st.facts++)
 		c->first_ts = f->ts;
+	c->prev_ts = c->last_ts;
 	if (f->ts > c->last_ts)
 		c->last_ts = f->ts;
 	c->st.sources |= f->src;
