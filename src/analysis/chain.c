@@ -387,10 +387,18 @@ static void ctx_transition(struct kstep_chain *c, const struct kstep_fact *f,
 	}
 	/* An interrupt node closes only once nothing inside it is open. */
 	while (top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx > ectx && !forced) {
-		top(c)->t_exit = c->last_ts;
+		/* it ended with its last record, not at this one */
+		top(c)->t_exit = c->prev_ts > top(c)->t_entry ? c->prev_ts : top(c)->t_entry;
 		c->depth--;
 	}
-	if (!opens || ectx <= top(c)->ctx)
+	if (!opens)
+		return;
+	/*
+	 * Softirq records inside hardirq work: irq_exit dropped the hardirq
+	 * count and runs the pending softirqs from inside the interrupt's frame.
+	 */
+	if (ectx <= top(c)->ctx &&
+	    !(ectx == KSTEP_CTX_SOFTIRQ && top(c)->ctx == KSTEP_CTX_HARDIRQ && top(c)->kind != KSTEP_NODE_IRQ))
 		return;
 	irq = new_node(c, KSTEP_NODE_IRQ, f);
 	irq->ctx = ectx;

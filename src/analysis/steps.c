@@ -51,6 +51,7 @@ struct kstep_steps_state {
 	uint64_t hidden_default;
 	uint64_t hidden_user;
 	uint64_t irqs_collapsed;
+	uint64_t irqs_hidden, irqs_hidden_ns;	/* interrupts inside hidden calls */
 	uint64_t overhead_hidden;
 	uint64_t no_exit, no_entry;
 	size_t listed;
@@ -175,13 +176,21 @@ static bool user_hidden(const struct builder *b, const struct kstep_node *n)
 }
 
 /* Depth is data: every walk over a subtree is a loop, never a recursion. */
-static uint32_t subtree_count(const struct kstep_node *n)
+/* The nodes of n's subtree; the interrupts among them are counted into irqs and irq_ns. */
+static uint32_t subtree_count(const struct kstep_node *n, uint64_t *irqs, uint64_t *irq_ns)
 {
 	const struct kstep_node *k;
 	uint32_t count = 0;
 
-	for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
+	for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n)) {
 		count++;
+		if (k->kind != KSTEP_NODE_IRQ)
+			continue;
+		++*irqs;
+		/* a nested interrupt's time is inside the outer one's already */
+		if (k == n || k->parent->kind != KSTEP_NODE_IRQ)
+			*irq_ns += kstep_node_dur(k);
+	}
 	return count;
 }
 
@@ -193,7 +202,7 @@ static struct kstep_step *step_at(struct builder *b, long idx)
 static void add_hidden(struct builder *b, long acc, const struct kstep_node *n)
 {
 	struct kstep_step *a = step_at(b, acc);
-	uint32_t count = subtree_count(n);
+	uint32_t count = subtree_count(n, &b->x->irqs_hidden, &b->x->irqs_hidden_ns);
 
 	b->st->hidden_total += count;
 	if (!a)
@@ -753,6 +762,13 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		note(st, &st->gaps, 0, "%" PRIu64 " interrupt%s inside the action shown collapsed, "
 		     "with their work summed (--all expands them)", x->irqs_collapsed,
 		     x->irqs_collapsed == 1 ? "" : "s");
+	if (x->irqs_hidden) {
+		char d[32];
+
+		kstep_fmt_dur(d, sizeof(d), x->irqs_hidden_ns);
+		note(st, &st->gaps, 0, "%" PRIu64 " interrupt%s (%s) inside hidden calls: their time is in "
+		     "those calls' hidden sums (--all shows them)", x->irqs_hidden, x->irqs_hidden == 1 ? "" : "s", d);
+	}
 	if (x->overhead_hidden)
 		note(st, &st->gaps, 0, "%" PRIu64 " probe-handler calls inside the graph are left out: "
 		     "they are the instrumentation, not the kernel's work (--all shows them)",
