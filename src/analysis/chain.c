@@ -54,6 +54,9 @@ struct kstep_chain {
 	uint64_t first_ts;
 	uint64_t last_ts;
 	uint64_t prev_ts;		/* last_ts before the fact being fed */
+	/* a switch out waiting for its switch in: the OFFCPU node is made then */
+	struct kstep_fact out;
+	bool out_pending;
 	struct kstep_chain_stats st;
 	/* addresses already resolved: function_graph repeats the same few thousand */
 	struct {
@@ -838,31 +841,36 @@ static void feed_stack(struct kstep_chain *c, const struct kstep_fact *f, bool u
 
 static void feed_switch_out(struct kstep_chain *c, const struct kstep_fact *f)
 {
-	struct kstep_node *n;
-
 	ctx_transition(c, f, NULL, false);
-	n = new_node(c, KSTEP_NODE_OFFCPU, f);
+	c->out = *f;
+	c->out.stack = NULL;
+	c->out_pending = true;
+}
+
+/*
+ * The time away, under whatever is open when the task comes back (the
+ * tracepoint's own function_graph frame has returned by then). It starts
+ * at the switch out, or at the task's last record after it: until that
+ * record the task was still on the CPU.
+ */
+static void make_offcpu(struct kstep_chain *c, uint64_t back)
+{
+	struct kstep_node *n = new_node(c, KSTEP_NODE_OFFCPU, &c->out);
+
 	n->name = "off-cpu";
-	n->vals = f->vals;
+	n->vals = c->out.vals;
+	if (c->prev_ts > n->t_entry && c->prev_ts <= back)
+		n->t_entry = c->prev_ts;
+	n->t_exit = back;
 	add_child(top(c), n);
-	push(c, n);
+	c->out_pending = false;
 	c->st.offcpu++;
 }
 
 static void feed_switch_in(struct kstep_chain *c, const struct kstep_fact *f)
 {
-	size_t i;
-
-	for (i = c->depth - 1; i > 0; i--) {
-		struct kstep_node *n = c->stk[i];
-
-		if (n->kind == KSTEP_NODE_OFFCPU) {
-			close_above(c, i);
-			n->t_exit = f->ts;
-			c->depth = i;
-			return;
-		}
-	}
+	if (c->out_pending)
+		make_offcpu(c, f->ts);
 }
 
 void kstep_chain_feed(struct kstep_chain *c, const struct kstep_fact *f)
@@ -1090,6 +1098,11 @@ void kstep_chain_finish(struct kstep_chain *c)
 {
 	if (c->pending)
 		take_pending(c, NULL);
+	if (c->out_pending) {
+		/* never came back (it exited): away until the trace ends */
+		c->prev_ts = 0;
+		make_offcpu(c, c->last_ts);
+	}
 	close_above(c, 0);
 	merge_stacks(c);
 	c->root->t_entry = c->first_ts;
