@@ -556,6 +556,10 @@ static void feed_entry(struct kstep_chain *c, const struct kstep_fact *f)
 	n = new_node(c, KSTEP_NODE_CALL, f);
 	n->fn = fn;
 	n->vals = f->vals;
+	if (f->retip) {
+		n->retip = f->retip;
+		n->flags |= KSTEP_NF_RETIP;
+	}
 	if (fn->flags & KSTEP_FN_OVERHEAD)
 		c->st.overhead++;
 	/* name the interrupt by its handler, not by irq_enter/irq_exit */
