@@ -372,6 +372,29 @@ static const char *ctx_name(uint8_t ctx)
 	}
 }
 
+static bool irq_open(const struct kstep_chain *c, uint8_t ctx);
+static void open_irq(struct kstep_chain *c, const struct kstep_fact *f, uint8_t ectx, bool forced);
+
+/*
+ * Events that open or close one interrupt's work: +1 entry, -1 exit, 0 other.
+ * Only softirq_* and irq_vectors:* (one per vector run); irq_handler_* fire
+ * once per handler inside one interrupt.
+ */
+static int irq_mark(const struct kstep_fact *f)
+{
+	const struct tep_event *ev = f->desc ? f->desc->ev : NULL;
+	size_t l;
+
+	if (f->kind != KSTEP_F_EVENT || !ev || !ev->system || !ev->name)
+		return 0;
+	if (strcmp(ev->system, "irq_vectors") && strncmp(ev->name, "softirq_", 8))
+		return 0;
+	l = strlen(ev->name);
+	if (l > 6 && !strcmp(ev->name + l - 6, "_entry"))
+		return 1;
+	return l > 5 && !strcmp(ev->name + l - 5, "_exit") ? -1 : 0;
+}
+
 /*
  * Moves the open stack to the fact's context: leaves interrupt nodes whose
  * work is done when a task-context fact arrives, and opens one when a fact
@@ -380,30 +403,67 @@ static const char *ctx_name(uint8_t ctx)
 static void ctx_transition(struct kstep_chain *c, const struct kstep_fact *f,
 			   const struct kstep_func *fn, bool opens)
 {
-	uint8_t ectx = f->ctx;
+	uint8_t real = f->ctx, ectx = f->ctx;
 	bool forced = false;
-	struct kstep_node *irq;
 
-	if (fn && (fn->flags & KSTEP_FN_IRQ_ENTRY) && ectx < KSTEP_CTX_HARDIRQ && opens) {
+	/* an interrupt entry function before irq_enter raised the count: a new interrupt */
+	if (fn && (fn->flags & KSTEP_FN_IRQ_ENTRY) && real < KSTEP_CTX_HARDIRQ && opens) {
 		ectx = KSTEP_CTX_HARDIRQ;
 		forced = true;
 	}
+	/*
+	 * An interrupt whose exit event came ends where the next one starts, or
+	 * where work of a higher context begins: without it, an interrupt the
+	 * events alone show would stay open until the task's next record.
+	 */
+	while (opens && top(c)->kind == KSTEP_NODE_IRQ && (top(c)->flags & KSTEP_NF_IRQ_ENDED) &&
+	       (irq_mark(f) > 0 || forced || ectx > top(c)->ctx)) {
+		top(c)->t_exit = c->prev_ts > top(c)->t_entry ? c->prev_ts : top(c)->t_entry;
+		c->depth--;
+	}
 	/* An interrupt node closes only once nothing inside it is open. */
-	while (top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx > ectx && !forced) {
+	while (top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx > real) {
 		/* it ended with its last record, not at this one */
 		top(c)->t_exit = c->prev_ts > top(c)->t_entry ? c->prev_ts : top(c)->t_entry;
 		c->depth--;
 	}
 	if (!opens)
 		return;
-	/*
-	 * Softirq records inside hardirq work: irq_exit dropped the hardirq
-	 * count and runs the pending softirqs from inside the interrupt's frame.
-	 */
-	if (ectx <= top(c)->ctx &&
-	    !(ectx == KSTEP_CTX_SOFTIRQ && top(c)->ctx == KSTEP_CTX_HARDIRQ && top(c)->kind != KSTEP_NODE_IRQ))
+	if (forced) {
+		/* irq_enter_rcu inside sysvec_*: the same interrupt's entry chain */
+		if (top(c)->kind == KSTEP_NODE_CALL && top(c)->fn && (top(c)->fn->flags & KSTEP_FN_IRQ_ENTRY))
+			return;
+		/* an interrupt arriving in softirq work that showed no record yet */
+		if (real == KSTEP_CTX_SOFTIRQ && top(c)->ctx != KSTEP_CTX_SOFTIRQ && !irq_open(c, KSTEP_CTX_SOFTIRQ))
+			open_irq(c, f, KSTEP_CTX_SOFTIRQ, false);
+	} else if (ectx <= top(c)->ctx &&
+		   /*
+		    * Softirq records inside hardirq work: irq_exit dropped the
+		    * hardirq count and runs the pending softirqs inside its frame
+		    * (unless an interrupt nested in softirq work returns to it).
+		    */
+		   !(ectx == KSTEP_CTX_SOFTIRQ && top(c)->ctx == KSTEP_CTX_HARDIRQ &&
+		     top(c)->kind != KSTEP_NODE_IRQ && !irq_open(c, KSTEP_CTX_SOFTIRQ))) {
 		return;
-	irq = new_node(c, KSTEP_NODE_IRQ, f);
+	}
+	open_irq(c, f, ectx, forced);
+}
+
+/* Is an interrupt node of ctx open? */
+static bool irq_open(const struct kstep_chain *c, uint8_t ctx)
+{
+	size_t i;
+
+	for (i = c->depth - 1; i > 0; i--)
+		if (c->stk[i]->kind == KSTEP_NODE_IRQ && c->stk[i]->ctx == ctx)
+			return true;
+	return false;
+}
+
+static void open_irq(struct kstep_chain *c, const struct kstep_fact *f, uint8_t ectx, bool forced)
+{
+	struct kstep_node *irq = new_node(c, KSTEP_NODE_IRQ, f);
+
 	irq->ctx = ectx;
 	irq->name = ctx_name(ectx);
 	irq->src = (uint16_t)f->src;
@@ -815,6 +875,8 @@ static void feed_event(struct kstep_chain *c, const struct kstep_fact *f)
 	n->t_exit = f->ts;
 	add_child(top(c), n);
 	note_cpu(c, f->cpu, n);
+	if (irq_mark(f) < 0 && top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx == f->ctx)
+		top(c)->flags |= KSTEP_NF_IRQ_ENDED;
 }
 
 static void feed_stack(struct kstep_chain *c, const struct kstep_fact *f, bool user)

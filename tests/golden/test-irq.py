@@ -114,6 +114,76 @@ def check(path, label):
 
 check(os.path.join(FIX, "vm61-inet-stream-fg.dat"), "6.1 socket")
 
+
+def all_records(path, pid):
+    """Every record of the task (events too): (flags, ts, event, func or fields)."""
+    p = subprocess.run(["trace-cmd", "report", "-R", "-l", "-t", "-i", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    out = []
+    for ln in p.stdout.splitlines():
+        m = REC.match(ln)
+        if m and int(m.group(2)) == pid:
+            out.append((int(m.group(3), 16), int(m.group(4)) * 10 ** 9 + int(m.group(5).ljust(9, "0")),
+                        m.group(6), m.group(7)))
+    return out
+
+
+def runs(recs, mask, entry):
+    """Runs of records flagged mask, each counting its entry events (at least one).
+    A hardirq nested in softirq work keeps the softirq bit: the softirq run goes on."""
+    total, i = 0, 0
+    while i < len(recs):
+        if not recs[i][0] & mask:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(recs) and recs[j + 1][0] & mask:
+            j += 1
+        total += max(sum(1 for r in recs[i:j + 1] if r[2] == entry), 1)
+        i = j + 1
+    return total
+
+
+def check_events(path, label):
+    """The getrandom recordings have irq_vectors and softirq events: each
+    local_timer_entry/exit and softirq_entry/exit pair is one interrupt (runs
+    of hardirq- or softirq-flagged records without such an event add one);
+    an interrupt the events alone show ends at its exit event."""
+    rc, out, err = kstepjson.run("steps", "--all", "--format", "json", path, check=False)
+    t.ok(rc == 0, "%s: kstep steps --all exits 0" % label, err)
+    if rc:
+        return
+    doc = json.loads(out)
+    pid = doc["task"]["pid"]
+    recs = all_records(path, pid)
+    want = {"hardirq": runs(recs, HARD, "local_timer_entry"), "softirq": runs(recs, SOFT, "softirq_entry")}
+    ss = doc["steps"]
+    got = {"hardirq": 0, "softirq": 0}
+    for s in ss:
+        if s["kind"] == "interrupt":
+            got[s["ctx"]] = got.get(s["ctx"], 0) + 1
+    t.eq(got["hardirq"], want["hardirq"], "%s: one hardirq step per timer interrupt / hardirq run" % label)
+    t.eq(got["softirq"], want["softirq"], "%s: one softirq step per softirq_entry / softirq run" % label)
+    # event-only interrupts: entry event .. exit event, nothing of the graph after the exit
+    byts = {s["ts_ns"]: s for s in ss if s["kind"] == "interrupt"}
+    checked = bad = 0
+    for k, r in enumerate(recs):
+        if r[2] not in ("local_timer_entry", "softirq_entry") or r[1] not in byts:
+            continue
+        ex = "local_timer_exit" if r[2] == "local_timer_entry" else "softirq_exit"
+        e = next((x for x in recs[k + 1:] if x[2] == ex), None)
+        nxt = recs[recs.index(e) + 1] if e and recs.index(e) + 1 < len(recs) else None
+        if not e or (nxt and nxt[2].startswith("funcgraph") and nxt[0] & (HARD | SOFT)):
+            continue
+        checked += 1
+        if byts[r[1]]["end_ns"] != e[1]:
+            bad += 1
+    t.ok(checked > 5, "%s: interrupts the events delimit: %d checked" % (label, checked))
+    t.eq(bad, 0, "%s: each ends at its exit event, not at the task's next record" % label)
+    rc, txt, err = kstepjson.run("steps", path, check=False)
+    counted = sum(int(m) for m in re.findall(r"(\d+) interrupts? (?:inside the action shown collapsed|\()", txt))
+    t.eq(counted, got["hardirq"] + got["softirq"], "%s: the footer counts every interrupt" % label)
+
 # diff compares security_socket_create's own time: its exit record's
 # rettime - calltime less the interrupt inside it (with --irqs: all of it)
 A, B = os.path.join(FIX, "vm6.1-socket.trace-cmd.dat"), os.path.join(FIX, "vm61-inet-stream-fg.dat")
@@ -140,7 +210,7 @@ t.ok(d is not None and abs(d - total) < 1000, "diff --irqs: with it (%s vs %d)" 
 for label in ("6.1", "6.12"):
     p = os.path.join(FIX, "vm%s-irq.dat" % label)
     if os.path.exists(p):
-        check(p, label + " getrandom")
+        check_events(p, label + " getrandom")
     else:
         t.ok(False, "%s: fixture %s exists" % (label, p))
 t.done()
