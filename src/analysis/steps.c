@@ -52,6 +52,7 @@ struct kstep_steps_state {
 	uint64_t hidden_user;
 	uint64_t irqs_collapsed;
 	uint64_t irqs_hidden, irqs_hidden_ns;	/* interrupts inside hidden calls */
+	uint64_t off_hidden, off_hidden_ns;	/* times off the CPU inside hidden calls */
 	uint64_t overhead_hidden;
 	uint64_t no_exit, no_entry;
 	size_t listed;
@@ -176,14 +177,22 @@ static bool user_hidden(const struct builder *b, const struct kstep_node *n)
 }
 
 /* Depth is data: every walk over a subtree is a loop, never a recursion. */
-/* The nodes of n's subtree; the interrupts among them are counted into irqs and irq_ns. */
-static uint32_t subtree_count(const struct kstep_node *n, uint64_t *irqs, uint64_t *irq_ns)
+/*
+ * The nodes of n's subtree; the interrupts among them are counted into
+ * x->irqs_hidden, and the times off the CPU into x->off_hidden, with their time.
+ */
+static uint32_t subtree_count(const struct kstep_node *n, struct kstep_steps_state *x)
 {
 	const struct kstep_node *k;
 	uint32_t count = 0;
+	uint64_t *irqs = &x->irqs_hidden, *irq_ns = &x->irqs_hidden_ns;
 
 	for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n)) {
 		count++;
+		if (k->kind == KSTEP_NODE_OFFCPU) {
+			x->off_hidden++;
+			x->off_hidden_ns += kstep_node_dur(k);
+		}
 		if (k->kind != KSTEP_NODE_IRQ)
 			continue;
 		++*irqs;
@@ -202,7 +211,7 @@ static struct kstep_step *step_at(struct builder *b, long idx)
 static void add_hidden(struct builder *b, long acc, const struct kstep_node *n)
 {
 	struct kstep_step *a = step_at(b, acc);
-	uint32_t count = subtree_count(n, &b->x->irqs_hidden, &b->x->irqs_hidden_ns);
+	uint32_t count = subtree_count(n, b->x);
 
 	b->st->hidden_total += count;
 	if (!a)
@@ -768,6 +777,13 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		kstep_fmt_dur(d, sizeof(d), x->irqs_hidden_ns);
 		note(st, &st->gaps, 0, "%" PRIu64 " interrupt%s (%s) inside hidden calls: their time is in "
 		     "those calls' hidden sums (--all shows them)", x->irqs_hidden, x->irqs_hidden == 1 ? "" : "s", d);
+	}
+	if (x->off_hidden) {
+		char d[32];
+
+		kstep_fmt_dur(d, sizeof(d), x->off_hidden_ns);
+		note(st, &st->gaps, 0, "%" PRIu64 " time%s off the CPU (%s) inside hidden calls: in those calls' "
+		     "hidden sums (--all shows them)", x->off_hidden, x->off_hidden == 1 ? "" : "s", d);
 	}
 	if (x->overhead_hidden)
 		note(st, &st->gaps, 0, "%" PRIu64 " probe-handler calls inside the graph are left out: "

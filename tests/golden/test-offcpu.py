@@ -136,6 +136,11 @@ for label in ("6.1", "6.12"):
         t.ok(o["dur_ns"] >= 2500000, "%s: about the 3 ms nap asked for at least (%d ns)" % (label, o["dur_ns"]))
         t.eq(o["evidence"], "fgraph", "%s: its evidence is the graph" % label)
         check_place(ss, o, label)
+        # hidden with its caller, it is still named in the footer with its time
+        rc, txt, err = kstepjson.run("steps", "--hide", "schedule", path, check=False)
+        m = re.search(r"(\d+) times? off the CPU \(([\d.]+) ms\) inside hidden calls", txt)
+        t.ok(m and m.group(1) == "1" and abs(float(m.group(2)) * 1e6 - (back - last_before(recs, pid, back))) < 1000,
+             "%s: with schedule hidden the footer names the time off the CPU (%s)" % (label, m and m.group(0)))
 
 # diff: the syscall's time without the time away
 A = os.path.join(FIX, "vm6.1-offcpu.dat")
