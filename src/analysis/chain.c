@@ -53,6 +53,10 @@ struct kstep_chain {
 	int ncpuslots;
 	uint64_t first_ts;
 	uint64_t last_ts;
+	uint64_t prev_ts;		/* last_ts before the fact being fed */
+	/* a switch out waiting for its switch in: the OFFCPU node is made then */
+	struct kstep_fact out;
+	bool out_pending;
 	struct kstep_chain_stats st;
 	/* addresses already resolved: function_graph repeats the same few thousand */
 	struct {
@@ -368,6 +372,29 @@ static const char *ctx_name(uint8_t ctx)
 	}
 }
 
+static bool irq_open(const struct kstep_chain *c, uint8_t ctx);
+static void open_irq(struct kstep_chain *c, const struct kstep_fact *f, uint8_t ectx, bool forced);
+
+/*
+ * Events that open or close one interrupt's work: +1 entry, -1 exit, 0 other.
+ * Only softirq_* and irq_vectors:* (one per vector run); irq_handler_* fire
+ * once per handler inside one interrupt.
+ */
+static int irq_mark(const struct kstep_fact *f)
+{
+	const struct tep_event *ev = f->desc ? f->desc->ev : NULL;
+	size_t l;
+
+	if (f->kind != KSTEP_F_EVENT || !ev || !ev->system || !ev->name)
+		return 0;
+	if (strcmp(ev->system, "irq_vectors") && strncmp(ev->name, "softirq_", 8))
+		return 0;
+	l = strlen(ev->name);
+	if (l > 6 && !strcmp(ev->name + l - 6, "_entry"))
+		return 1;
+	return l > 5 && !strcmp(ev->name + l - 5, "_exit") ? -1 : 0;
+}
+
 /*
  * Moves the open stack to the fact's context: leaves interrupt nodes whose
  * work is done when a task-context fact arrives, and opens one when a fact
@@ -376,22 +403,67 @@ static const char *ctx_name(uint8_t ctx)
 static void ctx_transition(struct kstep_chain *c, const struct kstep_fact *f,
 			   const struct kstep_func *fn, bool opens)
 {
-	uint8_t ectx = f->ctx;
+	uint8_t real = f->ctx, ectx = f->ctx;
 	bool forced = false;
-	struct kstep_node *irq;
 
-	if (fn && (fn->flags & KSTEP_FN_IRQ_ENTRY) && ectx < KSTEP_CTX_HARDIRQ && opens) {
+	/* an interrupt entry function before irq_enter raised the count: a new interrupt */
+	if (fn && (fn->flags & KSTEP_FN_IRQ_ENTRY) && real < KSTEP_CTX_HARDIRQ && opens) {
 		ectx = KSTEP_CTX_HARDIRQ;
 		forced = true;
 	}
-	/* An interrupt node closes only once nothing inside it is open. */
-	while (top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx > ectx && !forced) {
-		top(c)->t_exit = c->last_ts;
+	/*
+	 * An interrupt whose exit event came ends where the next one starts, or
+	 * where work of a higher context begins: without it, an interrupt the
+	 * events alone show would stay open until the task's next record.
+	 */
+	while (opens && top(c)->kind == KSTEP_NODE_IRQ && (top(c)->flags & KSTEP_NF_IRQ_ENDED) &&
+	       (irq_mark(f) > 0 || forced || ectx > top(c)->ctx)) {
+		top(c)->t_exit = c->prev_ts > top(c)->t_entry ? c->prev_ts : top(c)->t_entry;
 		c->depth--;
 	}
-	if (!opens || ectx <= top(c)->ctx)
+	/* An interrupt node closes only once nothing inside it is open. */
+	while (top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx > real) {
+		/* it ended with its last record, not at this one */
+		top(c)->t_exit = c->prev_ts > top(c)->t_entry ? c->prev_ts : top(c)->t_entry;
+		c->depth--;
+	}
+	if (!opens)
 		return;
-	irq = new_node(c, KSTEP_NODE_IRQ, f);
+	if (forced) {
+		/* irq_enter_rcu inside sysvec_*: the same interrupt's entry chain */
+		if (top(c)->kind == KSTEP_NODE_CALL && top(c)->fn && (top(c)->fn->flags & KSTEP_FN_IRQ_ENTRY))
+			return;
+		/* an interrupt arriving in softirq work that showed no record yet */
+		if (real == KSTEP_CTX_SOFTIRQ && top(c)->ctx != KSTEP_CTX_SOFTIRQ && !irq_open(c, KSTEP_CTX_SOFTIRQ))
+			open_irq(c, f, KSTEP_CTX_SOFTIRQ, false);
+	} else if (ectx <= top(c)->ctx &&
+		   /*
+		    * Softirq records inside hardirq work: irq_exit dropped the
+		    * hardirq count and runs the pending softirqs inside its frame
+		    * (unless an interrupt nested in softirq work returns to it).
+		    */
+		   !(ectx == KSTEP_CTX_SOFTIRQ && top(c)->ctx == KSTEP_CTX_HARDIRQ &&
+		     top(c)->kind != KSTEP_NODE_IRQ && !irq_open(c, KSTEP_CTX_SOFTIRQ))) {
+		return;
+	}
+	open_irq(c, f, ectx, forced);
+}
+
+/* Is an interrupt node of ctx open? */
+static bool irq_open(const struct kstep_chain *c, uint8_t ctx)
+{
+	size_t i;
+
+	for (i = c->depth - 1; i > 0; i--)
+		if (c->stk[i]->kind == KSTEP_NODE_IRQ && c->stk[i]->ctx == ctx)
+			return true;
+	return false;
+}
+
+static void open_irq(struct kstep_chain *c, const struct kstep_fact *f, uint8_t ectx, bool forced)
+{
+	struct kstep_node *irq = new_node(c, KSTEP_NODE_IRQ, f);
+
 	irq->ctx = ectx;
 	irq->name = ctx_name(ectx);
 	irq->src = (uint16_t)f->src;
@@ -505,6 +577,34 @@ static bool is_trampoline(struct kstep_chain *c, uint64_t addr)
 
 /* Feeding facts */
 
+/*
+ * The task comes back to the CPU in finish_task_switch: function_graph shows
+ * nothing between the last switch function (pick_next_task, psi_task_switch,
+ * switch_mm_irqs_off...) and it, since the trace follows the task. That gap
+ * under a scheduling function is time away, an OFFCPU node, unless a
+ * sched_switch event made one already.
+ */
+static void graph_offcpu(struct kstep_chain *c, const struct kstep_fact *f, struct kstep_func *fn,
+			 struct kstep_node *parent)
+{
+	struct kstep_node *k, *n;
+
+	/* finish_task_switch, or a compiler's copy of it (.isra.0 on 6.1) */
+	if (parent->kind != KSTEP_NODE_CALL || !parent->fn || !(parent->fn->flags & KSTEP_FN_SCHED) ||
+	    strncmp(fn->name, "finish_task_switch", 18) || (fn->name[18] && fn->name[18] != '.') ||
+	    !c->prev_ts || c->prev_ts >= f->ts || c->prev_ts < parent->t_entry)
+		return;
+	for (k = parent->child; k; k = k->next)
+		if (k->kind == KSTEP_NODE_OFFCPU)
+			return;
+	n = new_node(c, KSTEP_NODE_OFFCPU, f);
+	n->name = "off-cpu";
+	n->t_entry = c->prev_ts;
+	n->t_exit = f->ts;
+	add_child(parent, n);
+	c->st.offcpu++;
+}
+
 static void feed_entry(struct kstep_chain *c, const struct kstep_fact *f)
 {
 	struct kstep_func *fn = fact_func(c, f);
@@ -512,9 +612,14 @@ static void feed_entry(struct kstep_chain *c, const struct kstep_fact *f)
 
 	ctx_transition(c, f, fn, true);
 	parent = top(c);
+	graph_offcpu(c, f, fn, parent);
 	n = new_node(c, KSTEP_NODE_CALL, f);
 	n->fn = fn;
 	n->vals = f->vals;
+	if (f->retip) {
+		n->retip = f->retip;
+		n->flags |= KSTEP_NF_RETIP;
+	}
 	if (fn->flags & KSTEP_FN_OVERHEAD)
 		c->st.overhead++;
 	/* name the interrupt by its handler, not by irq_enter/irq_exit */
@@ -770,6 +875,8 @@ static void feed_event(struct kstep_chain *c, const struct kstep_fact *f)
 	n->t_exit = f->ts;
 	add_child(top(c), n);
 	note_cpu(c, f->cpu, n);
+	if (irq_mark(f) < 0 && top(c)->kind == KSTEP_NODE_IRQ && top(c)->ctx == f->ctx)
+		top(c)->flags |= KSTEP_NF_IRQ_ENDED;
 }
 
 static void feed_stack(struct kstep_chain *c, const struct kstep_fact *f, bool user)
@@ -800,37 +907,43 @@ static void feed_stack(struct kstep_chain *c, const struct kstep_fact *f, bool u
 
 static void feed_switch_out(struct kstep_chain *c, const struct kstep_fact *f)
 {
-	struct kstep_node *n;
-
 	ctx_transition(c, f, NULL, false);
-	n = new_node(c, KSTEP_NODE_OFFCPU, f);
+	c->out = *f;
+	c->out.stack = NULL;
+	c->out_pending = true;
+}
+
+/*
+ * The time away, under whatever is open when the task comes back (the
+ * tracepoint's own function_graph frame has returned by then). It starts
+ * at the switch out, or at the task's last record after it: until that
+ * record the task was still on the CPU.
+ */
+static void make_offcpu(struct kstep_chain *c, uint64_t back)
+{
+	struct kstep_node *n = new_node(c, KSTEP_NODE_OFFCPU, &c->out);
+
 	n->name = "off-cpu";
-	n->vals = f->vals;
+	n->vals = c->out.vals;
+	if (c->prev_ts > n->t_entry && c->prev_ts <= back)
+		n->t_entry = c->prev_ts;
+	n->t_exit = back;
 	add_child(top(c), n);
-	push(c, n);
+	c->out_pending = false;
 	c->st.offcpu++;
 }
 
 static void feed_switch_in(struct kstep_chain *c, const struct kstep_fact *f)
 {
-	size_t i;
-
-	for (i = c->depth - 1; i > 0; i--) {
-		struct kstep_node *n = c->stk[i];
-
-		if (n->kind == KSTEP_NODE_OFFCPU) {
-			close_above(c, i);
-			n->t_exit = f->ts;
-			c->depth = i;
-			return;
-		}
-	}
+	if (c->out_pending)
+		make_offcpu(c, f->ts);
 }
 
 void kstep_chain_feed(struct kstep_chain *c, const struct kstep_fact *f)
 {
 	if (!c->st.facts++)
 		c->first_ts = f->ts;
+	c->prev_ts = c->last_ts;
 	if (f->ts > c->last_ts)
 		c->last_ts = f->ts;
 	c->st.sources |= f->src;
@@ -1051,6 +1164,11 @@ void kstep_chain_finish(struct kstep_chain *c)
 {
 	if (c->pending)
 		take_pending(c, NULL);
+	if (c->out_pending) {
+		/* never came back (it exited): away until the trace ends */
+		c->prev_ts = 0;
+		make_offcpu(c, c->last_ts);
+	}
 	close_above(c, 0);
 	merge_stacks(c);
 	c->root->t_entry = c->first_ts;

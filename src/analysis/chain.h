@@ -50,6 +50,8 @@ enum kstep_node_flags {
 	KSTEP_NF_IRQ_FORCED = 1 << 9,	/* IRQ node opened by an entry function, not a flag */
 	KSTEP_NF_STACK_MERGED = 1 << 10,	/* the event's stack was merged into frames */
 	KSTEP_NF_INLINE = 1 << 11,	/* inferred from DWARF: inlined here, no event of its own */
+	KSTEP_NF_SITE_AMBIG = 1 << 12,	/* site lists every candidate line: the trace cannot tell */
+	KSTEP_NF_IRQ_ENDED = 1 << 13,	/* IRQ: its exit event was seen; the next one starts anew */
 };
 
 /* A function, interned: every node of the same function shares it. */

@@ -589,12 +589,13 @@ static int cmp_site(const void *x, const void *y)
 	return a->pc < b->pc ? -1 : a->pc > b->pc;
 }
 
-int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, int nth,
-			  uint64_t *return_pc, bool *tail)
+int kstep_dwarf_call_sites(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, uint64_t *return_pcs,
+			   bool *tails, size_t cap)
 {
 	struct sites_arg a = { .callee = callee };
 	Dwarf_Die cu, fn;
-	int ret = -1;
+	size_t i;
+	int n;
 
 	if (func_die(d, func_addr, &cu, &fn))
 		return -1;
@@ -602,15 +603,15 @@ int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char 
 	each_site(&fn, add_site, &a);
 	if (a.v.n)
 		qsort(a.v.v, a.v.n, sizeof(struct site), cmp_site);
-	if (nth >= 0 && (size_t)nth < a.v.n) {
-		const struct site *s = kstep_vec_at(&a.v, (size_t)nth);
+	for (i = 0; i < a.v.n && i < cap; i++) {
+		const struct site *s = kstep_vec_at(&a.v, i);
 
-		*return_pc = s->pc;
-		*tail = s->tail;
-		ret = 0;
+		return_pcs[i] = s->pc;
+		tails[i] = s->tail;
 	}
+	n = a.v.n > (size_t)INT32_MAX ? INT32_MAX : (int)a.v.n;
 	kstep_vec_free(&a.v);
-	return ret;
+	return n;
 }
 
 static bool exists(const char *p)

@@ -59,13 +59,15 @@ int kstep_dwarf_decl(struct kstep_dwarf *d, uint64_t func_addr, char *file, size
  */
 int kstep_dwarf_pos(struct kstep_dwarf *d, uint64_t func_addr, uint64_t pc, struct kstep_srcpos *pos);
 /*
- * The return address of a call from the function at func_addr to callee
- * (DW_TAG_call_site with DW_AT_call_origin; DW_TAG_GNU_call_site too), the
- * nth such site (0-based, address order). *tail says it is a tail call.
- * Returns 0, or -1 when there is none (indirect calls have no origin).
+ * The return addresses of the calls from the function at func_addr to
+ * callee (DW_TAG_call_site with DW_AT_call_origin; DW_TAG_GNU_call_site too),
+ * in address order: the first cap of them into return_pcs, and into tails
+ * whether each is a tail call. Returns how many sites there are (possibly
+ * more than cap; 0 when none: indirect calls have no origin), or -1 when
+ * the function is not in the file.
  */
-int kstep_dwarf_call_site(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, int nth,
-			  uint64_t *return_pc, bool *tail);
+int kstep_dwarf_call_sites(struct kstep_dwarf *d, uint64_t func_addr, const char *callee, uint64_t *return_pcs,
+			   bool *tails, size_t cap);
 
 struct kstep_ksyms;
 /*

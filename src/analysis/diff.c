@@ -150,14 +150,41 @@ static void fill_val(struct kstep_dside *d, struct kstep_dval *dv, const struct 
 		*(struct pending_from *)kstep_vec_push(pend) = (struct pending_from){ dv, v->from_step };
 }
 
+/* Interrupt and off-CPU time inside n (without recursion: chains can be deep). */
+static uint64_t away_ns(const struct kstep_node *n)
+{
+	const struct kstep_node *k = n->child;
+	uint64_t t = 0;
+
+	while (k) {
+		if (k->kind == KSTEP_NODE_IRQ || k->kind == KSTEP_NODE_OFFCPU) {
+			t += kstep_node_dur(k);
+		} else if (k->child) {
+			k = k->child;
+			continue;
+		}
+		while (k != n && !k->next)
+			k = k->parent;
+		k = k == n ? NULL : k->next;
+	}
+	return t;
+}
+
 static struct kstep_dnode *new_dnode(struct kstep_dside *d, const struct kstep_step *st,
-				     struct kstep_vec *pend)
+				     struct kstep_vec *pend, const struct kstep_diff_opts *o)
 {
 	const struct kstep_node *n = st->node;
 	struct kstep_dnode *dn = kstep_arena_alloc(&d->arena, sizeof(*dn));
 	const struct kstep_val *v;
 	uint64_t dur = kstep_node_dur(n);
 	uint32_t k = 0;
+
+	/* the time compared is the call's own: interrupts and time away are not (--irqs: they are) */
+	if (dur && !o->irqs) {
+		uint64_t away = away_ns(n);
+
+		dur = away < dur ? dur - away : 0;
+	}
 
 	dn->key = key_of(&d->arena, n);
 	dn->name = kstep_arena_strdup(&d->arena, kstep_node_name(n));
@@ -227,7 +254,7 @@ void kstep_drun_steps(struct kstep_drun *r, const struct kstep_steps *st)
 
 		/* a step under one that is not compared is not compared either */
 		if (parent && compared(s->node, r->o)) {
-			dn = new_dnode(r->d, s, &r->pend);
+			dn = new_dnode(r->d, s, &r->pend, r->o);
 			add_child(parent, dn);
 		}
 		while (r->by.n < (size_t)s->n)

@@ -175,11 +175,13 @@ static void classify_ftrace(struct kstep_evdesc *d)
 {
 	struct tep_event *ev = d->ev;
 
-	if (!strcmp(ev->name, "funcgraph_entry")) {
+	if (!strcmp(ev->name, "funcgraph_entry") || !strcmp(ev->name, "fgraph_retaddr_entry")) {
 		d->kind = KSTEP_EV_FG_ENTRY;
 		d->f_func = field(ev, "func");
 		d->f_depth = field(ev, "depth");
 		d->f_args = field(ev, "args");
+		/* funcgraph-retaddr (6.13+): the return address says which call site ran */
+		d->f_retip = field(ev, "retaddr");
 	} else if (!strcmp(ev->name, "funcgraph_exit")) {
 		d->kind = KSTEP_EV_FG_EXIT;
 		d->f_func = field(ev, "func");

@@ -274,6 +274,8 @@ int kstep_facts_add_record(struct kstep_facts *fx, struct tep_handle *tep,
 	case KSTEP_EV_FG_ENTRY:
 		f.kind = KSTEP_F_ENTRY;
 		kstep_rec_num(rec, d->f_func, &f.addr);
+		if (d->f_retip)
+			kstep_rec_num(rec, d->f_retip, &f.retip);
 		if (d->f_args && kstep_rec_array_len(rec, d->f_args))
 			f.vals = record_vals(fx, rec, d, KSTEP_SRC_FGRAPH);
 		break;

@@ -8,7 +8,7 @@
  *
  *   decl FUNC FILE LINE
  *   pos  FUNC OFF FILE LINE N {NAME DIE FILE LINE}*N   (OFF: hex, in FUNC)
- *   cs   FUNC CALLEE NTH OFF TAIL                       (OFF -1: no such site)
+ *   css  FUNC CALLEE N {OFF TAIL}*N                     (every site, address order)
  *
  * fields separated by tabs, one fact per line, after a first line
  * "kstep-dwarf-facts 1" and a "from ..." line.
@@ -143,8 +143,7 @@ static void memo_free(struct memo *m)
 /* How long the key of a fact line is: its kind and its key fields, tab-ended. */
 static size_t key_len(const char *line)
 {
-	int fields = !strncmp(line, "cs\t", 3) ? 4 :
-		     !strncmp(line, "pos\t", 4) || !strncmp(line, "at\t", 3) ? 3 : 2;
+	int fields = !strncmp(line, "pos\t", 4) || !strncmp(line, "at\t", 3) || !strncmp(line, "css\t", 4) ? 3 : 2;
 	const char *p = line;
 
 	while (fields-- && p)
@@ -241,31 +240,45 @@ static int q_pos(struct resolver *r, const struct qfn *f, uint64_t off, struct k
 	return 0;
 }
 
-static int q_callsite(struct resolver *r, const struct qfn *f, const char *callee, int nth, int64_t *off,
-		      bool *tail)
-{
-	char key[700], buf[800];
-	const char *v;
-	uint64_t pc;
-	int t = 0;
+/* Most call sites of one callee in one caller that are told apart. */
+#define SITES_MAX 16
 
-	*tail = false;
-	snprintf(key, sizeof(key), "cs\t%s\t%s\t%d\t", f->key, callee, nth);
+/*
+ * The calls of callee in f: their offsets (return addresses) and tail flags,
+ * the first SITES_MAX of them. Returns how many there are (0 none), -1 unknown.
+ */
+static int q_callsites(struct resolver *r, const struct qfn *f, const char *callee, int64_t *offs, bool *tails)
+{
+	uint64_t pcs[SITES_MAX];
+	struct kstep_sbuf b = { 0 };
+	char key[700];
+	const char *v;
+	int n, i, used;
+
+	snprintf(key, sizeof(key), "css\t%s\t%s\t", f->key, callee);
 	if ((v = stored(r, key)) || r->facts) {
-		if (!v || sscanf(v, "%" SCNd64 "\t%d", off, &t) != 2 || *off < 0)
+		if (!v || sscanf(v, "%d%n", &n, &used) != 1 || n < 0)
 			return -1;
-		*tail = t;
-		return 0;
+		for (v += used, i = 0; i < n && i < SITES_MAX; i++, v += used) {
+			int t;
+
+			if (sscanf(v, "\t%" SCNd64 "\t%d%n", &offs[i], &t, &used) != 2 || offs[i] <= 0)
+				return -1;
+			tails[i] = t;
+		}
+		return n;
 	}
-	if (!f->t->dw)
+	if (!f->t->dw || (n = kstep_dwarf_call_sites(f->t->dw, f->link, callee, pcs, tails, SITES_MAX)) < 0)
 		return -1;
-	if (kstep_dwarf_call_site(f->t->dw, f->link, callee, nth, &pc, tail))
-		*off = -1;
-	else
-		*off = (int64_t)(pc - f->link);
-	snprintf(buf, sizeof(buf), "%s%" PRId64 "\t%d\n", key, *off, *tail);
-	record(r, buf);
-	return *off >= 0 ? 0 : -1;
+	kstep_sbuf_addf(&b, "%s%d", key, n);
+	for (i = 0; i < n && i < SITES_MAX; i++) {
+		offs[i] = (int64_t)(pcs[i] - f->link);
+		kstep_sbuf_addf(&b, "\t%" PRId64 "\t%d", offs[i], tails[i]);
+	}
+	kstep_sbuf_add(&b, "\n");
+	record(r, kstep_sbuf_str(&b));
+	kstep_sbuf_free(&b);
+	return n;
 }
 
 static int q_callees(struct resolver *r, const struct qfn *f, char *out, size_t len)
@@ -444,6 +457,65 @@ static bool qfn_named(struct walker *w, const struct qfn *pf, const char *x, str
 }
 
 /*
+ * Gives C the line of its call in f, among the n call sites at offs: that
+ * line when every site has it; else every candidate line, " or " between
+ * them ("FILE:L1 or L2 or FILE2:L3"), and KSTEP_NF_SITE_AMBIG, since the trace cannot say which site ran.
+ * Into pos (or NULL) the position of the first site, with only the inlined
+ * frames all sites share. Returns 0, or -1 when no site has a line.
+ */
+static int place(struct walker *w, const struct qfn *f, struct kstep_node *C, const int64_t *offs, int n,
+		 struct kstep_srcpos *pos)
+{
+	struct kstep_sbuf b = { 0 }, seen = { 0 };
+	struct kstep_srcpos *p = kstep_xcalloc(1, sizeof(*p));
+	int i, got = 0, lines = 0, k;
+	char tok[300], first[256];
+
+	kstep_sbuf_add(&seen, "\n");
+	for (i = 0; i < n && i < SITES_MAX; i++) {
+		if (offs[i] <= 0 || q_pos(w->r, f, (uint64_t)offs[i] - 1, p))
+			continue;
+		if (!got)
+			snprintf(first, sizeof(first), "%s", p->file);
+		if (pos && !got)
+			*pos = *p;
+		else if (pos) {
+			for (k = 0; k < pos->ninl && k < p->ninl && pos->inl[k].die == p->inl[k].die; k++)
+				;
+			pos->ninl = k;
+		}
+		got = 1;
+		snprintf(tok, sizeof(tok), "\n%s:%d\n", p->file, p->line);
+		if (strstr(kstep_sbuf_str(&seen), tok))
+			continue;
+		kstep_sbuf_add(&seen, tok + 1);
+		/* "FILE:L1 or L2" while the file stays the first one's */
+		if (lines && !strcmp(p->file, first))
+			kstep_sbuf_addf(&b, " or %d", p->line);
+		else
+			kstep_sbuf_addf(&b, "%s%s:%d", lines ? " or " : "", p->file, p->line);
+		lines++;
+	}
+	if (got && n > SITES_MAX) {
+		kstep_sbuf_add(&b, " or another");
+		lines++;
+	}
+	if (got) {
+		C->site = kstep_chain_strdup(w->c, kstep_sbuf_str(&b), b.len);
+		if (lines > 1) {
+			C->flags |= KSTEP_NF_SITE_AMBIG;
+			w->g->ambiguous++;
+		} else {
+			w->g->sites++;
+		}
+	}
+	kstep_sbuf_free(&b);
+	kstep_sbuf_free(&seen);
+	free(p);
+	return got ? 0 : -1;
+}
+
+/*
  * Does x (called by P, its call returning at poff in P, or -1 unknown)
  * end in a tail call to C? Then x ran between them and left no frame: a
  * tail step. Returns it, or NULL.
@@ -451,21 +523,25 @@ static bool qfn_named(struct walker *w, const struct qfn *pf, const char *x, str
 static struct kstep_node *try_tail(struct walker *w, const struct qfn *pf, const char *x, int64_t poff,
 				   struct kstep_node *C, const char *cname)
 {
-	struct kstep_srcpos pos;
+	int64_t offs[SITES_MAX], toffs[SITES_MAX];
+	bool tails[SITES_MAX];
 	struct kstep_node *T;
 	struct qfn xf;
-	int64_t off;
-	bool tail, t2;
+	int n, i, nt = 0;
 
-	if (!qfn_named(w, pf, x, &xf) || q_callsite(w->r, &xf, cname, 0, &off, &tail) || !tail)
+	if (!qfn_named(w, pf, x, &xf) || (n = q_callsites(w->r, &xf, cname, offs, tails)) <= 0)
+		return NULL;
+	for (i = 0; i < n && i < SITES_MAX; i++)
+		if (tails[i])
+			toffs[nt++] = offs[i];
+	if (!nt)
 		return NULL;
 	T = kstep_chain_wrap(w->c, C, C, x, KSTEP_SRC_TAIL);
-	if (!q_pos(w->r, &xf, (uint64_t)off - 1, &pos)) {
-		C->site = loc(w->c, pos.file, pos.line);
-		w->g->sites++;
-	}
-	if ((poff >= 0 || !q_callsite(w->r, pf, x, 0, &poff, &t2)) && !q_pos(w->r, pf, (uint64_t)poff - 1, &pos))
-		T->site = loc(w->c, pos.file, pos.line);
+	place(w, &xf, C, toffs, nt, NULL);
+	if (poff >= 0)
+		place(w, pf, T, &poff, 1, NULL);
+	else if ((n = q_callsites(w->r, pf, x, offs, tails)) > 0)
+		place(w, pf, T, offs, n, NULL);
 	w->g->tails++;
 	return T;
 }
@@ -521,29 +597,31 @@ static void group(struct walker *w, struct kstep_node **kids, struct kstep_srcpo
 	}
 }
 
-/* Calls of one function among a parent's children so far: the nth call site. */
-struct nth_count {
-	const struct kstep_func *fn;
-	int n;
-};
-
-/* Returns how many earlier siblings called fn, and counts this one. */
-static int nth_call(struct nth_count *t, size_t cap, const struct kstep_func *fn)
+/*
+ * A callee that returned to its caller was not reached by a tail call (that
+ * would make it the caller's sibling): drops tail sites from the n at offs,
+ * unless all are. Returns how many are left.
+ */
+static int calls_only(int64_t *offs, bool *tails, int n)
 {
-	size_t i = ((uintptr_t)fn >> 4) & (cap - 1);
+	int i, m = 0;
 
-	while (t[i].fn && t[i].fn != fn)
-		i = (i + 1) & (cap - 1);
-	t[i].fn = fn;
-	return t[i].n++;
+	for (i = 0; i < n && i < SITES_MAX; i++)
+		if (!tails[i])
+			m++;
+	if (!m || n > SITES_MAX)
+		return n;
+	for (i = 0, m = 0; i < n; i++)
+		if (!tails[i])
+			offs[m++] = offs[i];
+	return m;
 }
 
 static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 {
 	struct kstep_node **kids, *k;
 	struct kstep_srcpos **pos, *p;
-	struct nth_count *counts;
-	size_t n = 0, i, ncap;
+	size_t n = 0, i;
 	char file[256];
 	int line;
 
@@ -557,19 +635,15 @@ static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 		return;
 	kids = kstep_xcalloc(n, sizeof(*kids));
 	pos = kstep_xcalloc(n, sizeof(*pos));
-	for (ncap = 16; ncap < 2 * n; ncap *= 2)
-		;
-	counts = kstep_xcalloc(ncap, sizeof(*counts));
 	for (i = 0, k = P->child; k; k = k->next, i++)
 		kids[i] = k;
 	for (i = 0; i < n; i++) {
 		struct qfn cf;
-		int64_t off;
-		bool tail;
-		int nth;
+		int64_t off, offs[SITES_MAX];
+		bool tails[SITES_MAX];
+		int ns = 1;
 
 		k = kids[i];
-		nth = k->kind == KSTEP_NODE_CALL ? nth_call(counts, ncap, k->fn) : 0;
 		if (!qfn_of(w->r, k, &cf) || cf.t != pf->t)
 			continue;
 		off = retip_off(w, P, k);
@@ -587,7 +661,8 @@ static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 				kids[i] = T;
 				continue;
 			}
-		} else if (q_callsite(w->r, pf, dwarf_name(w->r, k), nth, &off, &tail)) {
+			offs[0] = off;
+		} else if ((ns = q_callsites(w->r, pf, dwarf_name(w->r, k), offs, tails)) <= 0) {
 			struct kstep_node *T = tail_step(w, pf, k, dwarf_name(w->r, k));
 
 			if (T)
@@ -596,23 +671,22 @@ static void visit(struct walker *w, struct kstep_node *P, const struct qfn *pf)
 				w->g->unresolved++;
 			continue;
 		}
+		if (off < 0)
+			ns = calls_only(offs, tails, ns);
 		/* positions are large (inline chains): only the resolved ones get one */
 		p = kstep_xcalloc(1, sizeof(*p));
-		if (q_pos(w->r, pf, (uint64_t)off - 1, p)) {
+		if (place(w, pf, k, offs, ns, p)) {
 			free(p);
 			w->g->unresolved++;
 			continue;
 		}
 		pos[i] = p;
-		k->site = loc(w->c, p->file, p->line);
-		w->g->sites++;
 	}
 	group(w, kids, pos, n, 0);
 	for (i = 0; i < n; i++)
 		free(pos[i]);
 	free(kids);
 	free(pos);
-	free(counts);
 }
 
 /* Setting up */

@@ -28,6 +28,7 @@ struct kstep_gaps {
 	char from[512];		/* "vmlinux PATH (build-id X)" or "facts stored in the file" */
 	char why_not[1024];	/* when not used: why */
 	unsigned decls, sites, inlines, tails, unresolved;
+	unsigned ambiguous;	/* calls given every candidate line: no return address */
 	char *facts;		/* kstep annotate: every fact used, as stored (caller frees) */
 };
 

@@ -81,6 +81,8 @@ struct kstep_steps_state {
 	uint64_t hidden_default;
 	uint64_t hidden_user;
 	uint64_t irqs_collapsed;
+	uint64_t irqs_hidden, irqs_hidden_ns;	/* interrupts inside hidden calls */
+	uint64_t off_hidden, off_hidden_ns;	/* times off the CPU inside hidden calls */
 	uint64_t overhead_hidden;
 	uint64_t instr_hidden;		/* events the instrumentation caused */
 	struct kstep_kopt_probe *probes;	/* the plan's probes, as the file says */
@@ -223,13 +225,29 @@ static bool user_hidden(const struct builder *b, const struct kstep_node *n)
 }
 
 /* Depth is data: every walk over a subtree is a loop, never a recursion. */
-static uint32_t subtree_count(const struct kstep_node *n)
+/*
+ * The nodes of n's subtree; the interrupts among them are counted into
+ * x->irqs_hidden, and the times off the CPU into x->off_hidden, with their time.
+ */
+static uint32_t subtree_count(const struct kstep_node *n, struct kstep_steps_state *x)
 {
 	const struct kstep_node *k;
 	uint32_t count = 0;
+	uint64_t *irqs = &x->irqs_hidden, *irq_ns = &x->irqs_hidden_ns;
 
-	for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
+	for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n)) {
 		count++;
+		if (k->kind == KSTEP_NODE_OFFCPU) {
+			x->off_hidden++;
+			x->off_hidden_ns += kstep_node_dur(k);
+		}
+		if (k->kind != KSTEP_NODE_IRQ)
+			continue;
+		++*irqs;
+		/* a nested interrupt's time is inside the outer one's already */
+		if (k == n || k->parent->kind != KSTEP_NODE_IRQ)
+			*irq_ns += kstep_node_dur(k);
+	}
 	return count;
 }
 
@@ -241,7 +259,7 @@ static struct kstep_step *step_at(struct builder *b, long idx)
 static void add_hidden(struct builder *b, long acc, const struct kstep_node *n)
 {
 	struct kstep_step *a = step_at(b, acc);
-	uint32_t count = subtree_count(n);
+	uint32_t count = subtree_count(n, b->x);
 
 	b->st->hidden_total += count;
 	if (!a)
@@ -1164,6 +1182,20 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		note(st, &st->gaps, 0, "%" PRIu64 " interrupt%s inside the action shown collapsed, "
 		     "with their work summed (--all expands them)", x->irqs_collapsed,
 		     x->irqs_collapsed == 1 ? "" : "s");
+	if (x->irqs_hidden) {
+		char d[32];
+
+		kstep_fmt_dur(d, sizeof(d), x->irqs_hidden_ns);
+		note(st, &st->gaps, 0, "%" PRIu64 " interrupt%s (%s) inside hidden calls: their time is in "
+		     "those calls' hidden sums (--all shows them)", x->irqs_hidden, x->irqs_hidden == 1 ? "" : "s", d);
+	}
+	if (x->off_hidden) {
+		char d[32];
+
+		kstep_fmt_dur(d, sizeof(d), x->off_hidden_ns);
+		note(st, &st->gaps, 0, "%" PRIu64 " time%s off the CPU (%s) inside hidden calls: in those calls' "
+		     "hidden sums (--all shows them)", x->off_hidden, x->off_hidden == 1 ? "" : "s", d);
+	}
 	if (x->overhead_hidden)
 		note(st, &st->gaps, 0, "%" PRIu64 " probe-handler calls inside the graph are left out: "
 		     "they are the instrumentation, not the kernel's work (--all shows them)",
@@ -1187,9 +1219,10 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		     "events show raw fields", kstep_load_bad_formats(x->s->ld));
 	if (b->o->gaps && b->o->gaps->used)
 		note(st, &st->gaps, 0, "from %s: %u inline and %u tail steps inferred (tagged inline, "
-		     "tail), %u call lines, %u declarations; %u calls had no call site there",
+		     "tail), %u call lines, %u declarations; %u calls had no call site there; %u calls "
+		     "list every candidate line (ambiguous: no return address tells which site ran)",
 		     b->o->gaps->from, b->o->gaps->inlines, b->o->gaps->tails, b->o->gaps->sites,
-		     b->o->gaps->decls, b->o->gaps->unresolved);
+		     b->o->gaps->decls, b->o->gaps->unresolved, b->o->gaps->ambiguous);
 	else
 		note(st, &st->gaps, 0, "inlined functions and tail calls leave no event: they are not "
 		     "shown (no DWARF facts were used%s%s)", b->o->gaps && *b->o->gaps->why_not ? ": " : "",

@@ -59,8 +59,8 @@ void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *
 	side_text(out, "A", &df->a);
 	side_text(out, "B", &df->b);
 	fprintf(out, "compared: calls aligned by name and order%s; durations when they differ by at "
-		"least %" PRIu64 " ns%s\n\n", df->o.irqs ? "" : "; interrupts, softirqs and scheduling "
-		"left out", df->o.min_delta, (df->a.runs > 1 && df->b.runs > 1) ?
+		"least %" PRIu64 " ns%s\n\n", df->o.irqs ? "" : "; interrupts, softirqs, scheduling and time off the CPU "
+		"left out, also of the durations of the calls they happened in", df->o.min_delta, (df->a.runs > 1 && df->b.runs > 1) ?
 		" and the runs' ranges do not overlap" : "");
 	for (i = 0; i < df->changes.n; i++) {
 		const struct kstep_dchange *c = kstep_vec_at(&df->changes, i);

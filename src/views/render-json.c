@@ -211,6 +211,8 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 	kstep_json_str(j, "caller", st->caller);
 	kstep_json_str(j, "decl", st->node->decl);
 	kstep_json_str(j, (st->node->flags & KSTEP_NF_INLINE) ? "inlined_at" : "call_site", st->node->site);
+	if (n->flags & KSTEP_NF_SITE_AMBIG)
+		kstep_json_bool(j, "call_site_ambiguous", true);
 	if (n->flags & KSTEP_NF_RETIP)
 		hex_str(j, "retip", n->retip);
 	if (n->at)

@@ -162,7 +162,8 @@ static void record(FILE *out, const struct kstep_step *st)
 	field(&b, "RealValue", ret);
 	field(&b, "RealData", mean);
 	if (n->site && !(n->flags & KSTEP_NF_INLINE))
-		snprintf(where, sizeof(where), "%s %s", st->caller ? st->caller : "?", n->site);
+		snprintf(where, sizeof(where), "%s %s%s", st->caller ? st->caller : "?", n->site,
+			 (n->flags & KSTEP_NF_SITE_AMBIG) ? " (ambiguous)" : "");
 	else
 		snprintf(where, sizeof(where), "%s", st->caller ? st->caller : "");
 	field(&b, "Caller", where);

@@ -167,6 +167,22 @@ const char *kstep_short_path(const char *path)
 	return best;
 }
 
+/* A call site in short: each candidate of an ambiguous one shortened ("A or B"). */
+static void short_site(const struct kstep_node *n, char *out, size_t len)
+{
+	const char *p = n->site, *or;
+	size_t used = 0;
+
+	out[0] = '\0';
+	while (p && used < len) {
+		or = strstr(p, " or ");
+		p = kstep_short_path(p);
+		used += (size_t)snprintf(out + used, len - used, "%.*s%s", (int)(or ? (size_t)(or - p) : strlen(p)), p,
+					 or ? " or " : (n->flags & KSTEP_NF_SITE_AMBIG) ? " (ambiguous)" : "");
+		p = or ? or + 4 : NULL;
+	}
+}
+
 /* Writes v in decimal at out; returns the length. */
 static size_t put_u64(char *out, uint64_t v)
 {
@@ -310,7 +326,7 @@ struct row {
 	char time[32];
 	const char *caller;
 	char callerbuf[256];
-	char line[300];		/* DWARF: the call's line, or where it was inlined */
+	char line[1024];		/* DWARF: the call's line, or where it was inlined */
 	const char *tag;
 	char hidden[96];
 };
@@ -365,10 +381,13 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 		row->caller = row->callerbuf;
 	}
 	row->line[0] = '\0';
-	if (st->node->site)
+	if (st->node->site) {
+		char site[900];
+
+		short_site(st->node, site, sizeof(site));
 		snprintf(row->line, sizeof(row->line), "%s%s",
-			 (st->node->flags & KSTEP_NF_INLINE) ? "inlined at " : "",
-			 kstep_short_path(st->node->site));
+			 (st->node->flags & KSTEP_NF_INLINE) ? "inlined at " : "", site);
+	}
 	safe_inplace(row->name, sizeof(row->name));
 	safe_inplace(row->line, sizeof(row->line));
 	row->tag = kstep_src_tag(st->node->src);
@@ -645,7 +664,10 @@ static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool asc
 	fputc(']', out);
 	if (n->site) {
 		fputs(n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ", out);
-		fputs(kstep_short_path(n->site), out);
+		char site[900];
+
+		short_site(n, site, sizeof(site));
+		fputs(site, out);
 	}
 	fputc('\n', out);
 	kstep_sbuf_free(&b);
