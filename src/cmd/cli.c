@@ -43,6 +43,7 @@ static const struct optdef table[] = {
 	  "(default 100000; suffixes us, ms, s)" },
 	{ KSTEP_CLI_IRQS, "irqs", 0, NULL, "compare interrupt, softirq and scheduler work too" },
 	{ KSTEP_CLI_OUTPUT, "output", 'o', "OUT", "write the result there" },
+	{ KSTEP_CLI_AT, "at", 0, "N", "as things stood when step N (of kstep steps) began" },
 };
 
 static const struct optdef *def_of(enum kstep_cli_code code)
@@ -163,6 +164,8 @@ static int take(const struct kstep_cli_cmd *cmd, const struct optdef *d, const c
 		return positive("pid", arg, &so->pid);
 	case KSTEP_CLI_NTH:
 		return positive("nth", arg, &so->nth);
+	case KSTEP_CLI_AT:
+		return positive("at", arg, &c->at);
 	case KSTEP_CLI_DEPTH:
 		if (positive("depth", arg, &c->depth))
 			return -1;

@@ -36,6 +36,7 @@ enum kstep_cli_code {
 	KSTEP_CLI_MIN_DELTA,
 	KSTEP_CLI_IRQS,
 	KSTEP_CLI_OUTPUT,
+	KSTEP_CLI_AT,
 	KSTEP_CLI_SECTION,	/* not an option: a heading in the help */
 };
 
@@ -73,6 +74,7 @@ struct kstep_cli {
 	bool ascii;
 	bool strict;
 	int depth;			/* --depth: also in po.steps.depth */
+	int at;				/* --at: a step number, 0: the end */
 	char **args;			/* the operands */
 	int nargs;
 };
