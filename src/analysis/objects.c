@@ -76,9 +76,9 @@ static void parse_layouts(struct kstep_objects *o, char *text)
 	char *line, *save = NULL;
 
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char w[7][128];
-		int n = sscanf(line, "%127s %127s %127s %127s %127s %127s %127s", w[0], w[1], w[2], w[3], w[4],
-			       w[5], w[6]);
+		char w[8][128];
+		int n = sscanf(line, "%127s %127s %127s %127s %127s %127s %127s %127s", w[0], w[1], w[2], w[3],
+			       w[4], w[5], w[6], w[7]);
 
 		if (n >= 6 && !strcmp(w[0], "object")) {
 			cur = new_layout(o);
@@ -88,7 +88,7 @@ static void parse_layouts(struct kstep_objects *o, char *text)
 			cur->func = dup(o, w[4]);
 			cur->ret = !strcmp(w[5], "return");
 			o->btf = true;
-		} else if (n == 7 && !strcmp(w[0], "field") && cur && !strcmp(w[1], cur->event)) {
+		} else if (n >= 7 && !strcmp(w[0], "field") && cur && !strcmp(w[1], cur->event)) {
 			struct kstep_objfield *f = add_field(o, cur);
 
 			f->arg = dup(o, w[2]);
@@ -96,6 +96,7 @@ static void parse_layouts(struct kstep_objects *o, char *text)
 			f->kind = kind_of(w[4]);
 			f->size = (unsigned)atoi(w[5]);
 			f->type = strcmp(w[6], "-") ? dup(o, w[6]) : NULL;
+			f->bitoff = n == 8 ? (unsigned)atoi(w[7]) : 0;
 		} else if (n == 4 && !strcmp(w[0], "enum")) {
 			add_enum(o, w[1], strtoll(w[2], NULL, 10), w[3]);
 		}
@@ -214,7 +215,8 @@ static void plan_gaps(struct kstep_objects *o, const struct kstep_dat *dat)
 	free(t);
 }
 
-int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, char *err, size_t errlen)
+int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, uint64_t from, uint64_t to, char *err,
+		       size_t errlen)
 {
 	struct kstep_rec rec;
 	char *text;
@@ -239,7 +241,7 @@ int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, char 
 		size_t i;
 		bool seen = false;
 
-		if (pid && kstep_rec_pid(&rec) != pid)
+		if ((pid && kstep_rec_pid(&rec) != pid) || rec.ts < from || rec.ts > to)
 			continue;
 		for (i = 0; i < o->layouts.n; i++) {
 			struct kstep_objlayout *l = *(struct kstep_objlayout **)kstep_vec_at(&o->layouts, i);

@@ -33,6 +33,7 @@ struct kstep_objfield {
 	enum kstep_objkind kind;
 	unsigned size;		/* bytes */
 	const char *type;	/* the enum's or the pointee struct's name, or NULL */
+	unsigned bitoff;	/* in its struct, as BTF said (0 for event fields) */
 };
 
 /* What one event reads: an object at its base argument. */
@@ -72,10 +73,12 @@ struct kstep_objects {
 };
 
 /*
- * Reads every observation of pid (0: every task) in path. Returns 0, or -1
- * with err set (unreadable file). Free with kstep_objects_free.
+ * Reads every observation of pid (0: every task) from time from to to
+ * (inclusive) in path. Returns 0, or -1 with err set (unreadable file). Free
+ * with kstep_objects_free.
  */
-int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, char *err, size_t errlen);
+int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, uint64_t from, uint64_t to, char *err,
+		       size_t errlen);
 void kstep_objects_free(struct kstep_objects *o);
 
 /* Returns the enumerator name of value in the enum type, or NULL. */

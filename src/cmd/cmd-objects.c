@@ -20,7 +20,7 @@ static const struct kstep_cli_use opts[] = {
 	KSTEP_CLI_SELECT_OPTS,
 	{ KSTEP_CLI_SECTION, "" },
 	{ KSTEP_CLI_AT, NULL },
-	{ KSTEP_CLI_FORMAT, "text (boxes, the default) or dot (Graphviz: dot -Tsvg)" },
+	{ KSTEP_CLI_FORMAT, "text (boxes, the default), dot (Graphviz: dot -Tsvg) or json" },
 	{ KSTEP_CLI_ASCII, NULL },
 	{ KSTEP_CLI_STRICT, NULL },
 	{ KSTEP_CLI_END, NULL },
@@ -37,7 +37,7 @@ static const struct kstep_cli_cmd cli = {
 		"the events that carry addresses (allocations, socket state changes) and\n"
 		"KNOWN GAPS says what could not be read. FILE defaults to trace.dat.\n",
 	.opts = opts,
-	.formats = "text|dot",
+	.formats = "text|dot|json",
 };
 
 static void help(FILE *out)
@@ -125,7 +125,7 @@ static int run(int argc, char **argv)
 	struct kstep_sink sink = { .ctx = &v, .steps = true, .chunk = view_chunk };
 	const char *path;
 	char err[512], when[64];
-	bool dot;
+	bool dot, json;
 	int r, ret = KSTEP_EXIT_ERROR;
 	size_t upto;
 
@@ -138,8 +138,9 @@ static int run(int argc, char **argv)
 		return KSTEP_EXIT_ERROR;
 	}
 	dot = a.format && !strcmp(a.format, "dot");
-	if (a.format && !dot && strcmp(a.format, "text")) {
-		kstep_error("objects: unknown format '%s' (text or dot)", a.format);
+	json = a.format && !strcmp(a.format, "json");
+	if (a.format && !dot && !json && strcmp(a.format, "text")) {
+		kstep_error("objects: unknown format '%s' (text, dot or json)", a.format);
 		kstep_cli_free(&a);
 		return KSTEP_EXIT_ERROR;
 	}
@@ -148,7 +149,7 @@ static int run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;
-	if (kstep_objects_load(&o, path, p.sel.pid, err, sizeof(err))) {
+	if (kstep_objects_load(&o, path, p.sel.pid, p.sel.from, p.sel.to, err, sizeof(err))) {
 		kstep_error("%s", err);
 		goto out;
 	}
@@ -165,6 +166,8 @@ static int run(int argc, char **argv)
 		snprintf(when, sizeof(when), "at the end of the recording");
 	if (dot)
 		kstep_render_objects_dot(stdout, &o, upto, when);
+	else if (json)
+		kstep_render_objects_json(stdout, &o, upto, when);
 	else
 		kstep_render_objects_text(stdout, &o, upto, a.ascii, when);
 	fflush(stdout);

@@ -3,7 +3,7 @@
  * btfobj.c - object reads resolved from BTF (see btfobj.h). The layout lines:
  *
  *   object EVENT BASE STRUCT FUNC entry|return PATH
- *   field EVENT ARG FIELD KIND SIZE TYPE     KIND: int uint enum ptr fptr
+ *   field EVENT ARG FIELD KIND SIZE TYPE BITOFF   KIND: int uint enum ptr fptr
  *   enum TYPE VALUE NAME
  *
  * BASE and ARG name the event's fetch arguments holding the object's
@@ -259,7 +259,8 @@ static int add_field(const struct btf *btf, __u32 sid, const char *spec, const c
 		size = 4;
 	}
 	kstep_sbuf_addf(fetch, " %s_%.18s=+%u(%s):%s", prefix, name, off, base, type);
-	kstep_sbuf_addf(lay, "field %s %s_%.18s %s %s %u %s\n", event, prefix, name, name, kind, size, tname);
+	kstep_sbuf_addf(lay, "field %s %s_%.18s %s %s %u %s %u\n", event, prefix, name, name, kind, size, tname,
+			m.bitoff);
 	if (eid) {
 		char seen[128];
 

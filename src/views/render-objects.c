@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 /* One field of an object as last seen: which observation, which of its fields. */
 struct slot {
 	const char *name;
@@ -276,5 +278,65 @@ void kstep_render_objects_dot(FILE *out, const struct kstep_objects *o, size_t u
 			fprintf(out, "\to%zu:f%zu -> o%zu;\n", i, k, (size_t)(to - objs));
 		}
 	fprintf(out, "}\n");
+	free_objs(objs, n);
+}
+
+void kstep_render_objects_json(FILE *out, const struct kstep_objects *o, size_t upto, const char *when)
+{
+	struct kstep_json j;
+	size_t n, i, k;
+	struct obj *objs = collect(o, upto, &n);
+	char val[200], hex[32];
+
+	kstep_json_init(&j, out, true);
+	kstep_json_obj_open(&j, NULL);
+	kstep_json_str(&j, "when", when);
+	kstep_json_bool(&j, "btf", o->btf);
+	kstep_json_arr_open(&j, "objects");
+	for (i = 0; i < n; i++) {
+		kstep_json_obj_open(&j, NULL);
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)objs[i].addr);
+		kstep_json_str(&j, "addr", hex);
+		kstep_json_str(&j, "type", objs[i].type);
+		kstep_json_obj_open(&j, "fields");
+		for (k = 0; k < objs[i].ns; k++) {
+			kstep_objects_value(o, obs_at(o, objs[i].s[k].ob), objs[i].s[k].f, val, sizeof(val));
+			kstep_json_str(&j, objs[i].s[k].name, val);
+		}
+		kstep_json_obj_close(&j);
+		kstep_json_obj_close(&j);
+	}
+	kstep_json_arr_close(&j);
+	kstep_json_arr_open(&j, "observations");
+	for (i = 0; i < upto; i++) {
+		const struct kstep_obs *ob = obs_at(o, i);
+
+		kstep_json_obj_open(&j, NULL);
+		kstep_json_i64(&j, "step", ob->step);
+		kstep_json_str(&j, "func", ob->lay->func);
+		kstep_json_str(&j, "when", ob->lay->fromevent ? "event" : ob->lay->ret ? "return" : "entry");
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)ob->addr);
+		kstep_json_str(&j, "addr", hex);
+		kstep_json_str(&j, "type", ob->type);
+		kstep_json_arr_open(&j, "fields");
+		for (k = 0; k < ob->lay->nf; k++) {
+			kstep_json_obj_open(&j, NULL);
+			kstep_json_str(&j, "name", ob->lay->f[k].name);
+			kstep_json_u64(&j, "raw", ob->val[k]);
+			kstep_objects_value(o, ob, k, val, sizeof(val));
+			kstep_json_str(&j, "text", val);
+			kstep_json_u64(&j, "bitoff", ob->lay->f[k].bitoff);
+			kstep_json_obj_close(&j);
+		}
+		kstep_json_arr_close(&j);
+		kstep_json_obj_close(&j);
+	}
+	kstep_json_arr_close(&j);
+	kstep_json_arr_open(&j, "gaps");
+	for (i = 0; i < o->gaps.n; i++)
+		kstep_json_str(&j, NULL, *(const char **)kstep_vec_at(&o->gaps, i));
+	kstep_json_arr_close(&j);
+	kstep_json_obj_close(&j);
+	kstep_json_end(&j);
 	free_objs(objs, n);
 }

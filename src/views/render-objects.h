@@ -22,4 +22,11 @@ void kstep_render_objects_text(FILE *out, const struct kstep_objects *o, size_t 
 /* The same objects as a Graphviz digraph: one record node each, an edge per link. */
 void kstep_render_objects_dot(FILE *out, const struct kstep_objects *o, size_t upto, const char *when);
 
+/*
+ * The same as JSON: "objects" (address, type, each field's latest value and
+ * the object it links to) and "observations" (step, function, entry or
+ * return, address, every field read: raw value, text, offset in bits).
+ */
+void kstep_render_objects_json(FILE *out, const struct kstep_objects *o, size_t upto, const char *when);
+
 #endif
