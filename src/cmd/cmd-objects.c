@@ -50,6 +50,7 @@ struct view {
 	int at;
 	uint64_t at_ts;
 	bool found;
+	uint64_t *dist;		/* per read: its distance to the step it was given */
 };
 
 static const char *node_func(const struct kstep_node *n)
@@ -57,23 +58,27 @@ static const char *node_func(const struct kstep_node *n)
 	return n->fn ? n->fn->name : n->name;
 }
 
-/* First observation at or after ts (observations are in time order). */
-static size_t first_at(const struct kstep_objects *o, uint64_t ts)
+/*
+ * Each read belongs to the step of its function nearest to it: a kprobe fires
+ * just before function_graph's entry, a kretprobe just after its exit, so
+ * the entry reads go to the step whose start is nearest, the return reads to
+ * the one whose end is. An event's own step starts at its timestamp.
+ */
+static void claim(struct view *v, struct kstep_obs *ob, size_t k, const struct kstep_step *s)
 {
-	size_t lo = 0, hi = o->obs.n;
+	const struct kstep_node *n = s->node;
+	const char *fn = node_func(n);
+	uint64_t at = ob->lay->ret ? (n->t_exit ? n->t_exit : n->t_entry) : n->t_entry;
+	uint64_t d = ob->ts > at ? ob->ts - at : at - ob->ts;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (((const struct kstep_obs *)kstep_vec_at(&o->obs, mid))->ts < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	if (ob->lay->fromevent ? ob->ts != n->t_entry || n->child : !fn || strcmp(fn, ob->lay->func))
+		return;
+	if (ob->step && d >= v->dist[k])
+		return;
+	ob->step = s->n;
+	v->dist[k] = d;
 }
 
-/* Each step claims the reads its function's probes made inside it; deeper steps come later and win. */
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
 {
 	struct view *v = ctx;
@@ -82,23 +87,13 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 	(void)top;
 	for (i = 0; i < p->st->n; i++) {
 		const struct kstep_step *s = &p->st->v[i];
-		const struct kstep_node *n = s->node;
-		const char *fn = node_func(n);
-		uint64_t end = n->t_exit ? n->t_exit : n->t_entry;
 
 		if (s->n == v->at) {
-			v->at_ts = n->t_entry;
+			v->at_ts = s->node->t_entry;
 			v->found = true;
 		}
-		for (k = first_at(v->o, n->t_entry); k < v->o->obs.n; k++) {
-			struct kstep_obs *ob = kstep_vec_at(&v->o->obs, k);
-
-			if (ob->ts > end)
-				break;
-			if (ob->lay->fromevent ? ob->ts == n->t_entry && !n->child :
-			    fn && !strcmp(fn, ob->lay->func))
-				ob->step = s->n;
-		}
+		for (k = 0; k < v->o->obs.n; k++)
+			claim(v, kstep_vec_at(&v->o->obs, k), k, s);
 	}
 }
 
@@ -153,6 +148,7 @@ static int run(int argc, char **argv)
 		kstep_error("%s", err);
 		goto out;
 	}
+	v.dist = kstep_xcalloc(o.obs.n + 1, sizeof(*v.dist));
 	if (kstep_pipeline_run(&p, &sink))
 		goto out;
 	if (a.at && !v.found) {
@@ -173,6 +169,7 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
+	free(v.dist);
 	kstep_objects_free(&o);
 	kstep_pipeline_close(&p);
 	kstep_cli_free(&a);
