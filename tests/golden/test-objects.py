@@ -25,7 +25,7 @@ def golden(name, *args):
     path = os.path.join(GOLD, name)
     if os.environ.get("KSTEP_REGOLD") == "1":
         open(path, "w").write(out.stdout)
-    t.eq(out.returncode, 0, "kstep objects %s exits 0" % " ".join(args), out.stderr)
+    t.ok(out.returncode == 0, "kstep objects %s exits 0" % " ".join(args), out.stderr)
     t.eq(out.stdout, open(path).read(), "kstep objects %s: as in %s" % (" ".join(args), name))
 
 
