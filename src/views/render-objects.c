@@ -115,6 +115,26 @@ static void value(const struct kstep_objects *o, const struct kstep_obs *ob, siz
 	snprintf(out, len, "0x%llx %s %s", (unsigned long long)ob->val[f], ascii ? "->" : "→", to->type);
 }
 
+/* Columns s takes on a terminal: UTF-8 continuation bytes take none. */
+static size_t cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void row(FILE *out, bool ascii, const char *text, size_t w)
+{
+	size_t c = cols(text);
+
+	fprintf(out, "%s %s", ascii ? "|" : "│", text);
+	for (; c < w; c++)
+		fputc(' ', out);
+	fprintf(out, " %s\n", ascii ? "|" : "│");
+}
+
 static void hline(FILE *out, bool ascii, const char *l, const char *r, size_t w)
 {
 	size_t i;
@@ -133,24 +153,24 @@ static void box(FILE *out, const struct kstep_objects *o, struct obj *x, struct 
 	size_t i, w, namew = 0;
 
 	snprintf(title, sizeof(title), "%s 0x%llx", x->type, (unsigned long long)x->addr);
-	w = strlen(title);
+	w = cols(title);
 	for (i = 0; i < x->ns; i++)
 		if (strlen(x->s[i].name) > namew)
 			namew = strlen(x->s[i].name);
 	for (i = 0; i < x->ns; i++) {
 		value(o, obs_at(o, x->s[i].ob), x->s[i].f, objs, n, val, sizeof(val), ascii);
 		snprintf(line, sizeof(line), "%-*s  %s", (int)namew, x->s[i].name, val);
-		if (strlen(line) > w)
-			w = strlen(line);
+		if (cols(line) > w)
+			w = cols(line);
 	}
 	hline(out, ascii, "┌", "┐", w);
-	fprintf(out, "%s %-*s %s\n", ascii ? "|" : "│", (int)w, title, ascii ? "|" : "│");
+	row(out, ascii, title, w);
 	if (x->ns)
 		hline(out, ascii, "├", "┤", w);
 	for (i = 0; i < x->ns; i++) {
 		value(o, obs_at(o, x->s[i].ob), x->s[i].f, objs, n, val, sizeof(val), ascii);
 		snprintf(line, sizeof(line), "%-*s  %s", (int)namew, x->s[i].name, val);
-		fprintf(out, "%s %-*s %s\n", ascii ? "|" : "│", (int)w, line, ascii ? "|" : "│");
+		row(out, ascii, line, w);
 	}
 	hline(out, ascii, "└", "┘", w);
 }
