@@ -3,6 +3,7 @@ object reads are skipped and said so, and the objects shown are those the
 events carry: each slab allocation's address and cache name as trace-cmd
 report shows the kmem_cache_alloc records of the same file."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,5 +46,25 @@ t.ok(len(want) > 0, "trace-cmd report shows the allocations with their cache nam
 t.eq(got, want, "every allocation is an object at its address, typed by its cache")
 t.ok(any(ty == "sock_inode_cache" for _, ty in got) and any(ty == "filp" for _, ty in got),
      "the socket's inode and its file are among them")
+
+# socket state changes: sock:inet_sock_set_state carries the sock's address and its states
+ss = os.path.join(tmp, "state.dat")
+live.record(ss, "-e", "sock:inet_sock_set_state", "--", sys.executable, "-c",
+            "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
+            "c = socket.create_connection(s.getsockname()); a, _ = s.accept(); c.close(); a.close(); s.close()")
+doc = objcheck.objects_json(ss)
+# the oracle: trace-cmd report -R for the address, its plain report for the names the event's format gives
+raw = [r for r in oracle.records(ss) if r.event == "inet_sock_set_state"]
+plain = subprocess.run([oracle.TRACE_CMD, "report", "-i", ss], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       text=True).stdout
+named = [dict(re.findall(r"(\w+)=(\S+)", line)) for line in plain.splitlines() if "inet_sock_set_state:" in line]
+want = [(int(r.f["skaddr"], 16), n["newstate"], n["family"], n["protocol"]) for r, n in zip(raw, named)]
+got = []
+for o in doc["observations"]:
+    f = {x["name"]: x["text"] for x in o["fields"]}
+    got.append((int(o["addr"], 16), f["sk_state"].split()[-1], f["sk_family"].split()[-1],
+                f["sk_protocol"].split()[-1]))
+t.ok(len(want) >= 6, "trace-cmd report shows the TCP state changes", len(want))
+t.eq(got, want, "each state change is an observation of its sock, states named as the event's format names them")
 shutil.rmtree(tmp, ignore_errors=True)
 t.done()
