@@ -19,6 +19,9 @@
 
 /* More observations than this are counted, not kept. */
 #define KSTEP_OBJECTS_MAX 200000
+/* A layout option claiming more objects or fields than a plan can hold is damaged: the rest is ignored. */
+#define KSTEP_OBJECTS_MAX_LAYOUTS 256
+#define KSTEP_OBJECTS_MAX_FIELDS 64
 
 struct kstep_objenum {
 	const char *type;
@@ -81,6 +84,8 @@ static void parse_layouts(struct kstep_objects *o, char *text)
 			       w[4], w[5], w[6], w[7]);
 
 		if (n >= 6 && !strcmp(w[0], "object")) {
+			if (o->layouts.n >= KSTEP_OBJECTS_MAX_LAYOUTS)
+				break;
 			cur = new_layout(o);
 			cur->event = dup(o, w[1]);
 			cur->base = dup(o, w[2]);
@@ -88,7 +93,8 @@ static void parse_layouts(struct kstep_objects *o, char *text)
 			cur->func = dup(o, w[4]);
 			cur->ret = !strcmp(w[5], "return");
 			o->btf = true;
-		} else if (n >= 7 && !strcmp(w[0], "field") && cur && !strcmp(w[1], cur->event)) {
+		} else if (n >= 7 && !strcmp(w[0], "field") && cur && !strcmp(w[1], cur->event) &&
+			   cur->nf < KSTEP_OBJECTS_MAX_FIELDS) {
 			struct kstep_objfield *f = add_field(o, cur);
 
 			f->arg = dup(o, w[2]);
@@ -97,7 +103,7 @@ static void parse_layouts(struct kstep_objects *o, char *text)
 			f->size = (unsigned)atoi(w[5]);
 			f->type = strcmp(w[6], "-") ? dup(o, w[6]) : NULL;
 			f->bitoff = n == 8 ? (unsigned)atoi(w[7]) : 0;
-		} else if (n == 4 && !strcmp(w[0], "enum")) {
+		} else if (n == 4 && !strcmp(w[0], "enum") && o->enums.n < 4096) {
 			add_enum(o, w[1], strtoll(w[2], NULL, 10), w[3]);
 		}
 	}
