@@ -275,8 +275,8 @@ static int add_field(const struct btf *btf, __u32 sid, const char *spec, const c
  * The object's address: $retval (its struct from the function's return type
  * or a ":STRUCT" cast), or ARG[->MEMBER[:STRUCT]]... through the prototype.
  */
-static int base_fetch(const struct btf *btf, const char *func, bool ret, char *path, struct kstep_sbuf *base,
-		      __u32 *sid, char *err, size_t errlen)
+static int base_fetch(const struct btf *btf, const char *func, bool ret, bool fprobe, char *path,
+		      struct kstep_sbuf *base, __u32 *sid, char *err, size_t errlen)
 {
 	const struct btf_type *t, *proto;
 	const struct btf_param *pa;
@@ -322,7 +322,10 @@ static int base_fetch(const struct btf *btf, const char *func, bool ret, char *p
 			return -1;
 		}
 		cur = pa[argi].type;
-		kstep_sbuf_add(base, arg_regs[argi]);
+		if (fprobe)	/* fprobe events name arguments, not registers */
+			kstep_sbuf_addf(base, "$arg%d", argi + 1);
+		else
+			kstep_sbuf_add(base, arg_regs[argi]);
 	}
 	if (to && (cast = btf__find_by_name_kind(btf, to, BTF_KIND_STRUCT)) < 0) {
 		snprintf(err, errlen, "no struct %s in this kernel's BTF", to);
@@ -370,7 +373,7 @@ static int base_fetch(const struct btf *btf, const char *func, bool ret, char *p
 	return 0;
 }
 
-int kstep_btfobj_resolve(const struct btf *btf, const char *func, bool ret, const char *expr,
+int kstep_btfobj_resolve(const struct btf *btf, const char *func, bool ret, bool fprobe, const char *expr,
 			 const char *event, const char *prefix, struct kstep_btfobj *out, char *err,
 			 size_t errlen)
 {
@@ -388,7 +391,7 @@ int kstep_btfobj_resolve(const struct btf *btf, const char *func, bool ret, cons
 	*brace = '\0';
 	*end = '\0';
 	kstep_sbuf_add(&fields, brace + 1);
-	if (base_fetch(btf, func, ret, copy, &base, &sid, err, errlen))
+	if (base_fetch(btf, func, ret, fprobe, copy, &base, &sid, err, errlen))
 		goto out;
 	kstep_sbuf_addf(&fetch, "%s=%s:x64", prefix, kstep_sbuf_str(&base));
 	kstep_sbuf_addf(&lay, "object %s %s %s %s %s %s\n", event, prefix, struct_name(btf, sid), func,

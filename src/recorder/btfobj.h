@@ -22,13 +22,14 @@ struct kstep_btfobj {
 
 /*
  * Resolves expr ("sock->sk{sk_state,sk_type}", "$retval{state,sk}") of func
- * against btf; event is the probe's event, prefix names the fetch arguments
+ * against btf, at func's return when ret, for an fprobe/fexit event when
+ * fprobe (arguments as $argN); event is the probe's event, prefix names the fetch arguments
  * (at most 12 characters).
  * Returns 0 with out filled (free with kstep_btfobj_free), or -1 with err
  * naming what BTF lacks (the function, an argument, "struct socket has no
  * field bogus").
  */
-int kstep_btfobj_resolve(const struct btf *btf, const char *func, bool ret, const char *expr,
+int kstep_btfobj_resolve(const struct btf *btf, const char *func, bool ret, bool fprobe, const char *expr,
 			 const char *event, const char *prefix, struct kstep_btfobj *out, char *err, size_t errlen);
 void kstep_btfobj_free(struct kstep_btfobj *o);
 

@@ -713,6 +713,7 @@ static void resolve_field(struct resolver *r, struct kstep_plan_item *it)
 static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
 {
 	enum kstep_pi_kind want = it->ret ? KSTEP_PI_KRETPROBE : KSTEP_PI_KPROBE;
+	enum kstep_pi_kind fwant = it->ret ? KSTEP_PI_FEXIT : KSTEP_PI_FPROBE;
 	const struct kstep_plan_item *probe = NULL;
 	struct kstep_btfobj o;
 	char err[256], prefix[16];
@@ -721,11 +722,14 @@ static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
 	for (i = 0; i < r->p->items.n; i++) {
 		const struct kstep_plan_item *k = kstep_plan_item(r->p, i);
 
-		if (k->kind == want && k->applied && !strcmp(k->target, it->target))
+		/* a kprobe first: an fprobe only where the plan has no kprobe there */
+		if ((k->kind == want || (k->kind == fwant && (!probe || probe->kind == fwant))) && k->applied &&
+		    !strcmp(k->target, it->target))
 			probe = k;
 	}
 	if (!probe) {
-		skip(it, "no %s on %s is applied here", it->ret ? "kretprobe" : "kprobe", it->target);
+		skip(it, "no %s on %s is applied here", it->ret ? "kretprobe or fexit" : "kprobe or fprobe",
+		     it->target);
 		return;
 	}
 	if (!need_cap(r, it, KSTEP_CAP_BTF))
@@ -739,8 +743,9 @@ static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
 		return;
 	}
 	snprintf(prefix, sizeof(prefix), "o%d", it->line);
-	if (kstep_btfobj_resolve(r->btf, it->target, it->ret, it->args, probe->event, prefix, &o, err,
-				 sizeof(err))) {
+	it->fprobe = probe->kind == fwant;
+	if (kstep_btfobj_resolve(r->btf, it->target, it->ret, it->fprobe, it->args, probe->event, prefix, &o,
+				 err, sizeof(err))) {
 		skip(it, "%s", err);
 		return;
 	}

@@ -47,6 +47,7 @@ struct kstep_plan_item {
 	char *fetch;		/* field, object: the fetch arguments computed from BTF */
 	char *layout;		/* object: its lines of the objects option (btfobj.h) */
 	bool ret;		/* object: read at the return (kretprobe) */
+	bool fprobe;		/* object: rides on an fprobe/fexit event */
 	char *path;		/* uprobes: the file */
 	char tsys[64];		/* eprobes: the event they attach to */
 	char tevent[128];

@@ -533,8 +533,8 @@ static char *probe_args(struct recorder *r, const struct kstep_plan_item *it)
 		if (f->kind == KSTEP_PI_FIELD && f->applied && !strcmp(f->target, it->target))
 			kstep_sbuf_addf(&b, "%s%s", b.len ? " " : "", f->fetch);
 		if (f->kind == KSTEP_PI_OBJECT && f->applied && !strcmp(f->target, it->target) &&
-		    f->ret == (it->kind == KSTEP_PI_KRETPROBE) &&
-		    (it->kind == KSTEP_PI_KPROBE || it->kind == KSTEP_PI_KRETPROBE))
+		    f->ret == (it->kind == KSTEP_PI_KRETPROBE || it->kind == KSTEP_PI_FEXIT) &&
+		    f->fprobe == (it->kind == KSTEP_PI_FPROBE || it->kind == KSTEP_PI_FEXIT))
 			kstep_sbuf_addf(&b, "%s%s", b.len ? " " : "", f->fetch);
 	}
 	return kstep_sbuf_steal(&b);

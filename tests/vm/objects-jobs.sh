@@ -7,3 +7,5 @@ echo "kstep record exit $?" >> /out/kinds.out
 kstep record --plan /bogus.plan -o /out/bogus.kstep.dat -- /usr/bin/socket_kinds > /out/bogus.out 2>&1
 echo "kstep record exit $?" >> /out/bogus.out
 cat /sys/kernel/btf/vmlinux > /out/vmlinux.btf
+kstep record --plan /fprobe-objects.plan -o /out/fprobe.kstep.dat -- /usr/bin/socket_kinds > /out/fprobe.out 2>&1
+echo "kstep record exit $?" >> /out/fprobe.out

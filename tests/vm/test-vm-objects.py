@@ -42,7 +42,8 @@ def guest_files():
     progs = os.environ.get("TEST_PROGS", "tests/progs")
     return {"/usr/bin/kstep": os.environ.get("KSTEP", "kstep"),
             "/usr/bin/socket_kinds": os.path.join(progs, "socket_kinds"),
-            "/bogus.plan": os.path.join(HERE, "bogus.plan")}
+            "/bogus.plan": os.path.join(HERE, "bogus.plan"),
+            "/fprobe-objects.plan": os.path.join(HERE, "fprobe-objects.plan")}
 
 
 def check_bogus(label, out):
@@ -55,6 +56,28 @@ def check_bogus(label, out):
     t.eq(sorted({tuple(f["name"] for f in o["fields"]) for o in obs}), [("state", "sk", "file")],
          "%s: the plan's other object line recorded (state, sk, file at sock_alloc_file)" % label)
     t.eq(len(obs), 3, "%s: one read per socket() call" % label)
+
+
+def check_fprobe(label, out, prog_out):
+    """Object reads on fprobe/fexit events (tests/vm/fprobe-objects.plan): 6.12 only."""
+    rec = open(os.path.join(out, "fprobe.out")).read()
+    t.ok("kstep record exit 0" in rec, "%s: kstep record --plan fprobe-objects.plan succeeds" % label, rec)
+    if label == "6.1":
+        t.ok("skipped sock_alloc_file" in rec, "6.1: no fprobes: the object reads are skipped and said so", rec)
+        return
+    doc = objcheck.objects_json(os.path.join(out, "fprobe.kstep.dat"))
+    socks = [o for o in doc["observations"] if o["func"] == "sock_alloc"]
+    sks = [o for o in doc["observations"] if o["func"] == "sock_alloc_file"]
+    calls = objcheck.program_calls(prog_out)
+    t.eq([{f["name"]: f["raw"] for f in o["fields"]} for o in socks],
+         [{"state": objcheck.constants()["SS_UNCONNECTED"], "sk": 0, "file": 0}] * 3,
+         "%s: fexit sock_alloc: each socket SS_UNCONNECTED with NULL sk and file" % label)
+    got = [({f["name"]: f["raw"] for f in o["fields"]}) for o in sks]
+    t.eq([(g.get("sk_state"), g.get("sk_family"), g.get("sk_type")) for g in got],
+         [(objcheck.constants()["TCP_CLOSE"], fam, typ) for fam, typ, _, _ in calls],
+         "%s: fprobe sock_alloc_file: each sock TCP_CLOSE with the call's family and type" % label)
+    t.eq([g.get("sk_socket") for g in got], [int(o["addr"], 16) for o in socks],
+         "%s: each sock's sk_socket is the socket sock_alloc returned" % label)
 
 
 def run_kernel(label, package, deadline):
@@ -82,6 +105,7 @@ def run_kernel(label, package, deadline):
         offsets = objcheck.btf_offsets(os.path.join(out, "vmlinux.btf"))
         objcheck.check(t, label, os.path.join(out, "kinds.kstep.dat"), rec, offsets)
         check_bogus(label, out)
+        check_fprobe(label, out, rec)
     except Exception as e:  # an oracle failing is a failed check, not a crash
         t.ok(False, "%s: checking the objects" % label, e)
     keep_fixture(label, kernel, out, offsets)
