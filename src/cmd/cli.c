@@ -48,6 +48,7 @@ static const struct optdef table[] = {
 	{ KSTEP_CLI_COLOR, "color", 0, "WHEN", "never, auto (default: on a terminal, unless NO_COLOR is set)\n"
 	  "or always: errors, evidence tags, derived and underived values" },
 	{ KSTEP_CLI_QUIET, "quiet", 'q', NULL, "no progress display on the terminal" },
+	{ KSTEP_CLI_AT, "at", 0, "N", "as things stood when step N (of kstep steps) began" },
 };
 
 static const struct optdef *def_of(enum kstep_cli_code code)
@@ -168,6 +169,8 @@ static int take(const struct kstep_cli_cmd *cmd, const struct optdef *d, const c
 		return positive("pid", arg, &so->pid);
 	case KSTEP_CLI_NTH:
 		return positive("nth", arg, &so->nth);
+	case KSTEP_CLI_AT:
+		return positive("at", arg, &c->at);
 	case KSTEP_CLI_DEPTH:
 		if (positive("depth", arg, &c->depth))
 			return -1;

@@ -38,6 +38,7 @@ enum kstep_cli_code {
 	KSTEP_CLI_OUTPUT,
 	KSTEP_CLI_COLOR,
 	KSTEP_CLI_QUIET,
+	KSTEP_CLI_AT,
 	KSTEP_CLI_SECTION,	/* not an option: a heading in the help */
 };
 
@@ -79,6 +80,7 @@ struct kstep_cli {
 	bool quiet;			/* -q: no progress display */
 	int color;			/* --color: 0 auto, 1 always, -1 never */
 	int depth;			/* --depth: also in po.steps.depth */
+	int at;				/* --at: a step number, 0: the end */
 	char **args;			/* the operands */
 	int nargs;
 };

@@ -19,6 +19,7 @@ struct kstep_cmd {
 
 extern const struct kstep_cmd kstep_cmd_steps;
 extern const struct kstep_cmd kstep_cmd_tree;
+extern const struct kstep_cmd kstep_cmd_objects;
 extern const struct kstep_cmd kstep_cmd_info;
 extern const struct kstep_cmd kstep_cmd_caps;
 extern const struct kstep_cmd kstep_cmd_record;

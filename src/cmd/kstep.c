@@ -18,6 +18,7 @@ static const struct kstep_cmd *const commands[] = {
 	&kstep_cmd_record,
 	&kstep_cmd_steps,
 	&kstep_cmd_tree,
+	&kstep_cmd_objects,
 	&kstep_cmd_diff,
 	&kstep_cmd_verify,
 	&kstep_cmd_annotate,

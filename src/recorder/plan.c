@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <tracefs.h>
 
+#include "btfobj.h"
 #include "elfsym.h"
 #include "ksyms.h"
 #include "plan.h"
@@ -34,6 +35,7 @@ static const struct {
 	{ "uretprobe", KSTEP_PI_URETPROBE, true },
 	{ "event", KSTEP_PI_EVENT, true },
 	{ "eprobe", KSTEP_PI_EPROBE, true },
+	{ "object", KSTEP_PI_OBJECT, true },
 };
 
 /* x86-64 argument registers, in order */
@@ -56,6 +58,7 @@ void kstep_plan_free(struct kstep_plan *p)
 		free(it->target);
 		free(it->args);
 		free(it->fetch);
+		free(it->layout);
 		free(it->path);
 	}
 	kstep_vec_free(&p->items);
@@ -171,6 +174,13 @@ static int check_target(const struct kstep_plan_item *it, char *err, size_t errl
 			return -1;
 		}
 		break;
+	case KSTEP_PI_OBJECT:
+		if (!it->args || !strchr(it->args, '{') || it->args[strlen(it->args) - 1] != '}') {
+			snprintf(err, errlen, "object needs FUNC [return] PATH{FIELD,...} "
+				 "(e.g. sock_alloc return $retval{state,sk})");
+			return -1;
+		}
+		break;
 	case KSTEP_PI_GRAPH_DEPTH:
 		if (atoi(it->target) <= 0) {
 			snprintf(err, errlen, "graph-depth needs a positive number");
@@ -267,6 +277,15 @@ int kstep_plan_add(struct kstep_plan *p, const char *line, const char *origin, i
 		free(it.args);
 		it.args = path;
 	}
+	if (it.kind == KSTEP_PI_OBJECT && it.args && !strncmp(it.args, "return ", 7)) {
+		char *expr = kstep_xstrdup(it.args + 7);
+
+		it.ret = true;
+		free(it.args);
+		it.args = expr;
+	}
+	if (it.kind == KSTEP_PI_OBJECT && it.args)
+		take_window_word(&it);
 	if (check_target(&it, why, sizeof(why)))
 		goto bad;
 	*(struct kstep_plan_item *)kstep_vec_push(&p->items) = it;
@@ -690,6 +709,66 @@ static void resolve_field(struct resolver *r, struct kstep_plan_item *it)
 	kstep_sbuf_free(&name);
 }
 
+/* An object read rides on the kprobe (entry) or kretprobe (return) of its function. */
+static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
+{
+	enum kstep_pi_kind want = it->ret ? KSTEP_PI_KRETPROBE : KSTEP_PI_KPROBE;
+	enum kstep_pi_kind fwant = it->ret ? KSTEP_PI_FEXIT : KSTEP_PI_FPROBE;
+	const struct kstep_plan_item *probe = NULL;
+	struct kstep_btfobj o;
+	char err[256], prefix[16];
+	size_t i;
+
+	for (i = 0; i < r->p->items.n; i++) {
+		const struct kstep_plan_item *k = kstep_plan_item(r->p, i);
+
+		/* a kprobe first: an fprobe only where the plan has no kprobe there */
+		if ((k->kind == want || (k->kind == fwant && (!probe || probe->kind == fwant))) && k->applied &&
+		    !strcmp(k->target, it->target))
+			probe = k;
+	}
+	if (!probe) {
+		skip(it, "no %s on %s is applied here", it->ret ? "kretprobe or fexit" : "kprobe or fprobe",
+		     it->target);
+		return;
+	}
+	if (!need_cap(r, it, KSTEP_CAP_BTF))
+		return;
+	if (!r->btf_tried) {
+		r->btf = btf__load_vmlinux_btf();
+		r->btf_tried = true;
+	}
+	if (!r->btf) {
+		skip(it, "BTF does not load");
+		return;
+	}
+	snprintf(prefix, sizeof(prefix), "o%d", it->line);
+	it->fprobe = probe->kind == fwant;
+	if (kstep_btfobj_resolve(r->btf, it->target, it->ret, it->fprobe, it->args, probe->event, prefix, &o,
+				 err, sizeof(err))) {
+		skip(it, "%s", err);
+		return;
+	}
+	it->fetch = o.fetch;
+	it->layout = o.layout;
+	snprintf(it->note, sizeof(it->note), "struct %s on %s/%s", o.sname, probe->system, probe->event);
+	it->applied = true;
+}
+
+char *kstep_plan_objects(const struct kstep_plan *p)
+{
+	struct kstep_sbuf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < p->items.n; i++) {
+		const struct kstep_plan_item *it = kstep_plan_item(p, i);
+
+		if (it->kind == KSTEP_PI_OBJECT && it->applied && it->layout)
+			kstep_sbuf_add(&b, it->layout);
+	}
+	return kstep_sbuf_steal(&b);
+}
+
 /* The first window whose anchor is applied wins. */
 static void resolve_windows(struct resolver *r)
 {
@@ -770,6 +849,8 @@ void kstep_plan_resolve(struct kstep_plan *p, const struct kstep_plan_env *env)
 
 		if (it->kind == KSTEP_PI_FIELD)
 			resolve_field(&r, it);
+		else if (it->kind == KSTEP_PI_OBJECT)
+			resolve_object(&r, it);
 	}
 	resolve_windows(&r);
 	btf__free(r.btf);
@@ -804,7 +885,7 @@ char *kstep_plan_applied(const struct kstep_plan *p)
 			if (it->applied != !pass)
 				continue;
 			kstep_sbuf_addf(&b, "%s%s %s%s%s%s%s%s%s\n", pass ? "# skipped: " : "", kind_word(it->kind),
-					it->target, it->args ? " " : "", it->args ? it->args : "",
+					it->target, it->ret ? " return " : it->args ? " " : "", it->args ? it->args : "",
 					it->stack ? " stack" : "", it->window ? " window" : "",
 					it->note[0] ? "  # " : "", it->note);
 		}

@@ -29,6 +29,7 @@ enum kstep_pi_kind {
 	KSTEP_PI_URETPROBE,		/* uretprobe BIN:SYM [ARGS] */
 	KSTEP_PI_EVENT,			/* event SYS:EVENT [stack] [window] [if FILTER] */
 	KSTEP_PI_EPROBE,		/* eprobe SYS:EVENT ARGS [window] */
+	KSTEP_PI_OBJECT,		/* object FUNC [return] PATH{FIELD,...} */
 };
 
 struct kstep_plan_item {
@@ -43,7 +44,10 @@ struct kstep_plan_item {
 	/* resolution */
 	bool applied;
 	char note[256];		/* why skipped, or what it became */
-	char *fetch;		/* field: the fetch argument computed from BTF */
+	char *fetch;		/* field, object: the fetch arguments computed from BTF */
+	char *layout;		/* object: its lines of the objects option (btfobj.h) */
+	bool ret;		/* object: read at the return (kretprobe) */
+	bool fprobe;		/* object: rides on an fprobe/fexit event */
 	char *path;		/* uprobes: the file */
 	char tsys[64];		/* eprobes: the event they attach to */
 	char tevent[128];
@@ -97,5 +101,8 @@ void kstep_plan_resolve(struct kstep_plan *p, const struct kstep_plan_env *env);
 char *kstep_plan_applied(const struct kstep_plan *p);
 /* Returns the item with index i. */
 struct kstep_plan_item *kstep_plan_item(const struct kstep_plan *p, size_t i);
+
+/* Returns the layout lines of every applied object read (option 0x4b0c); caller frees. */
+char *kstep_plan_objects(const struct kstep_plan *p);
 
 #endif

@@ -532,6 +532,10 @@ static char *probe_args(struct recorder *r, const struct kstep_plan_item *it)
 
 		if (f->kind == KSTEP_PI_FIELD && f->applied && !strcmp(f->target, it->target))
 			kstep_sbuf_addf(&b, "%s%s", b.len ? " " : "", f->fetch);
+		if (f->kind == KSTEP_PI_OBJECT && f->applied && !strcmp(f->target, it->target) &&
+		    f->ret == (it->kind == KSTEP_PI_KRETPROBE || it->kind == KSTEP_PI_FEXIT) &&
+		    f->fprobe == (it->kind == KSTEP_PI_FPROBE || it->kind == KSTEP_PI_FEXIT))
+			kstep_sbuf_addf(&b, "%s%s", b.len ? " " : "", f->fetch);
 	}
 	return kstep_sbuf_steal(&b);
 }
@@ -1123,6 +1127,16 @@ static void maps_option(struct recorder *r, struct kstep_datw *w)
 	kstep_sbuf_free(&b);
 }
 
+/* The layouts of the plan's object reads: the analysis decodes them without BTF. */
+static void objects_option(struct recorder *r, struct kstep_datw *w)
+{
+	char *text = kstep_plan_objects(r->plan);
+
+	if (*text)
+		kstep_kopts_write_text(w, KSTEP_KOPT_OBJECTS, text);
+	free(text);
+}
+
 static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const char *asked,
 			      const char *applied)
 {
@@ -1144,6 +1158,7 @@ static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const ch
 	if (r->loss_text)
 		kstep_kopts_write_text(w, KSTEP_KOPT_LOSS, r->loss_text);
 	maps_option(r, w);
+	objects_option(r, w);
 	free(id);
 	free(caps);
 }

@@ -20,6 +20,16 @@ static char *text_of(const struct kstep_dat *dat, enum kstep_dat_kopt id)
 	return o ? kstep_xstrndup(o->data, strnlen(o->data, o->len)) : NULL;
 }
 
+char *kstep_kopts_objects(const struct kstep_dat *dat)
+{
+	return text_of(dat, KSTEP_KOPT_OBJECTS);
+}
+
+char *kstep_kopts_plan_text(const struct kstep_dat *dat)
+{
+	return text_of(dat, KSTEP_KOPT_PLAN_APPLIED);
+}
+
 static void read_command(const struct kstep_dat *dat, struct kstep_kopts *k)
 {
 	const struct kstep_dat_rawopt *o = kstep_dat_rawopt(dat, KSTEP_KOPT_COMMAND);

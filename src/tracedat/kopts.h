@@ -48,6 +48,15 @@ size_t kstep_kopts_probes(const struct kstep_dat *dat, struct kstep_kopt_probe *
 /* Writes the build-id the recorder noted for binary path into out ("" when none). */
 void kstep_kopts_build_id_of(const struct kstep_dat *dat, const char *path, char *out, size_t len);
 
+/*
+ * Returns the layouts of the plan's object reads (option 0x4b0c: "object",
+ * "field" and "enum" lines, doc/trace-dat-options.md), or NULL when the
+ * recording has none. The caller frees it.
+ */
+char *kstep_kopts_objects(const struct kstep_dat *dat);
+/* Returns the plan as applied (option 0x4b06) or NULL; the caller frees it. */
+char *kstep_kopts_plan_text(const struct kstep_dat *dat);
+
 /* Writing (the recorder) */
 struct kstep_datw;
 /* The traced command: pid and argv (NULL when attached to a running task). */

@@ -4,7 +4,7 @@
 KSTEP_PACKAGES="build-essential autoconf automake libtool pkg-config gcc clang make
  libtraceevent-dev libtracefs-dev libdw-dev libelf-dev libbpf-dev
  libzstd-dev libcmocka-dev libdebuginfod-dev debuginfod trace-cmd python3 zstd elfutils binutils
- mandoc man-db graphviz bash-completion zsh python3-jsonschema"
+ mandoc man-db graphviz bash-completion zsh python3-jsonschema bpftool"
 # What the real-kernel test hosts need (tests/vm): qemu, a static busybox for
 # the initramfs, cpio, kmod (modinfo/modules.dep), xz for 6.12's modules.
 KSTEP_VM_PACKAGES="qemu-system-x86 busybox-static cpio kmod xz-utils"

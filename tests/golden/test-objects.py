@@ -1,0 +1,50 @@
+"""kstep objects on the socket plan's recordings of socket_kinds in the Debian
+6.1 and 6.12 guests (fixtures/vm*-kinds.*, made by `make vm-objects-fixtures`):
+the objects against independent facts (tests/golden/objcheck.py: the program's
+output, kernel headers, trace-cmd report, bpftool's BTF offsets kept with the
+fixture), the Graphviz view through dot, and the text views against their
+golden files (tests/golden/objects/). Runs everywhere, without qemu."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
+sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
+import kstepjson  # noqa: E402
+import objcheck  # noqa: E402
+from tap import Tap, env  # noqa: E402
+
+FIX = env("FIXTURES")
+GOLD = os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden", "objects")
+KSTEP = os.environ.get("KSTEP", "kstep")
+t = Tap()
+
+
+def golden(name, *args):
+    out = subprocess.run([KSTEP, "objects", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    path = os.path.join(GOLD, name)
+    if os.environ.get("KSTEP_REGOLD") == "1":
+        open(path, "w").write(out.stdout)
+    t.ok(out.returncode == 0, "kstep objects %s exits 0" % " ".join(args), out.stderr)
+    t.eq(out.stdout, open(path).read(), "kstep objects %s: as in %s" % (" ".join(args), name))
+
+
+for label in ("6.1", "6.12"):
+    base = os.path.join(FIX, "vm%s-kinds" % label)
+    if not os.path.exists(base + ".kstep.dat"):
+        t.skip("%s: no fixture %s.kstep.dat" % (label, base), "make vm-objects-fixtures")
+        continue
+    offsets = {}
+    for line in open(base + ".btf-offsets"):
+        k, v = line.split()
+        offsets[k] = int(v)
+    objcheck.check(t, label, base + ".kstep.dat", open(base + ".out").read(), offsets)
+    golden("vm%s-kinds.txt" % label, "--ascii", base + ".kstep.dat")
+    golden("vm%s-kinds.call2.txt" % label, "--syscall", "socket", "--nth", "2", base + ".kstep.dat")
+    # --at: as inet_create begins, the socket exists (type set by __sock_create) and has no sock yet
+    n = kstepjson.steps(base + ".kstep.dat", "--syscall", "socket").one("inet_create")["n"]
+    doc = objcheck.objects_json(base + ".kstep.dat", "--syscall", "socket", "--at", str(n))
+    t.eq([(o["type"], o["fields"].get("sk"), o["fields"].get("type")) for o in doc["objects"]],
+         [("socket", "NULL", "1")], "%s: --at %d (inet_create): only the socket, type 1, sk NULL" % (label, n))
+    golden("vm%s-kinds.at.txt" % label, "--syscall", "socket", "--at", str(n), base + ".kstep.dat")
+t.done()
