@@ -144,7 +144,9 @@ static int run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;
-	if (kstep_objects_load(&o, path, p.sel.pid, p.sel.from, p.sel.to, err, sizeof(err))) {
+	/* --syscall is a view over the whole task (select.h): the objects are those it shows */
+	if (kstep_objects_load(&o, path, p.sel.pid, p.sel.view ? p.sel.view_from : p.sel.from,
+			       p.sel.view ? p.sel.view_to : p.sel.to, err, sizeof(err))) {
 		kstep_error("%s", err);
 		goto out;
 	}
