@@ -806,6 +806,18 @@ static void derive_user_errno(struct builder *b, const struct oframe *f, struct 
 	set_cite(rv, f->err.c);
 }
 
+/* v is the same value as w, read again at the same step: the same derivation. */
+static void same_as(struct kstep_val *v, const struct kstep_val *w)
+{
+	v->deriv = w->deriv;
+	v->from_step = w->from_step;
+	v->ncand = w->ncand;
+	v->from_step2 = w->from_step2;
+	v->from_name = w->from_name;
+	v->sym = w->sym;
+	v->symoff = w->symoff;
+}
+
 /* What a call produces when it returns: its return value and return-probe values. */
 static void derive_return(struct builder *b, struct prodmap *m, struct oframe *f)
 {
@@ -817,11 +829,20 @@ static void derive_return(struct builder *b, struct prodmap *m, struct oframe *f
 	size_t i;
 	bool user = n->kind == KSTEP_NODE_CALL && (n->fn->flags & KSTEP_FN_USER);
 
-	for (v = n->vals; v; v = v->next)
-		if (v->role == KSTEP_VAL_OUT && !is_producer_field(b, n, v))
-			derive_output(m, here, v, false);
-	if (n->retv) {
+	/* the return value first: a return-probe read of the same value ($retval
+	 * fetched again, an object read) is that value, never a citation of
+	 * this very step */
+	if (n->retv)
 		derive_output(m, here, n->retv, false);
+	for (v = n->vals; v; v = v->next) {
+		if (v->role != KSTEP_VAL_OUT || is_producer_field(b, n, v))
+			continue;
+		if (n->retv && v->num == n->retv->num && kstep_val_pointer(v) && kstep_val_pointer(n->retv))
+			same_as(v, n->retv);
+		else
+			derive_output(m, here, v, false);
+	}
+	if (n->retv) {
 		if (user)
 			derive_user_errno(b, f, n->retv);
 		if (n->retv->deriv == KSTEP_DERIV_NONE) {
