@@ -272,6 +272,26 @@ static void note_unknown(struct cstate *c, int step, const char *why)
 static bool value_matches(const struct kstep_verify *v, const struct vsnap *o, const char *want, bool *decided);
 
 /* One call of the claim's subject a. */
+/* One call n of a claim about its direct caller: counts it as agreeing with want, or keeps the first that does not. */
+static void check_caller(const struct kstep_verify *v, struct cstate *cs, const struct kstep_node *n,
+			 const char *want, int step, bool hidden)
+{
+	const char *caller = direct_caller(v, n);
+
+	if (!caller) {
+		note_unknown(cs, step, "the trace does not show the direct caller");
+	} else if (kstep_func_same(caller, want)) {
+		if (!cs->n_ok++) {
+			cs->ok_step = step;
+			cs->ok_hid = hidden;
+		}
+	} else if (!cs->bad_step) {
+		cs->bad_step = step;
+		cs->bad_hid = hidden;
+		snprintf(cs->bad, sizeof(cs->bad), "called from %s", caller);
+	}
+}
+
 static void see_a(struct kstep_verify *v, struct cstate *cs, const struct kstep_node *n, int step, bool hidden)
 {
 	const struct kstep_claim *c = cs->c;
@@ -295,19 +315,7 @@ static void see_a(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 	case KSTEP_CLAIM_CALLER:
 		if (c->a.k && cs->na != (uint64_t)c->a.k)
 			return;
-		caller = direct_caller(v, n);
-		if (!caller)
-			note_unknown(cs, step, "the trace does not show the direct caller");
-		else if (kstep_func_same(caller, c->b.name)) {
-			if (!cs->n_ok++) {
-				cs->ok_step = step;
-				cs->ok_hid = hidden;
-			}
-		} else if (!cs->bad_step) {
-			cs->bad_step = step;
-			cs->bad_hid = hidden;
-			snprintf(cs->bad, sizeof(cs->bad), "called from %s", caller);
-		}
+		check_caller(v, cs, n, c->b.name, step, hidden);
 		return;
 	case KSTEP_CLAIM_RETURNS:
 		if (c->a.k && cs->na != (uint64_t)c->a.k)
@@ -350,7 +358,6 @@ static void see_a(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 static void see_b(struct kstep_verify *v, struct cstate *cs, const struct kstep_node *n, int step, bool hidden)
 {
 	const struct kstep_claim *c = cs->c;
-	const char *caller;
 
 	cs->nb++;
 	if (n->src & PROBE_SRC || n->kind == KSTEP_NODE_EVENT)
@@ -364,19 +371,7 @@ static void see_b(struct kstep_verify *v, struct cstate *cs, const struct kstep_
 		take_snap(&cs->sb, n, c->b.field, step, hidden, v->ks);
 	if (c->kind != KSTEP_CLAIM_CALLS || (c->b.k && cs->nb != (uint64_t)c->b.k))
 		return;
-	caller = direct_caller(v, n);
-	if (!caller)
-		note_unknown(cs, step, "the trace does not show the direct caller");
-	else if (kstep_func_same(caller, c->a.name)) {
-		if (!cs->n_ok++) {
-			cs->ok_step = step;
-			cs->ok_hid = hidden;
-		}
-	} else if (!cs->bad_step) {
-		cs->bad_step = step;
-		cs->bad_hid = hidden;
-		snprintf(cs->bad, sizeof(cs->bad), "called from %s", caller);
-	}
+	check_caller(v, cs, n, c->a.name, step, hidden);
 }
 
 /*
