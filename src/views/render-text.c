@@ -52,20 +52,99 @@ void kstep_render_name(const struct kstep_node *n, char *out, size_t len)
 	}
 }
 
+/* Writes v in decimal at out; returns the length. */
+static size_t put_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Writes v in hex at out; returns the length. */
+static size_t put_hex(char *out, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* kstep_val_raw's text, without printf: this runs for every value shown. */
+static size_t raw_text(const struct kstep_val *v, char *out, size_t len)
+{
+	size_t n = 0;
+
+	switch (v->type) {
+	case KSTEP_VT_STR:
+		n = v->str ? strlen(v->str) : 0;
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, v->str ? v->str : "", n);
+		break;
+	case KSTEP_VT_HEX:
+		out[0] = '0';
+		out[1] = 'x';
+		n = 2 + put_hex(out + 2, v->num);
+		break;
+	case KSTEP_VT_INT:
+		if ((int64_t)v->num < 0) {
+			out[n++] = '-';
+			n += put_u64(out + n, -v->num);
+		} else {
+			n = put_u64(out, v->num);
+		}
+		break;
+	default:
+		n = put_u64(out, v->num);
+		break;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Appends s (m bytes) at *n like snprintf would: cut to fit, *n counts the whole. */
+static void app(char *out, size_t len, size_t *n, const char *s, size_t m)
+{
+	if (*n < len) {
+		size_t k = m < len - 1 - *n ? m : len - 1 - *n;
+
+		memcpy(out + *n, s, k);
+		out[*n + k] = '\0';
+	}
+	*n += m;
+}
+
 void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len)
 {
 	char raw[256];
-	size_t n;
+	size_t n = 0, m;
 
-	kstep_val_raw(v, raw, sizeof(raw));
-	n = (size_t)snprintf(out, len, "%s", raw);
-	if (v->decoded && n < len)
-		n += (size_t)snprintf(out + n, len - n, " %s", v->decoded);
+	m = raw_text(v, raw, sizeof(raw));
+	out[0] = '\0';
+	app(out, len, &n, raw, m);
+	if (v->decoded && n < len) {
+		app(out, len, &n, " ", 1);
+		app(out, len, &n, v->decoded, strlen(v->decoded));
+	}
 	if (!with_deriv || n >= len)
 		return;
 	switch (v->deriv) {
 	case KSTEP_DERIV_PRODUCED:
-		snprintf(out + n, len - n, " (new)");
+		app(out, len, &n, " (new)", 6);
 		break;
 	case KSTEP_DERIV_STEP:
 		snprintf(out + n, len - n, " (#%d)", v->from_step);
@@ -79,7 +158,7 @@ void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, siz
 			snprintf(out + n, len - n, " = %s (kallsyms)", v->sym);
 		break;
 	case KSTEP_DERIV_UNDERIVED:
-		snprintf(out + n, len - n, " (underived)");
+		app(out, len, &n, " (underived)", 12);
 		break;
 	default:
 		break;
@@ -95,8 +174,13 @@ static void vals_text(const struct kstep_node *n, struct kstep_sbuf *b)
 		if (!kstep_val_shown(v))
 			continue;
 		kstep_render_val(v, true, one, sizeof(one));
-		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",
-				v->role == KSTEP_VAL_OUT ? "out:" : "", v->name, one);
+		if (b->len)
+			kstep_sbuf_addn(b, " ", 1);
+		if (v->role == KSTEP_VAL_OUT)
+			kstep_sbuf_addn(b, "out:", 4);
+		kstep_sbuf_add(b, v->name);
+		kstep_sbuf_addn(b, "=", 1);
+		kstep_sbuf_add(b, one);
 	}
 	if (n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
 		kstep_sbuf_addf(b, "%s[stack of %" PRIu32 " frames]", b->len ? " " : "", n->nstack);
@@ -125,21 +209,6 @@ const char *kstep_short_path(const char *path)
 				best = slash + 1;
 		}
 	return best;
-}
-
-/* Writes v in decimal at out; returns the length. */
-static size_t put_u64(char *out, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
 }
 
 /* kstep_fmt_dur's text ("1.234 us"), µs unless ascii; out holds at least 32 bytes. */
@@ -285,18 +354,26 @@ static void row_free(struct row *row)
 		free(row->ret);
 }
 
-static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *st, struct row *row)
+/* The row's cells. When measuring (w set), a column already as wide as its
+ * cap is not formatted: its text cannot widen it further. */
+static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *st, struct row *row,
+		     const struct kstep_text_cols *w)
 {
 	struct kstep_sbuf b = { 0 };
 	size_t k = st->depth > 0 ? 2 * (size_t)st->depth : 0;
+	bool name = !w || w->name < NAME_MAX_W, vals = !w || w->vals < VALS_MAX_W;
 
 	row->num[put_u64(row->num, (uint64_t)st->n)] = '\0';
 	if (k > 160)
 		k = 160;
-	memset(row->name, ' ', k);
-	kstep_render_name(st->node, row->name + k, sizeof(row->name) - k < 256 ? sizeof(row->name) - k : 256);
+	row->name[0] = '\0';
+	if (name) {
+		memset(row->name, ' ', k);
+		kstep_render_name(st->node, row->name + k,
+				  sizeof(row->name) - k < 256 ? sizeof(row->name) - k : 256);
+	}
 	row->vals = empty;
-	if (st->node->vals || st->node->nstack) {
+	if (vals && (st->node->vals || st->node->nstack)) {
 		vals_text(st->node, &b);
 		row->vals = safe_take(kstep_sbuf_steal(&b));
 	}
@@ -312,7 +389,8 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 		snprintf(row->line, sizeof(row->line), "%s%s",
 			 (st->node->flags & KSTEP_NF_INLINE) ? "inlined at " : "",
 			 kstep_short_path(st->node->site));
-	safe_inplace(row->name, sizeof(row->name));
+	if (name)
+		safe_inplace(row->name, sizeof(row->name));
 	safe_inplace(row->line, sizeof(row->line));
 	row->tag = kstep_src_tag(st->node->src);
 	row->hidden[0] = '\0';
@@ -461,7 +539,7 @@ void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols
 	size_t i;
 
 	for (i = 0; i < r->st->n; i++) {
-		make_row(r, &r->st->v[i], &row);
+		make_row(r, &r->st->v[i], &row, w);
 		widen(w, &row);
 		row_free(&row);
 	}
@@ -494,7 +572,7 @@ void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct k
 	size_t i;
 
 	for (i = 0; i < r->st->n; i++) {
-		make_row(r, &r->st->v[i], &row);
+		make_row(r, &r->st->v[i], &row, NULL);
 		print_row(out, w, &row);
 		row_free(&row);
 	}
