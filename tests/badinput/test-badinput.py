@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
+from v6layout import v6_layout  # noqa: E402
 from tap import Tap, env  # noqa: E402
 
 KSTEP = env("KSTEP")
@@ -33,50 +34,6 @@ def make(name, data):
     with open(path, "wb") as f:
         f.write(data)
     return path
-
-
-# An independent reading of the v6 layout (trace-cmd.dat(5)): where each
-# section starts, to damage the right place.
-def v6_layout(d):
-    lay = {}
-    p = 10
-    p = d.index(b"\0", p) + 1            # version string
-    p += 1 + 1 + 4                       # endian, long size, page size
-    for name in (b"header_page\0", b"header_event\0"):
-        assert d[p:p + len(name)] == name
-        p += len(name)
-        (n,) = struct.unpack_from("<Q", d, p)
-        p += 8 + n
-    lay["ftrace"] = p
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4
-    for _ in range(n):
-        (sz,) = struct.unpack_from("<Q", d, p)
-        p += 8 + sz
-    lay["events"] = p
-    (nsys,) = struct.unpack_from("<I", d, p)
-    p += 4
-    for _ in range(nsys):
-        p = d.index(b"\0", p) + 1
-        (n,) = struct.unpack_from("<I", d, p)
-        p += 4
-        for _ in range(n):
-            (sz,) = struct.unpack_from("<Q", d, p)
-            p += 8 + sz
-    lay["kallsyms"] = p
-    (n,) = struct.unpack_from("<I", d, p)
-    lay["kallsyms_size"] = n
-    p += 4 + n
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4 + n                           # printk formats
-    (n,) = struct.unpack_from("<Q", d, p)
-    p += 8 + n                           # saved cmdlines
-    (ncpu,) = struct.unpack_from("<I", d, p)
-    p += 4
-    lay["options"] = p
-    fly = d.index(b"flyrecord\0", p)
-    lay["cpus"] = [struct.unpack_from("<QQ", d, fly + 10 + 16 * i) for i in range(ncpu)]
-    return lay
 
 
 def unusable(path, what, *args):

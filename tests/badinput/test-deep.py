@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
+from v6layout import v6_layout  # noqa: E402
 from tap import Tap, env  # noqa: E402
 
 KSTEP = env("KSTEP")
@@ -30,36 +31,10 @@ def run(*args, timeout=600):
 
 def v6_parts(d):
     """(bytes before the flyrecord's CPU table, CPU count, bytes between the
-    table and the first CPU's data), read as trace-cmd.dat(5) describes v6."""
-    p = d.index(b"\0", 10) + 1 + 1 + 1 + 4
-    for name in (b"header_page\0", b"header_event\0"):
-        p += len(name)
-        (n,) = struct.unpack_from("<Q", d, p)
-        p += 8 + n
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4
-    for _ in range(n):
-        (sz,) = struct.unpack_from("<Q", d, p)
-        p += 8 + sz
-    (nsys,) = struct.unpack_from("<I", d, p)
-    p += 4
-    for _ in range(nsys):
-        p = d.index(b"\0", p) + 1
-        (n,) = struct.unpack_from("<I", d, p)
-        p += 4
-        for _ in range(n):
-            (sz,) = struct.unpack_from("<Q", d, p)
-            p += 8 + sz
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4 + n                           # kallsyms
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4 + n                           # printk formats
-    (n,) = struct.unpack_from("<Q", d, p)
-    p += 8 + n                           # saved cmdlines
-    (ncpu,) = struct.unpack_from("<I", d, p)
-    fly = d.index(b"flyrecord\0", p) + 10
-    table = [struct.unpack_from("<QQ", d, fly + 16 * i) for i in range(ncpu)]
-    first = min(off for off, size in table if size) if any(s for _, s in table) else fly + 16 * ncpu
+    table and the first CPU's data), from tests/lib/v6layout.py."""
+    lay = v6_layout(d)
+    fly, ncpu = lay["table"], len(lay["cpus"])
+    first = min(off for off, size in lay["cpus"] if size) if any(s for _, s in lay["cpus"]) else fly + 16 * ncpu
     return d[:fly], ncpu, d[fly + 16 * ncpu:first]
 
 

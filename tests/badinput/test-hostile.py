@@ -24,6 +24,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
+from v6layout import v6_layout  # noqa: E402
 from tap import Tap, env  # noqa: E402
 
 KSTEP = env("KSTEP")
@@ -79,44 +80,6 @@ def zstd_zeros(n, prefix=b""):
     cmd = "{ cat; head -c %d /dev/zero; } | zstd -q -1 -c" % (n - len(prefix))
     p = subprocess.run(["sh", "-c", cmd], input=prefix, stdout=subprocess.PIPE, check=True)
     return p.stdout
-
-
-# v6 layout (trace-cmd.dat(5)), read independently of kstep.
-def v6_layout(d):
-    lay = {}
-    p = d.index(b"\0", 10) + 1 + 1 + 1 + 4
-    for name in (b"header_page\0", b"header_event\0"):
-        p += len(name)
-        (n,) = struct.unpack_from("<Q", d, p)
-        p += 8 + n
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4
-    for _ in range(n):
-        (sz,) = struct.unpack_from("<Q", d, p)
-        p += 8 + sz
-    (nsys,) = struct.unpack_from("<I", d, p)
-    p += 4
-    for _ in range(nsys):
-        p = d.index(b"\0", p) + 1
-        (n,) = struct.unpack_from("<I", d, p)
-        p += 4
-        for _ in range(n):
-            (sz,) = struct.unpack_from("<Q", d, p)
-            p += 8 + sz
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4 + n                           # kallsyms
-    lay["printk"] = p
-    (n,) = struct.unpack_from("<I", d, p)
-    p += 4 + n
-    lay["cmdlines"] = p
-    (n,) = struct.unpack_from("<Q", d, p)
-    p += 8 + n
-    lay["ncpu"] = p
-    (ncpu,) = struct.unpack_from("<I", d, p)
-    fly = d.index(b"flyrecord\0", p)
-    lay["table"] = fly + 10
-    lay["cpus"] = [struct.unpack_from("<QQ", d, fly + 10 + 16 * i) for i in range(ncpu)]
-    return lay
 
 
 def v6_with(d, printk=None, cmdlines=None):
