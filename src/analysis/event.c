@@ -69,8 +69,24 @@ void kstep_src_tags(unsigned mask, char *out, size_t len)
 	for (i = 0; i < KSTEP_ARRAY_SIZE(tags); i++) {
 		if (!(mask & tags[i].bit))
 			continue;
-		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? "+" : "",
-				      tags[i].tag);
+		/* as snprintf would, without it: this runs for every line of a tree */
+		if (n) {
+			if (n + 1 < len)
+				out[n] = '+';
+			n++;
+		}
+		{
+			size_t t = strlen(tags[i].tag), k;
+
+			if (n < len) {
+				k = t < len - 1 - n ? t : len - 1 - n;
+				memcpy(out + n, tags[i].tag, k);
+				out[n + k] = '\0';
+			} else if (len) {
+				out[len - 1] = '\0';
+			}
+			n += t;
+		}
 		if (n >= len)
 			return;
 	}

@@ -270,18 +270,6 @@ static size_t cols(const char *s)
 
 static const char spaces[] = "                                                                ";
 
-/* Writes w spaces. */
-static void spc(FILE *out, size_t w)
-{
-	while (w) {
-		size_t k = w < sizeof(spaces) - 1 ? w : sizeof(spaces) - 1;
-
-		fwrite(spaces, 1, k, out);
-		w -= k;
-	}
-}
-
-
 /* Escapes buf in place (see kstep_text_safe): the trace chose some of it. */
 static void safe_inplace(char *buf, size_t len)
 {
@@ -596,11 +584,12 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 	kstep_text_end(out, r);
 }
 
-/* One node of the tree, at depth. */
+/* One node of the tree, at depth: gathered and written at once. */
 static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool ascii)
 {
 	char name[256], t[32], tags[96];
 	struct kstep_sbuf b = { 0 };
+	struct lbuf l;
 
 	kstep_render_name(n, name, sizeof(name));
 	time_text(n, ascii, t, sizeof(t));
@@ -613,22 +602,25 @@ static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool asc
 		kstep_sbuf_add(&b, e);
 		free(e);
 	}
-	spc(out, depth > 0 ? 2 * (size_t)depth : 0);
-	fputs(name, out);
+	l.out = out;
+	l.n = 0;
+	lspc(&l, depth > 0 ? 2 * (size_t)depth : 0);
+	lputs(&l, name);
 	if (b.len) {
-		fputs("  ", out);
-		fputs(b.s, out);
+		lput(&l, "  ", 2);
+		lput(&l, b.s, b.len);
 	}
-	fputs("  ", out);
-	fputs(t, out);
-	fputs("  [", out);
-	fputs(tags, out);
-	fputc(']', out);
+	lput(&l, "  ", 2);
+	lputs(&l, t);
+	lput(&l, "  [", 3);
+	lputs(&l, tags);
+	lput(&l, "]", 1);
 	if (n->site) {
-		fputs(n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ", out);
-		fputs(kstep_short_path(n->site), out);
+		lputs(&l, n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ");
+		lputs(&l, kstep_short_path(n->site));
 	}
-	fputc('\n', out);
+	lput(&l, "\n", 1);
+	fwrite(l.b, 1, l.n, out);
 	kstep_sbuf_free(&b);
 }
 
