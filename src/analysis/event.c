@@ -460,7 +460,9 @@ static bool decode_pure(struct kstep_evdesc *d)
 				nlen = n;
 				if (cur->ntokens < UINT8_MAX)
 					cur->ntokens++;
-				cur->plain_ptr = plain_ptr(tok, n, a);
+				/* read as printf's %p reads it: no sign to extend */
+				cur->plain_ptr = plain_ptr(tok, n, a) &&
+						 (cur->f->size == 8 || !(cur->f->flags & TEP_FIELD_IS_SIGNED));
 			}
 		}
 		if (*p != '%')

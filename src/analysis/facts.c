@@ -217,6 +217,9 @@ static bool strings_plain(const struct kstep_rec *rec, const struct kstep_evdesc
 			continue;
 		if (kstep_rec_str(rec, d->vals[i].f, &s, &len) || memchr(s, ' ', len) || memchr(s, '=', len))
 			return false;
+		/* the printed text ends at a NUL inside the record, as read here */
+		if (s + len >= (const char *)rec->data + rec->size || s[len])
+			return false;
 	}
 	return true;
 }

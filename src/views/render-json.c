@@ -59,13 +59,13 @@ static void json_val(struct kstep_json *j, const char *key, const struct kstep_v
 
 	kstep_json_obj_open(j, key);
 	kstep_json_str(j, "name", v->name);
-	kstep_val_raw(v, raw, sizeof(raw));
-	kstep_json_str(j, "raw", raw);
+	kstep_json_strn(j, "raw", raw, kstep_render_raw(v, raw, sizeof(raw)));
 	if (v->type != KSTEP_VT_STR) {
-		char u[32];
+		/* the number in decimal, as a string (JSON numbers lose 64-bit precision) */
+		struct kstep_val u = { .num = v->num, .type = KSTEP_VT_UINT };
+		char t[32];
 
-		snprintf(u, sizeof(u), "%" PRIu64, v->num);
-		kstep_json_str(j, "u64", u);
+		kstep_json_strn(j, "u64", t, kstep_render_raw(&u, t, sizeof(t)));
 	}
 	kstep_json_str(j, "type", type_name(v->type));
 	kstep_json_str(j, "role", v->role == KSTEP_VAL_OUT ? "out" : "in");

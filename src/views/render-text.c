@@ -83,8 +83,7 @@ static size_t put_hex(char *out, uint64_t v)
 	return n;
 }
 
-/* kstep_val_raw's text, without printf: this runs for every value shown. */
-static size_t raw_text(const struct kstep_val *v, char *out, size_t len)
+size_t kstep_render_raw(const struct kstep_val *v, char *out, size_t len)
 {
 	size_t n = 0;
 
@@ -133,7 +132,7 @@ void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, siz
 	char raw[256];
 	size_t n = 0, m;
 
-	m = raw_text(v, raw, sizeof(raw));
+	m = kstep_render_raw(v, raw, sizeof(raw));
 	out[0] = '\0';
 	app(out, len, &n, raw, m);
 	if (v->decoded && n < len) {

@@ -71,6 +71,9 @@ const char *kstep_short_path(const char *path);
 
 /* The step's display name: "socket", "[hardirq] __sysvec_...", "kmem:kmem_cache_alloc". */
 void kstep_render_name(const struct kstep_node *n, char *out, size_t len);
+/* Writes kstep_val_raw's text (cut to len - 1 bytes) without printf, for the
+ * hot paths; returns its length. */
+size_t kstep_render_raw(const struct kstep_val *v, char *out, size_t len);
 /* One value as text: raw, meaning, and where it came from; ascii picks the arrows. */
 void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len);
 /* The header lines every format starts with. */
