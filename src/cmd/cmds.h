@@ -24,5 +24,6 @@ extern const struct kstep_cmd kstep_cmd_convert;
 extern const struct kstep_cmd kstep_cmd_diff;
 extern const struct kstep_cmd kstep_cmd_annotate;
 extern const struct kstep_cmd kstep_cmd_redact;
+extern const struct kstep_cmd kstep_cmd_verify;
 
 #endif

@@ -17,6 +17,7 @@ static const struct kstep_cmd *const commands[] = {
 	&kstep_cmd_steps,
 	&kstep_cmd_tree,
 	&kstep_cmd_diff,
+	&kstep_cmd_verify,
 	&kstep_cmd_annotate,
 	&kstep_cmd_redact,
 	&kstep_cmd_info,

@@ -4,6 +4,7 @@ writable tracefs file is compared before and after a normal run, Ctrl-C in
 the middle, a command that crashes, two recordings at once, and kstep killed
 with SIGKILL followed by kstep record --cleanup."""
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -72,7 +73,10 @@ try:
     proc = subprocess.Popen([live.KSTEP, "record", "-q", "-o", os.path.join(tmp, "int.dat"), "--plan",
                              "socket", "--", live.prog("sleeper"), "30"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    # the command's first line says its socket() is done: a busy machine may take long to get there
+    ready = select.select([proc.stdout], [], [], 60)[0] and proc.stdout.readline()
+    t.ok(bool(ready) and ready.startswith("socket = "), "SIGINT: the command ran its socket() first", ready)
+    time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     t.ok(proc.returncode == 0, "SIGINT: kstep ends normally", err)
@@ -104,9 +108,10 @@ try:
 
     # SIGKILL: nothing can clean up then; --cleanup removes what is left, and only that
     proc = subprocess.Popen([live.KSTEP, "record", "-q", "-o", os.path.join(tmp, "k.dat"), "--plan",
-                             "socket", "--", live.prog("sleeper"), "30"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    time.sleep(1.5)
+                             "socket", "--", live.prog("sleeper"), "30"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    # killed while it traces: once the command runs, kstep's instance is in place
+    select.select([proc.stdout], [], [], 60)
     proc.kill()
     proc.wait()
     left = live.diff(base, live.snapshot())
