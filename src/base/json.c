@@ -106,17 +106,13 @@ static void put_escaped(struct kstep_json *j, const char *s, size_t n)
 		flush(j);
 	o = j->buf + j->n;
 	*o++ = '"';
-	for (i = 0; i < n;) {
-		size_t k = i;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		/* the plain run up to the next character to escape, copied at once */
-		while (k < n && !needs_escape((unsigned char)s[k]))
-			k++;
-		memcpy(o, s + i, k - i);
-		o += k - i;
-		if (k < n)
-			o += escape_at(o, (unsigned char)s[k++]);
-		i = k;
+		if (needs_escape(c))
+			o += escape_at(o, c);
+		else
+			*o++ = (char)c;
 	}
 	*o++ = '"';
 	j->n = (size_t)(o - j->buf);
