@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "facts.h"
+#include "progress.h"
 #include "pipeline.h"
 
 /* The header the views show: everything they need of the file, read here once. */
@@ -27,6 +28,7 @@ static void fill_header(struct kstep_pipeline *p)
 	h->version = kstep_dat_version(p->s.dat);
 	h->compression = kstep_dat_compression(p->s.dat);
 	h->uname = kstep_dat_uname(p->s.dat);
+	h->build_id = *p->s.build_id ? p->s.build_id : NULL;
 	h->clock = kstep_dat_clock(p->s.dat);
 	h->recorder = p->s.recorder;
 	h->cpus = kstep_dat_cpucount(p->s.dat);
@@ -98,6 +100,7 @@ int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
 	struct kstep_facts *fx = kstep_facts_new(c, kstep_dat_long_size(p->s.dat));
 	struct tep_handle *tep = kstep_load_tep(p->s.ld);
 	struct kstep_gaps_run *gr = NULL;
+	struct kstep_progress pg;
 	struct kstep_rec rec;
 	char err[1024];
 	size_t i;
@@ -116,7 +119,9 @@ int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
 		p->st = kstep_steps_new(&p->s, &p->sel, &p->steps_opts);
 	if (sink->begin)
 		sink->begin(sink->ctx, p);
+	kstep_progress_start(&pg, p->o->progress, p->sel.records, "analysing");
 	while ((r = kstep_load_next(p->s.ld, &rec, err, sizeof(err))) > 0) {
+		kstep_progress_tick(&pg);
 		if (rec.ts < p->sel.from)
 			continue;
 		if (rec.ts > p->sel.to)
@@ -124,6 +129,7 @@ int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
 		if (kstep_facts_add_record(fx, tep, &rec, kstep_evtab_get(p->s.evtab, rec.event), p->sel.pid))
 			drain(p, c, gr, sink);
 	}
+	kstep_progress_end(&pg);
 	if (r < 0)
 		goto out_err;
 	kstep_chain_finish(c);
@@ -170,9 +176,9 @@ void kstep_pipeline_close(struct kstep_pipeline *p)
 }
 
 int kstep_pipeline_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
-			    const struct kstep_gaps_opts *go)
+			    const struct kstep_gaps_opts *go, bool progress)
 {
-	struct kstep_pipeline_opts po = { .sel = *so, .gaps = *go, .record_facts = true };
+	struct kstep_pipeline_opts po = { .sel = *so, .gaps = *go, .record_facts = true, .progress = progress };
 	struct kstep_sink sink = { 0 };
 	struct kstep_pipeline p;
 	char comp[16];

@@ -26,6 +26,7 @@ struct kstep_pipeline_opts {
 	struct kstep_gaps_opts gaps;
 	struct kstep_steps_opts steps;
 	bool record_facts;	/* kstep annotate: keep every DWARF fact used in g.facts */
+	bool progress;		/* draw the progress of long runs on stderr (a terminal, no -q) */
 };
 
 struct kstep_pipeline;
@@ -80,6 +81,6 @@ void kstep_pipeline_close(struct kstep_pipeline *p);
  * -1 after printing one message.
  */
 int kstep_pipeline_annotate(const char *in, const char *out, const struct kstep_select_opts *so,
-			    const struct kstep_gaps_opts *go);
+			    const struct kstep_gaps_opts *go, bool progress);
 
 #endif

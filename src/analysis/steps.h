@@ -52,6 +52,7 @@ struct kstep_log_header {
 	int version;			/* trace.dat version */
 	const char *compression;
 	const char *uname;		/* NULL: not recorded */
+	const char *build_id;		/* the kernel's, hex; NULL: not recorded */
 	const char *clock;		/* NULL: unknown */
 	const char *recorder;
 	unsigned cpus;

@@ -228,3 +228,18 @@ void kstep_json_end(struct kstep_json *j)
 	putch(j, '\n');
 	flush(j);
 }
+
+void kstep_json_usec(struct kstep_json *j, const char *k, uint64_t ns)
+{
+	char buf[32];
+
+	key(j, k);
+	put(j, buf, (size_t)snprintf(buf, sizeof(buf), "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000)));
+}
+
+void kstep_json_line(struct kstep_json *j)
+{
+	putch(j, '\n');
+	j->depth = 0;
+	j->first[0] = true;
+}

@@ -38,5 +38,9 @@ void kstep_json_bool(struct kstep_json *j, const char *key, bool val);
 void kstep_json_null(struct kstep_json *j, const char *key);
 /* Ends the document with a newline and writes out what is buffered. */
 void kstep_json_end(struct kstep_json *j);
+/* Nanoseconds written as microseconds with three decimals (1234567 -> 1234.567), exact. */
+void kstep_json_usec(struct kstep_json *j, const char *key, uint64_t ns);
+/* Ends one top-level value and its line: the next one starts a new document (JSON lines). */
+void kstep_json_line(struct kstep_json *j);
 
 #endif

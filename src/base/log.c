@@ -28,14 +28,28 @@ int kstep_log_level(void)
 static void vlog(int level, const char *prefix, const char *fmt, va_list ap)
 	KSTEP_PRINTF(3, 0);
 
+static bool log_color;	/* a CLI option (--color, NO_COLOR) */
+
+void kstep_log_set_color(bool on)
+{
+	log_color = on;
+}
+
 static void vlog(int level, const char *prefix, const char *fmt, va_list ap)
 {
+	const char *on = !log_color ? NULL : level == KSTEP_LOG_ERROR ? "\033[1;31m" :
+					   level == KSTEP_LOG_WARN ? "\033[33m" : NULL;
+
 	if (level > log_level)
 		return;
+	if (on)
+		fputs(on, stderr);
 	fputs("kstep: ", stderr);
 	if (prefix)
 		fputs(prefix, stderr);
 	vfprintf(stderr, fmt, ap);
+	if (on)
+		fputs("\033[0m", stderr);
 	fputc('\n', stderr);
 }
 

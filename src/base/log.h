@@ -8,6 +8,8 @@
 #ifndef KSTEP_LOG_H
 #define KSTEP_LOG_H
 
+#include <stdbool.h>
+
 #include <stdarg.h>
 
 #include "util.h"
@@ -28,6 +30,8 @@ enum kstep_loglevel {
 
 /* Sets how much prints: warnings and errors always, then -v info, -vv debug. */
 void kstep_log_set_level(int level);
+/* Errors red and warnings yellow on stderr (the caller decides: a terminal, no NO_COLOR, --color). */
+void kstep_log_set_color(bool on);
 int kstep_log_level(void);
 
 void kstep_error(const char *fmt, ...) KSTEP_PRINTF(1, 2);

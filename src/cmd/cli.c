@@ -7,9 +7,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+#include "progress.h"
 
 struct optdef {
 	enum kstep_cli_code code;
@@ -43,6 +45,9 @@ static const struct optdef table[] = {
 	  "(default 100000; suffixes us, ms, s)" },
 	{ KSTEP_CLI_IRQS, "irqs", 0, NULL, "compare interrupt, softirq and scheduler work too" },
 	{ KSTEP_CLI_OUTPUT, "output", 'o', "OUT", "write the result there" },
+	{ KSTEP_CLI_COLOR, "color", 0, "WHEN", "never, auto (default: on a terminal, unless NO_COLOR is set)\n"
+	  "or always: errors, evidence tags, derived and underived values" },
+	{ KSTEP_CLI_QUIET, "quiet", 'q', NULL, "no progress display on the terminal" },
 };
 
 static const struct optdef *def_of(enum kstep_cli_code code)
@@ -225,6 +230,17 @@ static int take(const struct kstep_cli_cmd *cmd, const struct optdef *d, const c
 	case KSTEP_CLI_OUTPUT:
 		c->output = arg;
 		return 0;
+	case KSTEP_CLI_QUIET:
+		c->quiet = true;
+		return 0;
+	case KSTEP_CLI_COLOR:
+		if (!strcmp(arg, "always") || !strcmp(arg, "auto") || !strcmp(arg, "never")) {
+			c->color = *arg == 'a' ? (arg[1] == 'l' ? 1 : 0) : -1;
+			kstep_log_set_color(kstep_cli_color(c, STDERR_FILENO));
+			return 0;
+		}
+		kstep_error("--color takes never, auto or always, not '%s'", arg);
+		return -1;
 	default:
 		return -1;
 	}
@@ -252,7 +268,7 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 			size_t l = strlen(shorts);
 
 			shorts[l] = d->shortc;
-			shorts[l + 1] = ':';
+			shorts[l + 1] = d->arg ? ':' : '\0';
 			shorts[l + 2] = '\0';
 		}
 	}
@@ -279,7 +295,17 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
+	c->po.progress = kstep_progress_wanted(c->quiet);
 	return 0;
+}
+
+bool kstep_cli_color(const struct kstep_cli *c, int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (c->color)
+		return c->color > 0;
+	return isatty(fd) && !(nc && *nc);
 }
 
 void kstep_cli_free(struct kstep_cli *c)
@@ -287,4 +313,126 @@ void kstep_cli_free(struct kstep_cli *c)
 	free(c->po.steps.hide);
 	c->po.steps.hide = NULL;
 	c->po.steps.nhide = 0;
+}
+
+/* Writes s for roff: backslashes escaped, hyphens of options kept as minus signs. */
+static void roff_text(FILE *out, const char *s, size_t n, bool minus)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i]; i++) {
+		if (s[i] == '\\')
+			fputs("\\e", out);
+		else if (s[i] == '-' && minus)
+			fputs("\\-", out);
+		else
+			fputc(s[i], out);
+	}
+}
+
+/* A line of text that roff must not take for a request. */
+static void roff_line(FILE *out, const char *s, size_t n)
+{
+	while (n && *s == ' ') {
+		s++;
+		n--;
+	}
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	roff_text(out, s, n, false);
+	fputc('\n', out);
+}
+
+/* ".TP" and the tag: the option names bold, the argument italic ("-g, --graph FUNC"). */
+static void man_tag(FILE *out, const char *spec, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n) {
+		size_t t = k + strcspn(spec + k, " ");
+
+		if (t > n)
+			t = n;
+		if (spec[k] != '-' && !(k > 0 && spec[k - 2] == ','))
+			break;
+		k = t < n ? t + 1 : n;
+	}
+	if (k >= n) {
+		fputs(".TP\n.B ", out);
+		roff_text(out, spec, n, true);
+		fputc('\n', out);
+		return;
+	}
+	if (k)
+		k--;	/* the space goes with the argument */
+	fputs(".TP\n.BI \"", out);
+	roff_text(out, spec, k, true);
+	fputs("\" \"", out);
+	roff_text(out, spec + k, n - k, false);
+	fputs("\"\n", out);
+}
+
+void kstep_cli_man(FILE *out, const struct kstep_cli_cmd *cmd)
+{
+	const struct kstep_cli_use *u;
+
+	for (u = cmd->opts; u->code != KSTEP_CLI_END; u++) {
+		const struct optdef *d;
+		const char *p, *nl;
+		char spec[128];
+
+		if (u->code == KSTEP_CLI_SECTION) {
+			if (*u->help) {
+				fputs(".SS ", out);
+				roff_text(out, u->help, strlen(u->help) - (u->help[strlen(u->help) - 1] == ':'), false);
+				fputc('\n', out);
+			}
+			continue;
+		}
+		if (!(d = def_of(u->code)))
+			continue;
+		if (d->shortc)
+			snprintf(spec, sizeof(spec), "-%c, --%s%s%s", d->shortc, d->name, d->arg ? " " : "",
+				 d->arg ? d->arg : "");
+		else
+			snprintf(spec, sizeof(spec), "--%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+		man_tag(out, spec, strlen(spec));
+		p = u->help ? u->help : d->help;
+		for (; (nl = strchr(p, '\n')); p = nl + 1)
+			roff_line(out, p, (size_t)(nl - p));
+		roff_line(out, p, strlen(p));
+	}
+	fputs(".TP\n.B \\-h, \\-\\-help\nprint the help and exit\n", out);
+}
+
+void kstep_cli_man_from_text(FILE *out, const char *help)
+{
+	const char *p = help, *nl;
+	bool any = false;
+
+	/* the option lines of a hand-written help: "  -x, --opt ARG   text", continuations indented deeper */
+	for (; *p; p = *nl ? nl + 1 : nl) {
+		size_t n, spec;
+
+		nl = p + strcspn(p, "\n");
+		n = (size_t)(nl - p);
+		if (n > 3 && p[0] == ' ' && p[1] == ' ' && p[2] == '-') {
+			const char *gap = strstr(p + 2, "  ");
+
+			spec = gap && gap < nl ? (size_t)(gap - p) - 2 : n - 2;
+			man_tag(out, p + 2, spec);
+			if (gap && gap < nl)
+				roff_line(out, gap, (size_t)(nl - gap));
+			any = true;
+		} else if (any && n > 2 && p[0] == ' ' && p[1] == ' ') {
+			roff_line(out, p, n);
+		} else if (n && p[n - 1] == ':' && p[0] != ' ' && !strchr(p, '.')) {
+			fputs(".SS ", out);
+			roff_text(out, p, n - 1, false);
+			fputc('\n', out);
+		} else {
+			any = false;
+		}
+	}
+	fputs(".TP\n.B \\-h, \\-\\-help\nprint the help and exit\n", out);
 }

@@ -36,6 +36,8 @@ enum kstep_cli_code {
 	KSTEP_CLI_MIN_DELTA,
 	KSTEP_CLI_IRQS,
 	KSTEP_CLI_OUTPUT,
+	KSTEP_CLI_COLOR,
+	KSTEP_CLI_QUIET,
 	KSTEP_CLI_SECTION,	/* not an option: a heading in the help */
 };
 
@@ -50,6 +52,8 @@ struct kstep_cli_use {
 	{ KSTEP_CLI_SECTION, "Which task and which action:" }, { KSTEP_CLI_PID, NULL },         \
 	{ KSTEP_CLI_COMM, NULL }, { KSTEP_CLI_SYSCALL, NULL }, { KSTEP_CLI_NTH, NULL },           \
 	{ KSTEP_CLI_FROM, NULL }, { KSTEP_CLI_TO, NULL }
+/* How people see it: colour and progress. */
+#define KSTEP_CLI_TTY_OPTS { KSTEP_CLI_COLOR, NULL }, { KSTEP_CLI_QUIET, NULL }
 #define KSTEP_CLI_DWARF_OPTS                                                                    \
 	{ KSTEP_CLI_SECTION, "DWARF (source lines, inlined functions), matched to the trace by build-id:" }, \
 	{ KSTEP_CLI_VMLINUX, NULL }, { KSTEP_CLI_DEBUG_DIR, NULL }, { KSTEP_CLI_NO_DWARF, NULL }
@@ -72,6 +76,8 @@ struct kstep_cli {
 	const char *output;
 	bool ascii;
 	bool strict;
+	bool quiet;			/* -q: no progress display */
+	int color;			/* --color: 0 auto, 1 always, -1 never */
 	int depth;			/* --depth: also in po.steps.depth */
 	char **args;			/* the operands */
 	int nargs;
@@ -85,7 +91,19 @@ struct kstep_cli {
  */
 int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, struct kstep_cli *cli);
 void kstep_cli_free(struct kstep_cli *cli);
+/*
+ * Returns whether output to fd is coloured: --color=always, or auto (the
+ * default) on a terminal when NO_COLOR is unset or empty.
+ */
+bool kstep_cli_color(const struct kstep_cli *cli, int fd);
 /* Writes cmd's help, its options' part generated from the table. */
 void kstep_cli_help(FILE *out, const struct kstep_cli_cmd *cmd);
+/* Writes cmd's options as the OPTIONS section of a man page (roff), from the same table. */
+void kstep_cli_man(FILE *out, const struct kstep_cli_cmd *cmd);
+/*
+ * The same for a command whose help is hand-written text: its option lines
+ * ("  -x, --opt ARG  text", continuations indented) and headings ("Plan:").
+ */
+void kstep_cli_man_from_text(FILE *out, const char *help);
 
 #endif

@@ -19,6 +19,8 @@ static const struct kstep_cli_use opts[] = {
 	KSTEP_CLI_SELECT_OPTS,
 	KSTEP_CLI_DWARF_OPTS,
 	{ KSTEP_CLI_OUTPUT, "write the annotated file there" },
+	{ KSTEP_CLI_SECTION, "" },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
 
@@ -40,6 +42,11 @@ static void help(FILE *out)
 	kstep_cli_help(out, &cli);
 }
 
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
+}
+
 static int run(int argc, char **argv)
 {
 	struct kstep_cli a;
@@ -55,7 +62,8 @@ static int run(int argc, char **argv)
 		kstep_error("annotate needs DWARF: --no-dwarf makes no sense here");
 		return KSTEP_EXIT_ERROR;
 	}
-	r = kstep_pipeline_annotate(a.args[0], a.output ? a.output : a.args[0], &a.po.sel, &a.po.gaps);
+	r = kstep_pipeline_annotate(a.args[0], a.output ? a.output : a.args[0], &a.po.sel, &a.po.gaps,
+				    a.po.progress);
 	kstep_cli_free(&a);
 	return r ? KSTEP_EXIT_ERROR : KSTEP_EXIT_OK;
 }
@@ -65,4 +73,5 @@ const struct kstep_cmd kstep_cmd_annotate = {
 	.run = run,
 	.summary = "store the DWARF facts of a trace inside it, for analysis without the vmlinux",
 	.help = help,
+	.man = man,
 };

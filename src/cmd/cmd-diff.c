@@ -25,9 +25,13 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_HIDE, "leave matching functions or events out (repeatable)" },
 	{ KSTEP_CLI_DEPTH, "compare down to depth N" },
 	{ KSTEP_CLI_ALL, "no default hide list (probe machinery and noise compared)" },
-	{ KSTEP_CLI_FORMAT, "text (default) or json (see doc/formats.md)" },
+	{ KSTEP_CLI_FORMAT, "text (default), json or jsonl (one record per change, each\n"
+	  "with both sides' identity); see kstep-formats(5)" },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
+
+#define FORMATS "text|json|jsonl"
 
 static const struct kstep_cli_cmd cli = {
 	.name = "diff",
@@ -44,7 +48,7 @@ static const struct kstep_cli_cmd cli = {
 		"of its side, and durations are compared by median, only when the runs'\n"
 		"ranges do not overlap. Options come before the files.\n",
 	.opts = opts,
-	.formats = "text|json",
+	.formats = FORMATS,
 	.epilogue = "Exit status: 0 equal under these filters, 1 different, 2 unusable input or\n"
 		    "usage error.\n",
 	.opts_first = true,
@@ -53,6 +57,11 @@ static const struct kstep_cli_cmd cli = {
 static void help(FILE *out)
 {
 	kstep_cli_help(out, &cli);
+}
+
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
 }
 
 struct args {
@@ -172,6 +181,8 @@ static int run(int argc, char **argv)
 	kstep_diff_run(&df);
 	if (a.cli.format && !strcmp(a.cli.format, "json"))
 		kstep_render_diff_json(stdout, &df, action);
+	else if (a.cli.format && !strcmp(a.cli.format, "jsonl"))
+		kstep_render_diff_jsonl(stdout, &df, action);
 	else
 		kstep_render_diff_text(stdout, &df, action);
 	fflush(stdout);
@@ -193,4 +204,6 @@ const struct kstep_cmd kstep_cmd_diff = {
 	.run = run,
 	.summary = "compare the same action across kernels, runs or machines",
 	.help = help,
+	.man = man,
+	.formats = FORMATS,
 };

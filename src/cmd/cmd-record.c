@@ -328,7 +328,7 @@ static int run(int argc, char **argv)
 		struct kstep_select_opts so = { 0 };
 		struct kstep_gaps_opts go = { .vmlinux = a.debuginfo };
 
-		if (kstep_pipeline_annotate(a.o.output, a.o.output, &so, &go))
+		if (kstep_pipeline_annotate(a.o.output, a.o.output, &so, &go, false))
 			ret = KSTEP_EXIT_ERROR;
 	}
 out:

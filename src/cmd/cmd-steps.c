@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -19,15 +20,20 @@ static const struct kstep_cli_use opts[] = {
 	KSTEP_CLI_SELECT_OPTS,
 	KSTEP_CLI_DWARF_OPTS,
 	{ KSTEP_CLI_SECTION, "What to show:" },
-	{ KSTEP_CLI_FORMAT, "text (default), records or json (see doc/formats.md)" },
+	{ KSTEP_CLI_FORMAT, "text (default), records, json, jsonl (JSON lines: one record\n"
+	  "per step with the trace's identity) or perfetto (Trace Event\n"
+	  "Format for ui.perfetto.dev); see kstep-formats(5)" },
 	{ KSTEP_CLI_ASCII, "text: ASCII characters only" },
 	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
 	  "and time are added to the parent step" },
 	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
 	{ KSTEP_CLI_ALL, "no default hide list; expand interrupts and probe handlers" },
 	{ KSTEP_CLI_STRICT, NULL },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
+
+#define FORMATS "text|records|json|jsonl|perfetto"
 
 static const struct kstep_cli_cmd cli = {
 	.name = "steps",
@@ -41,7 +47,7 @@ static const struct kstep_cli_cmd cli = {
 		"known gaps, and ends with REJECTION STATUS: PASS or FAIL. FILE defaults to\n"
 		"trace.dat.\n",
 	.opts = opts,
-	.formats = "text|records|json",
+	.formats = FORMATS,
 	.epilogue = "Exit status: 0 success (also with lost data, which is warned about and listed\n"
 		    "in the footer), 2 unusable input, usage error, or lost data with --strict.\n",
 };
@@ -51,6 +57,11 @@ static void help(FILE *out)
 	kstep_cli_help(out, &cli);
 }
 
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
+}
+
 /* The view: text measures its columns in a first pass, then prints. */
 struct view {
 	const char *format;
@@ -58,6 +69,7 @@ struct view {
 	struct kstep_render_ctx r;
 	struct kstep_text_cols w;
 	struct kstep_json j;
+	struct kstep_perfetto *pf;
 };
 
 static void view_begin(void *ctx, const struct kstep_pipeline *p)
@@ -70,6 +82,10 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 		return;
 	if (!strcmp(v->format, "json"))
 		kstep_json_log_begin(&v->j, stdout, &v->r);
+	else if (!strcmp(v->format, "jsonl"))
+		kstep_json_init(&v->j, stdout, false);
+	else if (!strcmp(v->format, "perfetto"))
+		v->pf = kstep_perfetto_begin(stdout, &v->r);
 	else if (!strcmp(v->format, "text"))
 		kstep_text_begin(stdout, &v->r, &v->w);
 }
@@ -84,6 +100,10 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 		kstep_text_measure(&v->r, &v->w);
 	else if (!strcmp(v->format, "json"))
 		kstep_json_log_steps(&v->j, &v->r);
+	else if (!strcmp(v->format, "jsonl"))
+		kstep_jsonl_steps(&v->j, &v->r);
+	else if (!strcmp(v->format, "perfetto"))
+		kstep_perfetto_steps(v->pf, &v->r);
 	else if (!strcmp(v->format, "records"))
 		kstep_records_steps(stdout, &v->r);
 	else
@@ -100,7 +120,12 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		return;
 	if (!strcmp(v->format, "json"))
 		kstep_json_log_end(&v->j, &v->r);
-	else if (!strcmp(v->format, "records"))
+	else if (!strcmp(v->format, "jsonl"))
+		kstep_jsonl_end(&v->j, &v->r);
+	else if (!strcmp(v->format, "perfetto")) {
+		kstep_perfetto_end(v->pf, &v->r);
+		v->pf = NULL;
+	} else if (!strcmp(v->format, "records"))
 		kstep_records_end(stdout, &v->r);
 	else
 		kstep_text_end(stdout, &v->r);
@@ -130,6 +155,7 @@ static int run(int argc, char **argv)
 		path = a.args[0];
 	v.format = a.format ? a.format : "text";
 	v.r.ascii = a.ascii;
+	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
 	kstep_text_cols_init(&v.w);
 	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;
@@ -154,4 +180,6 @@ const struct kstep_cmd kstep_cmd_steps = {
 	.run = run,
 	.summary = "print the numbered step log of one action",
 	.help = help,
+	.man = man,
+	.formats = FORMATS,
 };

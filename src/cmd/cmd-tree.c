@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -18,11 +19,16 @@ static const struct kstep_cli_use opts[] = {
 	KSTEP_CLI_SELECT_OPTS,
 	KSTEP_CLI_DWARF_OPTS,
 	{ KSTEP_CLI_SECTION, "" },
+	{ KSTEP_CLI_FORMAT, "text (default) or dot (Graphviz: durations, interrupts and\n"
+	  "off-CPU time shaded; dot -Tsvg draws it)" },
 	{ KSTEP_CLI_DEPTH, NULL },
 	{ KSTEP_CLI_ASCII, NULL },
 	{ KSTEP_CLI_STRICT, NULL },
+	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
+
+#define FORMATS "text|dot"
 
 static const struct kstep_cli_cmd cli = {
 	.name = "tree",
@@ -32,6 +38,7 @@ static const struct kstep_cli_cmd cli = {
 		"duration, return value and sources; interrupts and off-CPU time appear as\n"
 		"their own nodes. Nothing is hidden. FILE defaults to trace.dat.\n",
 	.opts = opts,
+	.formats = FORMATS,
 };
 
 static void help(FILE *out)
@@ -39,9 +46,16 @@ static void help(FILE *out)
 	kstep_cli_help(out, &cli);
 }
 
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
+}
+
 struct view {
 	struct kstep_render_ctx r;
 	int depth;
+	bool dot;
+	struct kstep_dot_tree t;
 };
 
 static void view_begin(void *ctx, const struct kstep_pipeline *p)
@@ -49,7 +63,10 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 	struct view *v = ctx;
 
 	v->r.h = &p->h;
-	kstep_render_tree_begin(stdout, &v->r);
+	if (v->dot)
+		kstep_dot_tree_begin(stdout, &v->r, &v->t);
+	else
+		kstep_render_tree_begin(stdout, &v->r);
 }
 
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
@@ -57,7 +74,19 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 	struct view *v = ctx;
 
 	(void)p;
-	kstep_render_subtree(stdout, &v->r, top, v->depth);
+	if (v->dot)
+		kstep_dot_subtree(stdout, &v->t, top, v->depth);
+	else
+		kstep_render_subtree(stdout, &v->r, top, v->depth);
+}
+
+static void view_end(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	(void)p;
+	if (v->dot)
+		kstep_dot_tree_end(stdout, &v->t);
 }
 
 static int run(int argc, char **argv)
@@ -65,7 +94,8 @@ static int run(int argc, char **argv)
 	struct kstep_cli a;
 	struct kstep_pipeline p;
 	struct view v = { 0 };
-	struct kstep_sink sink = { .ctx = &v, .begin = view_begin, .chunk = view_chunk };
+	struct kstep_sink sink = { .ctx = &v, .begin = view_begin, .chunk = view_chunk,
+				   .end = view_end };
 	int r, ret = KSTEP_EXIT_ERROR;
 
 	r = kstep_cli_parse(&cli, argc, argv, &a);
@@ -76,7 +106,9 @@ static int run(int argc, char **argv)
 		return KSTEP_EXIT_ERROR;
 	}
 	v.depth = a.depth;
+	v.dot = a.format && !strcmp(a.format, "dot");
 	v.r.ascii = a.ascii;
+	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
 	/* the tree hides nothing: its depth is where it stops printing, not a step-log filter */
 	a.po.steps.depth = 0;
 	if (!kstep_pipeline_open(&p, a.nargs ? a.args[0] : "trace.dat", &a.po) && !kstep_pipeline_run(&p, &sink)) {
@@ -93,4 +125,6 @@ const struct kstep_cmd kstep_cmd_tree = {
 	.run = run,
 	.summary = "print the rebuilt call tree with durations",
 	.help = help,
+	.man = man,
+	.formats = FORMATS,
 };

@@ -34,6 +34,8 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_END, NULL },
 };
 
+#define FORMATS "text|json"
+
 static const struct kstep_cli_cmd cli = {
 	.name = "verify",
 	.synopsis = "usage: kstep verify [OPTIONS] CLAIMS [FILE]\n",
@@ -58,7 +60,7 @@ static const struct kstep_cli_cmd cli = {
 		"F#k names the k-th call of F. Interrupt work is not part of the action. See\n"
 		"doc/verify.md. FILE defaults to trace.dat.\n",
 	.opts = opts,
-	.formats = "text|json",
+	.formats = FORMATS,
 	.epilogue = "Exit status: 0 every claim proven, 1 at least one refuted, 3 none refuted and\n"
 		    "some undecidable, 2 unusable input or usage error (a claim that does not\n"
 		    "parse is named with its line and column, and nothing is checked).\n",
@@ -67,6 +69,11 @@ static const struct kstep_cli_cmd cli = {
 static void help(FILE *out)
 {
 	kstep_cli_help(out, &cli);
+}
+
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
 }
 
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
@@ -240,4 +247,6 @@ const struct kstep_cmd kstep_cmd_verify = {
 	.run = run,
 	.summary = "check written claims about one action against the trace",
 	.help = help,
+	.man = man,
+	.formats = FORMATS,
 };

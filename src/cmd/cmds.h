@@ -13,6 +13,8 @@ struct kstep_cmd {
 	const char *summary;
 	const char *usage;	/* full help text for "kstep help NAME", or NULL: */
 	void (*help)(FILE *out);	/* writes it (generated from the options table) */
+	void (*man)(FILE *out);		/* its man page's OPTIONS (roff) from that table, or NULL */
+	const char *formats;		/* --format values, "|"-separated, or NULL (for completion) */
 };
 
 extern const struct kstep_cmd kstep_cmd_steps;

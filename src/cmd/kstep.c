@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "budget.h"
+#include "cli.h"
 #include "cmds.h"
 #include "log.h"
 
@@ -74,10 +76,69 @@ static int set_budget(const char *text, const char *from)
 	return 0;
 }
 
+/*
+ * kstep help --man [COMMAND]: the OPTIONS section of the man page, made from
+ * what kstep help prints (for steps, tree, diff, annotate: from the options
+ * table), so that the man pages and the help cannot drift apart.
+ */
+static int help_man(const char *name)
+{
+	const struct kstep_cmd *cmd = name ? find_cmd(name) : NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	if (name && !cmd) {
+		kstep_error("no such command '%s' (see kstep --help)", name);
+		return KSTEP_EXIT_ERROR;
+	}
+	if (cmd && cmd->man) {
+		cmd->man(stdout);
+		return KSTEP_EXIT_OK;
+	}
+	if (!(mem = open_memstream(&text, &len))) {
+		kstep_error("out of memory");
+		return KSTEP_EXIT_ERROR;
+	}
+	if (!cmd)
+		usage(mem);
+	else if (cmd->help)
+		cmd->help(mem);
+	else
+		fputs(cmd->usage, mem);
+	fclose(mem);
+	kstep_cli_man_from_text(stdout, text);
+	free(text);
+	return KSTEP_EXIT_OK;
+}
+
 static int help_cmd(int argc, char **argv)
 {
 	const struct kstep_cmd *cmd;
 
+	if (argc >= 2 && !strcmp(argv[1], "--man"))
+		return help_man(argc >= 3 ? argv[2] : NULL);
+	if (argc >= 2 && !strcmp(argv[1], "--commands")) {
+		/* for shell completion */
+		size_t i;
+
+		for (i = 0; i < KSTEP_ARRAY_SIZE(commands); i++)
+			printf("%s\n", commands[i]->name);
+		printf("help\n");
+		return KSTEP_EXIT_OK;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "--formats")) {
+		/* for shell completion: the command's --format values, one a line */
+		const char *p;
+
+		if (!(cmd = find_cmd(argv[2]))) {
+			kstep_error("no such command '%s' (see kstep --help)", argv[2]);
+			return KSTEP_EXIT_ERROR;
+		}
+		for (p = cmd->formats; p && *p; p += strcspn(p, "|"), p += *p == '|')
+			printf("%.*s\n", (int)strcspn(p, "|"), p);
+		return KSTEP_EXIT_OK;
+	}
 	if (argc < 2) {
 		usage(stdout);
 		return KSTEP_EXIT_OK;
@@ -132,6 +193,11 @@ int main(int argc, char **argv)
 		}
 	}
 	kstep_log_set_level(level);
+	{
+		const char *nc = getenv("NO_COLOR");
+
+		kstep_log_set_color(isatty(STDERR_FILENO) && !(nc && *nc));
+	}
 	if (i >= argc) {
 		usage(stderr);
 		return KSTEP_EXIT_ERROR;

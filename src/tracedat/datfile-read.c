@@ -442,6 +442,19 @@ static int keep_raw(struct cur *c, uint16_t id, const char *data, uint32_t len)
 	return 0;
 }
 
+/* Adds v * scale nanoseconds to the time offset; an overflow is damage, not time. */
+static int add_ts_offset(struct cur *c, long long v, long long scale, const char *what)
+{
+	int64_t *off = &c->dat->ts_offset;
+
+	if (v > INT64_MAX / scale || v < INT64_MIN / scale || (v * scale > 0 && *off > INT64_MAX - v * scale) ||
+	    (v * scale < 0 && *off < INT64_MIN - v * scale))
+		return fail(c, "damaged: the %s option moves every time stamp by %lld%s ns, past what "
+			    "64 bits hold (record the file again)", what, v, scale > 1 ? "000" : "");
+	*off += v * scale;
+	return 0;
+}
+
 static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 {
 	struct kstep_dat *dat = c->dat;
@@ -449,10 +462,12 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 	switch (id) {
 	case KSTEP_DAT_DATE:
 		/* microseconds, as "0x..." text; option data is always NUL-terminated */
-		dat->ts_offset += strtoll(data, NULL, 0) * 1000;
+		if (add_ts_offset(c, strtoll(data, NULL, 0), 1000, "DATE"))
+			return -1;
 		return keep_raw(c, id, data, len);
 	case KSTEP_DAT_OFFSET:
-		dat->ts_offset += strtoll(data, NULL, 0);
+		if (add_ts_offset(c, strtoll(data, NULL, 0), 1, "OFFSET"))
+			return -1;
 		return keep_raw(c, id, data, len);
 	case KSTEP_DAT_CPUSTAT:
 		if (charge(c, (uint64_t)len + OPT_OVERHEAD, "the CPUSTAT options"))
@@ -495,6 +510,10 @@ static int handle_option(struct cur *c, uint16_t id, char *data, uint32_t len)
 			dat->tsc_mult = kstep_get32(data, dat->be);
 			dat->tsc_shift = kstep_get32(data + 4, dat->be);
 			dat->tsc_offset = kstep_get64(data + 8, dat->be);
+			/* the kernel's shift is at most 32; 64 and over would shift every time away */
+			if (dat->tsc_shift > 63)
+				return fail(c, "damaged: the TSC2NSEC option gives a shift of %" PRIu32
+					    " (at most 63; record the file again)", dat->tsc_shift);
 		}
 		return keep_raw(c, id, data, len);
 	case KSTEP_DAT_HEADER_INFO:
@@ -679,10 +698,14 @@ bad:
 static int check_lines(struct cur *c, const char *text, size_t len, const char *what,
 		       bool (*ok)(const char *, size_t))
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end;
 	size_t line = 1;
 
-	while (text && p < end) {
+	/* a v7 file may lack the section: no text, nothing to check (NULL + 0 is undefined) */
+	if (!text)
+		return 0;
+	end = text + len;
+	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 

@@ -82,7 +82,8 @@ struct kstep_ksyms *kstep_ksyms_parse(const char *text, size_t len)
 {
 	struct kstep_ksyms *ks = kstep_xcalloc(1, sizeof(*ks));
 	struct kstep_vec v;
-	const char *p = text, *end = text + len;
+	/* a file without kallsyms gives no text (NULL + 0 is undefined) */
+	const char *p = text, *end = text ? text + len : NULL;
 	size_t lines = 0, zeros = 0, i;
 
 	kstep_vec_init(&v, sizeof(struct kstep_ksym));

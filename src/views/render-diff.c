@@ -191,3 +191,49 @@ void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *
 	kstep_json_obj_close(&j);
 	kstep_json_end(&j);
 }
+
+/* The identity every JSON-lines record of a diff carries: the action and both sides. */
+static void diff_identity(struct kstep_json *j, const struct kstep_diff *df, const char *action, const char *record)
+{
+	kstep_json_str(j, "record", record);
+	kstep_json_str(j, "action", action);
+	kstep_json_obj_open(j, "sides");
+	side_json(j, "a", &df->a);
+	side_json(j, "b", &df->b);
+	kstep_json_obj_close(j);
+}
+
+void kstep_render_diff_jsonl(FILE *out, const struct kstep_diff *df, const char *action)
+{
+	struct kstep_json j;
+	size_t i;
+
+	kstep_json_init(&j, out, false);
+	for (i = 0; i < df->changes.n; i++) {
+		const struct kstep_dchange *c = kstep_vec_at(&df->changes, i);
+
+		kstep_json_obj_open(&j, NULL);
+		diff_identity(&j, df, action, "change");
+		kstep_json_str(&j, "kind", kstep_dchange_name(c->kind));
+		node_json(&j, "a", c->a);
+		node_json(&j, "b", c->b);
+		if (c->what)
+			kstep_json_str(&j, "value", c->what);
+		if (c->kind == KSTEP_DC_TIME)
+			kstep_json_i64(&j, "delta_ns", c->delta_ns);
+		kstep_json_str(&j, "detail", c->detail);
+		kstep_json_obj_close(&j);
+		kstep_json_line(&j);
+	}
+	kstep_json_obj_open(&j, NULL);
+	diff_identity(&j, df, action, "summary");
+	kstep_json_obj_open(&j, "summary");
+	kstep_json_u64(&j, "structural", df->structural);
+	kstep_json_u64(&j, "values", df->values);
+	kstep_json_u64(&j, "timing", df->timing);
+	kstep_json_u64(&j, "not_compared", df->not_compared);
+	kstep_json_bool(&j, "different", df->structural + df->values + df->timing > 0);
+	kstep_json_obj_close(&j);
+	kstep_json_obj_close(&j);
+	kstep_json_end(&j);
+}

@@ -146,15 +146,15 @@ static void json_stack(struct kstep_json *j, const struct kstep_render_ctx *r, c
 	kstep_json_arr_close(j);
 }
 
-static void json_step(struct kstep_json *j, const struct kstep_render_ctx *r,
-		      const struct kstep_step *st)
+/* The step's members, inside an object the caller opened (JSON: an element; JSON lines: a record). */
+static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx *r,
+			     const struct kstep_step *st)
 {
 	const struct kstep_node *n = st->node;
 	const struct kstep_val *v;
 	char name[320];
 	const char *err = n->retv ? kstep_val_errno(n->retv) : NULL;
 
-	kstep_json_obj_open(j, NULL);
 	kstep_json_i64(j, "n", st->n);
 	kstep_json_i64(j, "depth", st->depth);
 	if (st->parent)
@@ -216,6 +216,13 @@ static void json_step(struct kstep_json *j, const struct kstep_render_ctx *r,
 		json_stack(j, r, "user_stack", n->ustack, n->nustack, true);
 	if (n->flags & KSTEP_NF_FRAME)
 		kstep_json_u64(j, "merged_stacks", n->merged);
+}
+
+static void json_step(struct kstep_json *j, const struct kstep_render_ctx *r,
+		      const struct kstep_step *st)
+{
+	kstep_json_obj_open(j, NULL);
+	json_step_fields(j, r, st);
 	kstep_json_obj_close(j);
 }
 
@@ -317,4 +324,76 @@ void kstep_render_json(FILE *out, const struct kstep_render_ctx *r)
 	kstep_json_log_begin(&j, out, r);
 	kstep_json_log_steps(&j, r);
 	kstep_json_log_end(&j, r);
+}
+
+/* The release in a uname line "Linux HOST RELEASE ARCH ...", or NULL. */
+static const char *uname_release(const char *uname, char *out, size_t len)
+{
+	const char *p = uname;
+	size_t k;
+	int i;
+
+	if (!uname)
+		return NULL;
+	for (i = 0; i < 2 && p; i++) {
+		p = strchr(p, ' ');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p || !*p)
+		return NULL;
+	k = strcspn(p, " ");
+	snprintf(out, len, "%.*s", (int)(k < len ? k : len - 1), p);
+	return out;
+}
+
+void kstep_jsonl_identity(struct kstep_json *j, const struct kstep_log_header *h, const char *record)
+{
+	char rel[128];
+
+	kstep_json_str(j, "record", record);
+	kstep_json_obj_open(j, "file");
+	kstep_json_str(j, "path", h->path);
+	kstep_json_str(j, "uname", h->uname);
+	kstep_json_str(j, "release", uname_release(h->uname, rel, sizeof(rel)));
+	kstep_json_str(j, "build_id", h->build_id);
+	kstep_json_obj_close(j);
+	kstep_json_obj_open(j, "task");
+	kstep_json_i64(j, "pid", h->pid);
+	kstep_json_str(j, "comm", h->comm);
+	kstep_json_obj_close(j);
+	kstep_json_obj_open(j, "action");
+	kstep_json_str(j, "text", h->action);
+	kstep_json_obj_close(j);
+}
+
+void kstep_jsonl_steps(struct kstep_json *j, const struct kstep_render_ctx *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->st->n; i++) {
+		kstep_json_obj_open(j, NULL);
+		kstep_jsonl_identity(j, r->h, "step");
+		json_step_fields(j, r, &r->st->v[i]);
+		kstep_json_obj_close(j);
+		kstep_json_line(j);
+	}
+}
+
+void kstep_jsonl_end(struct kstep_json *j, const struct kstep_render_ctx *r)
+{
+	const struct kstep_steps *st = r->st;
+
+	kstep_json_obj_open(j, NULL);
+	kstep_jsonl_identity(j, r->h, "footer");
+	json_sources(j, "sources", st->sources);
+	kstep_json_obj_open(j, "footer");
+	json_notes(j, "underived", &st->underived);
+	json_notes(j, "lost", &st->lost);
+	json_notes(j, "missing", &st->missing);
+	json_notes(j, "gaps", &st->gaps);
+	kstep_json_u64(j, "hidden_total", st->hidden_total);
+	kstep_json_str(j, "status", st->pass ? "PASS" : "FAIL");
+	kstep_json_obj_close(j);
+	kstep_json_obj_close(j);
+	kstep_json_end(j);
 }

@@ -14,6 +14,14 @@
 #include "event.h"
 #include "render.h"
 
+/* Colour (--color): SGR sequences around a part of a cell; its width is the text's. */
+#define C_OFF "\033[0m"
+#define C_DERIVED "\033[32m"
+#define C_UNDERIVED "\033[1;31m"
+#define C_ERROR "\033[31m"
+#define C_TAG "\033[36m"
+#define C_INFERRED "\033[33m"
+
 #define NAME_MAX_W 56
 #define VALS_MAX_W 72
 
@@ -390,7 +398,7 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	}
 }
 
-static void footer(FILE *out, const struct kstep_steps *st, bool ascii)
+static void footer(FILE *out, const struct kstep_steps *st, bool ascii, bool color)
 {
 	static const struct {
 		const char *title;
@@ -417,10 +425,10 @@ static void footer(FILE *out, const struct kstep_steps *st, bool ascii)
 		}
 	}
 	if (st->pass)
-		fprintf(out, "\nREJECTION STATUS: PASS\n");
+		fprintf(out, "\nREJECTION STATUS: %sPASS%s\n", color ? C_DERIVED : "", color ? C_OFF : "");
 	else
-		fprintf(out, "\nREJECTION STATUS: FAIL (%zu underived, %zu lost, %zu missing)\n",
-			st->underived.n, st->lost.n, st->missing.n);
+		fprintf(out, "\nREJECTION STATUS: %sFAIL%s (%zu underived, %zu lost, %zu missing)\n",
+			color ? C_UNDERIVED : "", color ? C_OFF : "", st->underived.n, st->lost.n, st->missing.n);
 }
 
 static size_t maxz(size_t a, size_t b)
@@ -484,7 +492,47 @@ static void lpad(struct lbuf *l, const char *s, size_t w)
 		lspc(l, w - c);
 }
 
-static void print_row(FILE *out, const struct kstep_text_cols *w, const struct row *row)
+/* A values cell: "(#N)" derived green, "(underived)" red. */
+static void lpad_vals(struct lbuf *l, const char *s, size_t w, bool color)
+{
+	size_t c = cols(s);
+	const char *p = s, *q;
+
+	if (!color) {
+		lpad(l, s, w);
+		return;
+	}
+	while ((q = strchr(p, '('))) {
+		bool under = !strncmp(q, "(underived)", 11);
+		bool der = q[1] == '#' && q[2] >= '0' && q[2] <= '9';
+		size_t n = under ? 11 : der ? strcspn(q, ")") + 1 : 1;
+
+		lput(l, p, (size_t)(q - p));
+		if (under || der)
+			lputs(l, under ? C_UNDERIVED : C_DERIVED);
+		lput(l, q, n);
+		if (under || der)
+			lputs(l, C_OFF);
+		p = q + n;
+	}
+	lputs(l, p);
+	if (c < w)
+		lspc(l, w - c);
+}
+
+/* A whole cell in one colour (NULL: none). */
+static void lpad_in(struct lbuf *l, const char *s, size_t w, const char *color)
+{
+	if (color && *s)
+		lputs(l, color);
+	lputs(l, s);
+	if (color && *s)
+		lputs(l, C_OFF);
+	if (cols(s) < w)
+		lspc(l, w - cols(s));
+}
+
+static void print_row(FILE *out, const struct kstep_text_cols *w, const struct row *row, bool color)
 {
 	struct lbuf l;
 	size_t n = strlen(row->num);
@@ -497,9 +545,9 @@ static void print_row(FILE *out, const struct kstep_text_cols *w, const struct r
 	lput(&l, "  ", 2);
 	lpad(&l, row->name, w->name);
 	lput(&l, "  ", 2);
-	lpad(&l, row->vals, w->vals);
+	lpad_vals(&l, row->vals, w->vals, color);
 	lput(&l, "  ", 2);
-	lpad(&l, row->ret, w->ret);
+	lpad_in(&l, row->ret, w->ret, color && strstr(row->ret, " E") ? C_ERROR : NULL);
 	lput(&l, "  ", 2);
 	lpad(&l, row->time, w->time);
 	lput(&l, "  ", 2);
@@ -509,7 +557,7 @@ static void print_row(FILE *out, const struct kstep_text_cols *w, const struct r
 		lpad(&l, row->line, w->line);
 	}
 	lput(&l, "  ", 2);
-	lputs(&l, row->tag);
+	lpad_in(&l, row->tag, 0, !color ? NULL : !strcmp(row->tag, "stack-merged") ? C_INFERRED : C_TAG);
 	lputs(&l, row->hidden);
 	lput(&l, "\n", 1);
 	fwrite(l.b, 1, l.n, out);
@@ -550,7 +598,7 @@ void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_
 	row.hidden[0] = '\0';
 	if (!w->line)
 		row.line[0] = '\0';
-	print_row(out, w, &row);
+	print_row(out, w, &row, false);
 }
 
 void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w)
@@ -560,7 +608,7 @@ void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct k
 
 	for (i = 0; i < r->st->n; i++) {
 		make_row(r, &r->st->v[i], &row, NULL);
-		print_row(out, w, &row);
+		print_row(out, w, &row, r->color);
 		row_free(&row);
 	}
 }
@@ -569,7 +617,7 @@ void kstep_text_end(FILE *out, const struct kstep_render_ctx *r)
 {
 	if (!r->st->total)
 		fprintf(out, "  (no steps: the selected task has no traced activity in this window)\n");
-	footer(out, r->st, r->ascii);
+	footer(out, r->st, r->ascii, r->color);
 }
 
 void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)

@@ -7,6 +7,7 @@
 #define KSTEP_RENDER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "steps.h"
@@ -16,6 +17,7 @@ struct kstep_render_ctx {
 	const struct kstep_steps *st;
 	unsigned sources;	/* evidence sources of the whole log, for the header */
 	bool ascii;		/* text: ASCII only */
+	bool color;		/* text: colour (a terminal, --color) */
 };
 
 /* The whole log at once, in r->st (kstep_steps_build). */
@@ -50,6 +52,26 @@ void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_re
 void kstep_json_log_steps(struct kstep_json *j, const struct kstep_render_ctx *r);
 void kstep_json_log_end(struct kstep_json *j, const struct kstep_render_ctx *r);
 
+/*
+ * JSON lines: one record per step, each carrying the trace's identity (file,
+ * release, build-id, task, action) and the JSON format's step members, then
+ * a footer record. j is initialized (not pretty) by the caller.
+ */
+void kstep_jsonl_identity(struct kstep_json *j, const struct kstep_log_header *h, const char *record);
+void kstep_jsonl_steps(struct kstep_json *j, const struct kstep_render_ctx *r);
+void kstep_jsonl_end(struct kstep_json *j, const struct kstep_render_ctx *r);
+
+/*
+ * Trace Event Format (ui.perfetto.dev, chrome://tracing): one complete event
+ * per step, interrupts and off-CPU time on their own tracks, each derivation
+ * (#N) a flow arrow. Streams; the state is a fixed ring of recent steps.
+ */
+struct kstep_perfetto;
+struct kstep_perfetto *kstep_perfetto_begin(FILE *out, const struct kstep_render_ctx *r);
+void kstep_perfetto_steps(struct kstep_perfetto *pf, const struct kstep_render_ctx *r);
+/* Writes the end of the document and frees pf. */
+void kstep_perfetto_end(struct kstep_perfetto *pf, const struct kstep_render_ctx *r);
+
 /* kstep tree: every node of the chain, indented, with durations and sources. */
 void kstep_render_tree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_chain *c,
 		       int depth, bool json);
@@ -58,10 +80,23 @@ void kstep_render_tree_begin(FILE *out, const struct kstep_render_ctx *r);
 void kstep_render_subtree(FILE *out, const struct kstep_render_ctx *r, const struct kstep_node *top,
 			  int maxdepth);
 
+/* kstep tree --format dot: the call tree as a Graphviz graph (dot.h's conventions), streamed. */
+struct kstep_dot_tree {
+	uint64_t next;		/* the last node id given */
+	uint64_t *stack;	/* ids of the open parents */
+	size_t cap;
+};
+void kstep_dot_tree_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_dot_tree *t);
+void kstep_dot_subtree(FILE *out, struct kstep_dot_tree *t, const struct kstep_node *top, int maxdepth);
+/* Ends the graph and frees what t holds. */
+void kstep_dot_tree_end(FILE *out, struct kstep_dot_tree *t);
+
 /* kstep diff: the changes between two sides (diff.h), as text or JSON. */
 struct kstep_diff;
 void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *action);
 void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action);
+/* JSON lines: one record per change with the action and both sides' identity, then a summary record. */
+void kstep_render_diff_jsonl(FILE *out, const struct kstep_diff *df, const char *action);
 
 /* Shared helpers of the renderers */
 

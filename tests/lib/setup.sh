@@ -3,7 +3,8 @@
 
 KSTEP_PACKAGES="build-essential autoconf automake libtool pkg-config gcc clang make
  libtraceevent-dev libtracefs-dev libdw-dev libelf-dev libbpf-dev
- libzstd-dev libcmocka-dev libdebuginfod-dev debuginfod trace-cmd python3 zstd elfutils binutils"
+ libzstd-dev libcmocka-dev libdebuginfod-dev debuginfod trace-cmd python3 zstd elfutils binutils
+ mandoc man-db graphviz bash-completion zsh python3-jsonschema"
 # What the real-kernel test hosts need (tests/vm): qemu, a static busybox for
 # the initramfs, cpio, kmod (modinfo/modules.dep), xz for 6.12's modules.
 KSTEP_VM_PACKAGES="qemu-system-x86 busybox-static cpio kmod xz-utils"
@@ -17,6 +18,9 @@ kstep_install_deps() {
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing="$missing $p"
 	done
+	# npm installs DuckDB for the JSON-lines test (tests/views/test-jsonl-duckdb.py);
+	# a node.js that brings its own npm is kept
+	command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" != 0 ]; then
 		say "run-tests: missing packages:$missing; run as root (or install them) first"
