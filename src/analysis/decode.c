@@ -18,7 +18,8 @@ const char *kstep_func_norm(const char *name, char *buf, size_t len)
 {
 	size_t n = strlen(name), i;
 
-	for (i = 0; i < KSTEP_ARRAY_SIZE(suffixes); i++) {
+	/* every suffix starts with a dot: most names have none (called per value shown) */
+	for (i = memchr(name, '.', n) ? 0 : KSTEP_ARRAY_SIZE(suffixes); i < KSTEP_ARRAY_SIZE(suffixes); i++) {
 		const char *p = strstr(name, suffixes[i]);
 
 		if (p && (size_t)(p - name) < n)

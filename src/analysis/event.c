@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,8 +69,24 @@ void kstep_src_tags(unsigned mask, char *out, size_t len)
 	for (i = 0; i < KSTEP_ARRAY_SIZE(tags); i++) {
 		if (!(mask & tags[i].bit))
 			continue;
-		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? "+" : "",
-				      tags[i].tag);
+		/* as snprintf would, without it: this runs for every line of a tree */
+		if (n) {
+			if (n + 1 < len)
+				out[n] = '+';
+			n++;
+		}
+		{
+			size_t t = strlen(tags[i].tag), k;
+
+			if (n < len) {
+				k = t < len - 1 - n ? t : len - 1 - n;
+				memcpy(out + n, tags[i].tag, k);
+				out[n + k] = '\0';
+			} else if (len) {
+				out[len - 1] = '\0';
+			}
+			n += t;
+		}
 		if (n >= len)
 			return;
 	}
@@ -296,6 +313,183 @@ void kstep_evtab_fprobe(struct kstep_evtab *t, const char *system_event)
 	t->fprobes[t->nfprobes++] = kstep_arena_strdup(&t->arena, system_event);
 }
 
+/* Decode purity (see kstep_evdesc.decode_pure) */
+
+/* Text the trace or the format prints as-is: may it hold ' ' or '='? */
+static bool text_ok(const char *s)
+{
+	return !s || !strpbrk(s, " =");
+}
+
+static bool flagsyms_ok(const struct tep_print_flag_sym *f)
+{
+	for (; f; f = f->next)
+		if (!text_ok(f->str))
+			return false;
+	return true;
+}
+
+/* Collects the one field arg reads (*name; "" when none yet); false when it
+ * reads more than one, or does something whose text is not a function of it. */
+static bool arg_field(const struct kstep_evdesc *d, const struct tep_print_arg *a, const char **name, int depth)
+{
+	const char *f;
+	int i;
+
+	if (!a || depth > 32)
+		return !a;
+	switch (a->type) {
+	case TEP_PRINT_ATOM:
+		return text_ok(a->atom.atom);
+	case TEP_PRINT_FIELD:
+		f = a->field.name;
+		break;
+	case TEP_PRINT_STRING:
+		f = a->string.string;
+		for (i = 0; i < d->nvals; i++)
+			if (d->vals[i].string && !strcmp(d->vals[i].f->name, f))
+				break;
+		if (i == d->nvals)
+			return false;
+		break;
+	case TEP_PRINT_TYPE:
+		return arg_field(d, a->typecast.item, name, depth + 1);
+	case TEP_PRINT_OP:
+		return arg_field(d, a->op.left, name, depth + 1) && arg_field(d, a->op.right, name, depth + 1);
+	case TEP_PRINT_FLAGS:
+		return text_ok(a->flags.delim) && flagsyms_ok(a->flags.flags) &&
+		       arg_field(d, a->flags.field, name, depth + 1);
+	case TEP_PRINT_SYMBOL:
+		return flagsyms_ok(a->symbol.symbols) && arg_field(d, a->symbol.field, name, depth + 1);
+	default:
+		return false;
+	}
+	if (!f || (**name && strcmp(*name, f)))
+		return false;
+	*name = f;
+	return true;
+}
+
+/* The numeric value of the event named n, or NULL. */
+static struct kstep_evfield *numeric_val(struct kstep_evdesc *d, const char *n, size_t len)
+{
+	int i;
+
+	for (i = 0; i < d->nvals; i++)
+		if (!d->vals[i].string && strlen(d->vals[i].f->name) == len && !strncmp(d->vals[i].f->name, n, len))
+			return &d->vals[i];
+	return NULL;
+}
+
+/* Is the token at tok (name nlen long) exactly "name=%p" of that field? */
+static bool plain_ptr(const char *tok, size_t nlen, const struct tep_print_arg *a)
+{
+	const char *r = tok + nlen + 1;
+
+	if (strncmp(r, "%p", 2) || (r[2] && r[2] != ' '))
+		return false;
+	while (a && a->type == TEP_PRINT_TYPE)
+		a = a->typecast.item;
+	return a && a->type == TEP_PRINT_FIELD && strlen(a->field.name) == nlen && !strncmp(a->field.name, tok, nlen);
+}
+
+/* A conversion (*p at its letter) whose text has no padding: numbers,
+ * pointers and symbols, strings of the values (checked per record). */
+static bool conv_ok(const struct kstep_evdesc *d, const char **p, const struct tep_print_arg *a)
+{
+	const char *c = *p;
+	int i;
+
+	if (*c && strchr("diuxXo", *c))
+		return true;
+	if (*c == 'p') {
+		if (c[1] && isalnum((unsigned char)c[1])) {
+			if (!strchr("SsFf", c[1]))
+				return false;
+			*p = c + 1;
+		}
+		return true;
+	}
+	if (*c != 's')
+		return false;
+	if (a->type != TEP_PRINT_FIELD)
+		return true;
+	for (i = 0; i < d->nvals; i++)
+		if (d->vals[i].string && !strcmp(d->vals[i].f->name, a->field.name))
+			return true;
+	return false;
+}
+
+/* Walks the print format: conversions without width or precision (no
+ * padding spaces), each token "name=..." naming a numeric value prints only
+ * that value. */
+static bool decode_pure(struct kstep_evdesc *d)
+{
+	struct kstep_evfield *cur = NULL;
+	const char *p = d->ev->print_fmt.format, *tok;
+	const struct tep_print_arg *a = d->ev->print_fmt.args;
+	const char *name = NULL;	/* the token's value name, NULL: none */
+	size_t nlen = 0;
+	int i;
+
+	if (!p || (d->ev->flags & TEP_EVENT_FL_FAILED) || d->ev->handler)
+		return false;
+	for (i = 0; i < d->nvals; i++)
+		if (d->vals[i].array)
+			return false;
+	for (tok = p; *p; p++) {
+		const char *eq;
+
+		if (*p == ' ') {
+			tok = p + 1;
+			name = NULL;
+			cur = NULL;
+			continue;
+		}
+		if (p == tok) {
+			size_t n = strcspn(tok, " =%");
+
+			eq = tok[n] == '=' ? tok + n : NULL;
+			if (!eq) {
+				/* a '=' after a conversion would name the token by printed text */
+				n = strcspn(tok, " =");
+				if (tok[n] == '=')
+					return false;
+			} else if (memchr(tok, '[', n)) {
+				return false;
+			} else if ((cur = numeric_val(d, tok, n))) {
+				name = tok;
+				nlen = n;
+				if (cur->ntokens < UINT8_MAX)
+					cur->ntokens++;
+				/* read as printf's %p reads it: no sign to extend */
+				cur->plain_ptr = plain_ptr(tok, n, a) &&
+						 (cur->f->size == 8 || !(cur->f->flags & TEP_FIELD_IS_SIGNED));
+			}
+		}
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		for (p++; *p && strchr("hlLqjzt", *p); p++)
+			;
+		if (!a || !conv_ok(d, &p, a))
+			return false;
+		{
+			const char *f = "";
+
+			if (!arg_field(d, a, &f, 0))
+				return false;
+			if (name && *f && (strlen(f) != nlen || strncmp(f, name, nlen)))
+				return false;
+		}
+		a = a->next;
+	}
+	return !a;
+}
+
 const struct kstep_evdesc *kstep_evtab_get(struct kstep_evtab *t, struct tep_event *ev)
 {
 	struct kstep_evdesc *d;
@@ -323,6 +517,7 @@ const struct kstep_evdesc *kstep_evtab_get(struct kstep_evtab *t, struct tep_eve
 				d->src = KSTEP_SRC_FPROBE;
 	}
 	collect_values(t, d);
+	d->decode_pure = decode_pure(d);
 	if (ev->id >= 0 && ev->id < t->nids)
 		t->byid[ev->id] = d;
 	return d;

@@ -63,6 +63,10 @@ struct kstep_evfield {
 	bool hex;		/* printed as hex by the kernel: address-like */
 	bool string;
 	bool array;
+	/* decode_pure events: the token is exactly "name=%p" of this field (the
+	 * kernel's text is the pointer as printf prints it), else remembered */
+	bool plain_ptr;
+	uint8_t ntokens;	/* tokens of the print format named after it */
 };
 
 struct kstep_evdesc {
@@ -91,6 +95,11 @@ struct kstep_evdesc {
 	struct tep_format_field *f_irqname;
 	struct kstep_evfield *vals;	/* the values shown for the event */
 	int nvals;
+	/* The kernel's print format names each numeric value by that value alone
+	 * (no other field, no text from the trace that could hold ' ' or '='
+	 * except in the string values, checked per record): its decoded text may
+	 * be remembered per value instead of printing every record. */
+	bool decode_pure;
 };
 
 struct kstep_evtab;

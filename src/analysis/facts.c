@@ -23,8 +23,20 @@
 #define TRACE_FLAG_SOFTIRQ 0x10
 #define TRACE_FLAG_NMI 0x40
 
+/* One remembered decoding: value num of field i of event d reads as text. */
+struct memo {
+	const struct kstep_evdesc *d;
+	uint64_t num;
+	int i;
+	bool has;		/* the kernel's text differs from the raw value */
+	char text[94];
+};
+
+#define MEMO_SLOTS 4096
+
 struct kstep_facts {
 	struct kstep_chain *c;	/* where facts go, and who owns their values */
+	struct memo *memo;	/* MEMO_SLOTS, direct-mapped: bounded whatever the trace */
 	int long_size;
 	struct trace_seq seq;
 	bool seq_init;
@@ -46,6 +58,7 @@ void kstep_facts_free(struct kstep_facts *fx)
 		return;
 	if (fx->seq_init)
 		trace_seq_destroy(&fx->seq);
+	free(fx->memo);
 	free(fx);
 }
 
@@ -157,13 +170,139 @@ static struct kstep_val *take_ret(struct kstep_val **vals)
 	return NULL;
 }
 
+/* Does the kernel's text for v say more than v's raw value? */
+static bool says_more(const struct kstep_val *v, const char *text)
+{
+	char raw[32];
+
+	if (v->type == KSTEP_VT_HEX)
+		snprintf(raw, sizeof(raw), "0x%" PRIx64, v->num);
+	else if (v->type == KSTEP_VT_INT)
+		snprintf(raw, sizeof(raw), "%" PRId64, (int64_t)v->num);
+	else
+		snprintf(raw, sizeof(raw), "%" PRIu64, v->num);
+	return strcmp(raw, text) && strcasecmp(raw + (raw[0] == '0' && raw[1] == 'x' ? 2 : 0), text);
+}
+
+/* The field of d that v was read from, or -1 (array elements, sched_switch names). */
+static int field_of(const struct kstep_evdesc *d, const struct kstep_val *v)
+{
+	int i;
+
+	for (i = 0; i < d->nvals; i++)
+		if (d->vals[i].f->name == v->name)
+			return i;
+	return -1;
+}
+
+static struct memo *memo_slot(struct kstep_facts *fx, const struct kstep_evdesc *d, int i, uint64_t num)
+{
+	uint64_t h = (num ^ (uint64_t)(uintptr_t)d ^ ((uint64_t)i << 56)) * 0x9e3779b97f4a7c15ULL;
+
+	if (!fx->memo)
+		fx->memo = kstep_xcalloc(MEMO_SLOTS, sizeof(*fx->memo));
+	return &fx->memo[h >> 52];
+}
+
+/* The string values hold no ' ' or '=' that could make or cut a token. */
+static bool strings_plain(const struct kstep_rec *rec, const struct kstep_evdesc *d)
+{
+	int i;
+
+	for (i = 0; i < d->nvals; i++) {
+		const char *s;
+		size_t len;
+
+		if (!d->vals[i].string)
+			continue;
+		if (kstep_rec_str(rec, d->vals[i].f, &s, &len) || memchr(s, ' ', len) || memchr(s, '=', len))
+			return false;
+		/* the printed text ends at a NUL inside the record, as read here */
+		if (s + len >= (const char *)rec->data + rec->size || s[len])
+			return false;
+	}
+	return true;
+}
+
+/* Decodes vals from what was printed before for the same values (see
+ * kstep_evdesc.decode_pure); returns false, touching nothing, if one is new. */
+static bool memo_decode(struct kstep_facts *fx, const struct kstep_evdesc *d, struct kstep_val *vals)
+{
+	const struct memo *m[64];
+	struct kstep_val *v;
+	size_t n = 0;
+
+	for (v = vals; v; v = v->next) {
+		int i;
+
+		if (v->type == KSTEP_VT_STR)
+			continue;
+		i = field_of(d, v);
+		if (i < 0 || n == KSTEP_ARRAY_SIZE(m))
+			return false;
+		if (d->vals[i].plain_ptr && d->vals[i].ntokens == 1) {
+			m[n++] = NULL;
+			continue;
+		}
+		m[n] = memo_slot(fx, d, i, v->num);
+		if (m[n]->d != d || m[n]->i != i || m[n]->num != v->num)
+			return false;
+		n++;
+	}
+	n = 0;
+	for (v = vals; v; v = v->next) {
+		if (v->type == KSTEP_VT_STR)
+			continue;
+		if (!m[n]) {
+			/* printf's %p: "(nil)" for 0, else 0x and the hex digits */
+			char text[32];
+
+			if (v->num)
+				snprintf(text, sizeof(text), "0x%" PRIx64, v->num);
+			else
+				snprintf(text, sizeof(text), "(nil)");
+			if (says_more(v, text))
+				v->decoded = kstep_chain_strdup(fx->c, text, strlen(text));
+		} else if (m[n]->has) {
+			v->decoded = kstep_chain_strdup(fx->c, m[n]->text, strlen(m[n]->text));
+		}
+		n++;
+	}
+	return true;
+}
+
+static void memo_put(struct kstep_facts *fx, const struct kstep_evdesc *d, const struct kstep_val *vals)
+{
+	const struct kstep_val *v;
+
+	for (v = vals; v; v = v->next) {
+		struct memo *m;
+		size_t len = v->decoded ? strlen(v->decoded) : 0;
+		int i;
+
+		if (v->type == KSTEP_VT_STR || (i = field_of(d, v)) < 0 || len >= sizeof(m->text) ||
+		    (d->vals[i].plain_ptr && d->vals[i].ntokens == 1))
+			continue;
+		m = memo_slot(fx, d, i, v->num);
+		m->d = d;
+		m->i = i;
+		m->num = v->num;
+		m->has = v->decoded != NULL;
+		memcpy(m->text, v->decoded ? v->decoded : "", len + 1);
+	}
+}
+
 /* Uses the kernel's own print format to name values (GFP_KERNEL, symbols). */
 static void kernel_decode(struct kstep_facts *fx, struct tep_handle *tep, const struct kstep_rec *rec,
-			  struct kstep_val *vals)
+			  const struct kstep_evdesc *d, struct kstep_val *vals)
 {
 	char *p, *tok, *save = NULL;
+	bool memo;
 
 	if (!vals)
+		return;
+	memo = d->decode_pure && strings_plain(rec, d);
+	if (memo && memo_decode(fx, d, vals))
 		return;
 	if (!fx->seq_init) {
 		trace_seq_init(&fx->seq);
@@ -178,7 +317,6 @@ static void kernel_decode(struct kstep_facts *fx, struct tep_handle *tep, const 
 	for (tok = strtok_r(p, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char *eq = strchr(tok, '=');
 		struct kstep_val *v;
-		char raw[32];
 
 		if (!eq || eq == tok)
 			continue;
@@ -186,17 +324,12 @@ static void kernel_decode(struct kstep_facts *fx, struct tep_handle *tep, const 
 		for (v = vals; v; v = v->next) {
 			if (strcmp(v->name, tok) || v->type == KSTEP_VT_STR || v->decoded)
 				continue;
-			if (v->type == KSTEP_VT_HEX)
-				snprintf(raw, sizeof(raw), "0x%" PRIx64, v->num);
-			else if (v->type == KSTEP_VT_INT)
-				snprintf(raw, sizeof(raw), "%" PRId64, (int64_t)v->num);
-			else
-				snprintf(raw, sizeof(raw), "%" PRIu64, v->num);
-			if (strcmp(raw, eq + 1) && strcasecmp(raw + (raw[0] == '0' && raw[1] == 'x' ? 2 : 0),
-							      eq + 1))
+			if (says_more(v, eq + 1))
 				v->decoded = kstep_chain_strdup(fx->c, eq + 1, strlen(eq + 1));
 		}
 	}
+	if (memo)
+		memo_put(fx, d, vals);
 }
 
 static bool dynamic_fields_ok(const struct kstep_rec *rec, const struct kstep_evdesc *d)
@@ -254,7 +387,7 @@ int kstep_facts_add_record(struct kstep_facts *fx, struct tep_handle *tep,
 		if ((int)prev == pid && (int)next != pid) {
 			f.kind = KSTEP_F_SWITCH_OUT;
 			f.vals = record_vals(fx, rec, d, KSTEP_SRC_EVENT);
-			kernel_decode(fx, tep, rec, f.vals);
+			kernel_decode(fx, tep, rec, d, f.vals);
 		} else if ((int)next == pid && (int)prev != pid) {
 			f.kind = KSTEP_F_SWITCH_IN;
 		} else {
@@ -357,7 +490,7 @@ int kstep_facts_add_record(struct kstep_facts *fx, struct tep_handle *tep,
 		f.src = KSTEP_SRC_EVENT;
 		f.vals = record_vals(fx, rec, d, KSTEP_SRC_EVENT);
 		if (dynamic_fields_ok(rec, d))
-			kernel_decode(fx, tep, rec, f.vals);
+			kernel_decode(fx, tep, rec, d, f.vals);
 		break;
 	}
 	}

@@ -80,6 +80,11 @@ struct kstep_load {
 	bool pending;		/* heap[0] was handed out and must advance */
 	bool stats_checked;	/* the end of this pass was compared with CPUSTAT */
 	struct kstep_load_stats stats;
+	/* event id -> format, direct-mapped: tep_find_event's bsearch per record was a tenth of a pass */
+	struct {
+		int id;
+		struct tep_event *ev;
+	} evcache[256];
 };
 
 static void set_err(char *err, size_t errlen, const char *path, const char *msg)
@@ -595,6 +600,21 @@ static bool rec_in_page(const struct kstep_load *ld, const struct cpu_it *c, con
 	return size >= 8 && p >= lo && p <= hi && (size_t)size <= (size_t)(hi - p);
 }
 
+static struct tep_event *find_event(struct kstep_load *ld, int id)
+{
+	unsigned slot = (unsigned)id & (KSTEP_ARRAY_SIZE(ld->evcache) - 1);
+	struct tep_event *ev;
+
+	if (ld->evcache[slot].ev && ld->evcache[slot].id == id)
+		return ld->evcache[slot].ev;
+	ev = tep_find_event(ld->tep, id);
+	if (ev) {
+		ld->evcache[slot].id = id;
+		ld->evcache[slot].ev = ev;
+	}
+	return ev;
+}
+
 /* Finds the next valid record of one CPU; returns 1, 0 at the end, -1 fatal. */
 static int cpu_advance(struct kstep_load *ld, struct cpu_it *c, char *err, size_t errlen)
 {
@@ -627,7 +647,7 @@ static int cpu_advance(struct kstep_load *ld, struct cpu_it *c, char *err, size_
 			continue;
 		}
 		id = (int)tep_read_number(ld->tep, data, 2);
-		ev = tep_find_event(ld->tep, id);
+		ev = find_event(ld, id);
 		if (!ev) {
 			ld->stats.unknown_ids++;
 			ld->stats.damaged++;
