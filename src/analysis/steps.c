@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -806,6 +807,23 @@ static void derive_user_errno(struct builder *b, const struct oframe *f, struct 
 	set_cite(rv, f->err.c);
 }
 
+/*
+ * A field of an object read by a plan's `object` line (fetch args named
+ * o<plan line>[_<field>], plan.c): what the object held then. A pointer
+ * found there was produced elsewhere, so a read at a return cites that
+ * producer instead of becoming a new one.
+ */
+static bool object_read(const struct kstep_val *v)
+{
+	const char *p = v->name;
+
+	if (!p || *p++ != 'o' || !isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p == '\0' || *p == '_';
+}
+
 /* v is the same value as w, read again at the same step: the same derivation. */
 static void same_as(struct kstep_val *v, const struct kstep_val *w)
 {
@@ -839,6 +857,8 @@ static void derive_return(struct builder *b, struct prodmap *m, struct oframe *f
 			continue;
 		if (n->retv && v->num == n->retv->num && kstep_val_pointer(v) && kstep_val_pointer(n->retv))
 			same_as(v, n->retv);
+		else if (object_read(v))
+			derive_input(b, m, n, v);	/* state observed at the return, not produced by it */
 		else
 			derive_output(m, here, v, false);
 	}
