@@ -202,4 +202,24 @@ if V:
     t.eq(fns[-1:], ["inet_create"], "oracle: sk_alloc returns into inet_create")
     check_file("vm6.1 --vmlinux", os.path.join(CL, "vm61-socket-dwarf.claims"),
                os.path.join(FIX, "vm6.1-socket.kstep.dat"), ["--vmlinux", V])
+
+    # a true tail call: xa_destroy has no __fentry__ call (function_graph cannot
+    # see it) and jumps to _raw_spin_unlock_irqrestore, which returns into clear_inode
+    def disasm(fn):
+        sym = subprocess.run(["readelf", "-sW", V], stdout=subprocess.PIPE, text=True).stdout
+        m = re.search(r"^\s*\d+: ([0-9a-f]+)\s+(\d+) FUNC\s.*\s%s$" % re.escape(fn), sym, re.M)
+        start, size = int(m.group(1), 16), int(m.group(2))
+        return subprocess.run(["objdump", "-d", "--no-show-raw-insn", "--start-address=%#x" % start,
+                               "--stop-address=%#x" % (start + size), V],
+                              stdout=subprocess.PIPE, text=True).stdout
+    xa = disasm("xa_destroy")
+    t.ok("<__fentry__>" not in xa and re.search(r"\sjmp\s+[0-9a-f]+ <_raw_spin_unlock_irqrestore>", xa),
+         "oracle: xa_destroy is not traceable and tail-calls _raw_spin_unlock_irqrestore (objdump)")
+    rep = subprocess.run([TRACE_CMD, "report", os.path.join(FIX, "vm6.1-emfile.kstep.dat")],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    t.ok(re.search(r"clear_inode\(\) \{\n.*_raw_spin_lock_irqsave\(\);\n.*_raw_spin_unlock_irqrestore\(\);\n", rep),
+         "oracle: trace-cmd report shows _raw_spin_unlock_irqrestore returning into clear_inode")
+    doc = check_file("vm6.1 emfile --vmlinux", os.path.join(CL, "vm61-emfile-dwarf.claims"),
+                     os.path.join(FIX, "vm6.1-emfile.kstep.dat"), ["--syscall", "socket", "--vmlinux", V])
+    t.ok(doc and doc["proven"] == len(doc["claims"]), "vm6.1 emfile: every claim proven (exit 0 checked above)")
 t.done()
