@@ -131,13 +131,14 @@ static int ref(struct lex *x, struct kstep_claim_ref *r, bool with_field)
 	if (x->p + 1 < x->n && x->s[x->p] == '(' && x->s[x->p + 1] == ')')
 		x->p += 2;
 	if (x->p < x->n && x->s[x->p] == '#') {
-		x->p++;
-		errno = 0;
-		k = strtol(x->s + x->p, &end, 10);
-		if (end == x->s + x->p || !isdigit((unsigned char)x->s[x->p]) || errno || k < 1 || k > 1000000000 ||
-		    (size_t)(end - x->s) > x->n)
+		size_t d = ++x->p;	/* digits by hand: the line need not end in a NUL, so no strtol */
+
+		for (k = 0; x->p < x->n && isdigit((unsigned char)x->s[x->p]) && k <= 1000000000; x->p++)
+			k = k * 10 + (x->s[x->p] - '0');
+		if (x->p == d || k < 1 || k > 1000000000) {
+			x->p = d;
 			return fail(x, "expected a call number (1, 2, ...) after '#'");
-		x->p = (size_t)(end - x->s);
+		}
 		r->k = (int)k;
 		if (x->p < x->n && x->s[x->p] == '.') {
 			size_t b = x->p + 1;

@@ -3,9 +3,9 @@
 
   run-fuzz.py --build DIR --src DIR [--seconds N] [--jobs J] [--smoke] [--tap] TARGET...
 
-TARGET is dat or plan. Each target runs N seconds in libFuzzer's fork mode
+TARGET is dat, plan or claims. Each target runs N seconds in libFuzzer's fork mode
 (J worker processes), over its corpus, the seeds made from fixtures/*.dat and
-plugins/plans, and the regression inputs of tests/fuzz/regress. Crashes do
+plugins/plans and the claims files of tests/golden/verify, and the regression inputs of tests/fuzz/regress. Crashes do
 not stop the run: each one is kept under DIR/tests/fuzz/artifacts/TARGET and
 matched afterwards against the known defects (tests/fuzz/known/*.note); a
 crash that matches none is a new defect and fails the run. At the end every
@@ -31,6 +31,7 @@ RSS_MB = 2048         # the memory budget (libFuzzer -rss_limit_mb and -malloc_l
 TARGETS = {
     "dat": {"prog": "fuzz-dat", "dict": "dat.dict", "regress": ("*.dat",), "max_len": 0},
     "plan": {"prog": "fuzz-plan", "dict": "plan.dict", "regress": ("*.plan",), "max_len": 4096},
+    "claims": {"prog": "fuzz-claims", "dict": "claims.dict", "regress": ("*.claims",), "max_len": 4096},
 }
 
 
@@ -71,6 +72,11 @@ def make_seeds(build, src, name):
     (v6, v7 uncompressed, v7 zstd; the first page of each CPU), or the
     built-in plans."""
     out = os.path.join(build, "tests/fuzz/seeds", name)
+    if name == "claims":
+        os.makedirs(out, exist_ok=True)
+        for p in glob.glob(os.path.join(src, "tests/golden/verify/*.claims")):
+            shutil.copy(p, out)
+        return out
     if name == "plan":
         os.makedirs(out, exist_ok=True)
         for p in glob.glob(os.path.join(src, "plugins/plans/*.plan")) + [os.path.join(src, "tests/vm/fprobe.plan")]:
@@ -247,13 +253,13 @@ def main():
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--tap", action="store_true")
-    ap.add_argument("targets", nargs="*", default=["dat", "plan"])
+    ap.add_argument("targets", nargs="*", default=["dat", "plan", "claims"])
     ARGS = ap.parse_args()
     tap = Tap()
     sigs = known_signatures(ARGS.src)
     for name in ARGS.targets:
         if name not in TARGETS:
-            tap.ok(False, "target %s exists (dat, plan)" % name)
+            tap.ok(False, "target %s exists (dat, plan, claims)" % name)
             continue
         run_target(tap, name, os.path.abspath(ARGS.build), os.path.abspath(ARGS.src), sigs)
     if ARGS.tap:

@@ -35,7 +35,7 @@ expects = sorted(glob.glob(os.path.join(HERE, "regress", "*.expect")))
 t.ok(len(expects) > 0, "tests/fuzz/regress holds regression inputs (%d)" % len(expects))
 for ex in expects:
     stem = ex[:-len(".expect")]
-    inp = next((stem + s for s in (".dat", ".plan") if os.path.exists(stem + s)), None)
+    inp = next((stem + s for s in (".dat", ".plan", ".claims") if os.path.exists(stem + s)), None)
     name = os.path.basename(stem)
     if not t.ok(inp is not None, "%s: the input next to its .expect" % name):
         continue

@@ -15,5 +15,5 @@ build = os.path.dirname(os.path.dirname(os.environ["FUZZ_BUILD"]))
 secs = os.environ.get("FUZZ_SMOKE_SECONDS", "25")
 r = subprocess.run([sys.executable, os.path.join(tests, "fuzz", "run-fuzz.py"), "--build", build,
                     "--src", os.path.dirname(tests), "--seconds", secs, "--jobs", "1", "--smoke", "--tap",
-                    "dat", "plan"])
+                    "dat", "plan", "claims"])
 sys.exit(r.returncode)

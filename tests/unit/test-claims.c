@@ -171,12 +171,41 @@ static void long_name(void **state)
 	parse_bad(text, "line 1, column 7: name too long");
 }
 
+/*
+ * Found by fuzz-claims: a call number at the very end of an input that does
+ * not end in a NUL was read with strtol, past the input. The text is copied
+ * into a buffer of its exact size, so the sanitized build sees any overread.
+ */
+static void call_number_at_end(void **state)
+{
+	static const char *const texts[] = { "count  t#", "count f#12", "never f#" };
+	struct kstep_claims cl;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t n = strlen(texts[i]);
+		char *buf = malloc(n);
+
+		assert_non_null(buf);
+		memcpy(buf, texts[i], n);
+		assert_int_equal(kstep_claims_parse(buf, n, &cl, err, sizeof(err)), -1);
+		kstep_claims_free(&cl);
+		free(buf);
+	}
+	parse_bad("never f#", "line 1, column 9: expected a call number");
+	parse_bad("never f#0", "line 1, column 9: expected a call number");
+	parse_bad("never f#99999999999", "line 1, column 9: expected a call number");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_kind),	  cmocka_unit_test(nth_call_and_odd_names),
 		cmocka_unit_test(empty_file),	  cmocka_unit_test(mistakes),
 		cmocka_unit_test(nul_byte),	  cmocka_unit_test(long_name),
+		cmocka_unit_test(call_number_at_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
