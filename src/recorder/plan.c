@@ -568,6 +568,23 @@ static int find_member(const struct btf *btf, __u32 sid, const char *name, __u32
 }
 
 /*
+ * The kernel's BTF for the item, loaded once per resolution: NULL (the item
+ * skipped, saying why) when the kernel has none or it does not load.
+ */
+static struct btf *plan_btf(struct resolver *r, struct kstep_plan_item *it)
+{
+	if (!need_cap(r, it, KSTEP_CAP_BTF))
+		return NULL;
+	if (!r->btf_tried) {
+		r->btf = btf__load_vmlinux_btf();
+		r->btf_tried = true;
+	}
+	if (!r->btf)
+		skip(it, "BTF does not load");
+	return r->btf;
+}
+
+/*
  * path is ARG("->"MEMBER[":"STRUCT])...: each step reads MEMBER of the struct
  * the current pointer points at, or of STRUCT when the previous step cast a
  * void * (file->private_data:socket).
@@ -686,16 +703,8 @@ static void resolve_field(struct resolver *r, struct kstep_plan_item *it)
 		skip(it, "no entry probe on %s is applied here", it->target);
 		return;
 	}
-	if (!need_cap(r, it, KSTEP_CAP_BTF))
+	if (!plan_btf(r, it))
 		return;
-	if (!r->btf_tried) {
-		r->btf = btf__load_vmlinux_btf();
-		r->btf_tried = true;
-	}
-	if (!r->btf) {
-		skip(it, "BTF does not load");
-		return;
-	}
 	if (field_fetch(r->btf, it->target, it->args, &fetch, &name, err, sizeof(err))) {
 		skip(it, "%s", err);
 		kstep_sbuf_free(&fetch);
@@ -732,16 +741,8 @@ static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
 		     it->target);
 		return;
 	}
-	if (!need_cap(r, it, KSTEP_CAP_BTF))
+	if (!plan_btf(r, it))
 		return;
-	if (!r->btf_tried) {
-		r->btf = btf__load_vmlinux_btf();
-		r->btf_tried = true;
-	}
-	if (!r->btf) {
-		skip(it, "BTF does not load");
-		return;
-	}
 	snprintf(prefix, sizeof(prefix), "o%d", it->line);
 	it->fprobe = probe->kind == fwant;
 	if (kstep_btfobj_resolve(r->btf, it->target, it->ret, it->fprobe, it->args, probe->event, prefix, &o,
