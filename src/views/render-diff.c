@@ -149,6 +149,31 @@ static void node_json(struct kstep_json *j, const char *key, const struct kstep_
 	kstep_json_obj_close(j);
 }
 
+/* One change's members, the same in the JSON document and in its JSON-lines record. */
+static void change_members(struct kstep_json *j, const struct kstep_dchange *c)
+{
+	kstep_json_str(j, "kind", kstep_dchange_name(c->kind));
+	node_json(j, "a", c->a);
+	node_json(j, "b", c->b);
+	if (c->what)
+		kstep_json_str(j, "value", c->what);
+	if (c->kind == KSTEP_DC_TIME)
+		kstep_json_i64(j, "delta_ns", c->delta_ns);
+	kstep_json_str(j, "detail", c->detail);
+}
+
+/* The tally object, the same in both JSON forms. */
+static void summary_json(struct kstep_json *j, const struct kstep_diff *df)
+{
+	kstep_json_obj_open(j, "summary");
+	kstep_json_u64(j, "structural", df->structural);
+	kstep_json_u64(j, "values", df->values);
+	kstep_json_u64(j, "timing", df->timing);
+	kstep_json_u64(j, "not_compared", df->not_compared);
+	kstep_json_bool(j, "different", df->structural + df->values + df->timing > 0);
+	kstep_json_obj_close(j);
+}
+
 void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action)
 {
 	struct kstep_json j;
@@ -170,24 +195,11 @@ void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *
 		const struct kstep_dchange *c = kstep_vec_at(&df->changes, i);
 
 		kstep_json_obj_open(&j, NULL);
-		kstep_json_str(&j, "kind", kstep_dchange_name(c->kind));
-		node_json(&j, "a", c->a);
-		node_json(&j, "b", c->b);
-		if (c->what)
-			kstep_json_str(&j, "value", c->what);
-		if (c->kind == KSTEP_DC_TIME)
-			kstep_json_i64(&j, "delta_ns", c->delta_ns);
-		kstep_json_str(&j, "detail", c->detail);
+		change_members(&j, c);
 		kstep_json_obj_close(&j);
 	}
 	kstep_json_arr_close(&j);
-	kstep_json_obj_open(&j, "summary");
-	kstep_json_u64(&j, "structural", df->structural);
-	kstep_json_u64(&j, "values", df->values);
-	kstep_json_u64(&j, "timing", df->timing);
-	kstep_json_u64(&j, "not_compared", df->not_compared);
-	kstep_json_bool(&j, "different", df->structural + df->values + df->timing > 0);
-	kstep_json_obj_close(&j);
+	summary_json(&j, df);
 	kstep_json_obj_close(&j);
 	kstep_json_end(&j);
 }
@@ -214,26 +226,13 @@ void kstep_render_diff_jsonl(FILE *out, const struct kstep_diff *df, const char 
 
 		kstep_json_obj_open(&j, NULL);
 		diff_identity(&j, df, action, "change");
-		kstep_json_str(&j, "kind", kstep_dchange_name(c->kind));
-		node_json(&j, "a", c->a);
-		node_json(&j, "b", c->b);
-		if (c->what)
-			kstep_json_str(&j, "value", c->what);
-		if (c->kind == KSTEP_DC_TIME)
-			kstep_json_i64(&j, "delta_ns", c->delta_ns);
-		kstep_json_str(&j, "detail", c->detail);
+		change_members(&j, c);
 		kstep_json_obj_close(&j);
 		kstep_json_line(&j);
 	}
 	kstep_json_obj_open(&j, NULL);
 	diff_identity(&j, df, action, "summary");
-	kstep_json_obj_open(&j, "summary");
-	kstep_json_u64(&j, "structural", df->structural);
-	kstep_json_u64(&j, "values", df->values);
-	kstep_json_u64(&j, "timing", df->timing);
-	kstep_json_u64(&j, "not_compared", df->not_compared);
-	kstep_json_bool(&j, "different", df->structural + df->values + df->timing > 0);
-	kstep_json_obj_close(&j);
+	summary_json(&j, df);
 	kstep_json_obj_close(&j);
 	kstep_json_end(&j);
 }

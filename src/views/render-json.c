@@ -279,6 +279,20 @@ static void json_events(struct kstep_json *j, const struct kstep_render_ctx *r)
 	kstep_json_obj_close(j);
 }
 
+/* "sources" and "footer": the same in the JSON document and in the last JSON-lines record. */
+static void json_footer(struct kstep_json *j, const struct kstep_steps *st)
+{
+	json_sources(j, "sources", st->sources);
+	kstep_json_obj_open(j, "footer");
+	json_notes(j, "underived", &st->underived);
+	json_notes(j, "lost", &st->lost);
+	json_notes(j, "missing", &st->missing);
+	json_notes(j, "gaps", &st->gaps);
+	kstep_json_u64(j, "hidden_total", st->hidden_total);
+	kstep_json_str(j, "status", st->pass ? "PASS" : "FAIL");
+	kstep_json_obj_close(j);
+}
+
 void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_render_ctx *r)
 {
 	const struct kstep_log_header *h = r->h;
@@ -328,15 +342,7 @@ void kstep_json_log_end(struct kstep_json *j, const struct kstep_render_ctx *r)
 	const struct kstep_steps *st = r->st;
 
 	kstep_json_arr_close(j);
-	json_sources(j, "sources", st->sources);
-	kstep_json_obj_open(j, "footer");
-	json_notes(j, "underived", &st->underived);
-	json_notes(j, "lost", &st->lost);
-	json_notes(j, "missing", &st->missing);
-	json_notes(j, "gaps", &st->gaps);
-	kstep_json_u64(j, "hidden_total", st->hidden_total);
-	kstep_json_str(j, "status", st->pass ? "PASS" : "FAIL");
-	kstep_json_obj_close(j);
+	json_footer(j, st);
 	kstep_json_obj_close(j);
 	kstep_json_end(j);
 }
@@ -409,15 +415,7 @@ void kstep_jsonl_end(struct kstep_json *j, const struct kstep_render_ctx *r)
 
 	kstep_json_obj_open(j, NULL);
 	kstep_jsonl_identity(j, r->h, "footer");
-	json_sources(j, "sources", st->sources);
-	kstep_json_obj_open(j, "footer");
-	json_notes(j, "underived", &st->underived);
-	json_notes(j, "lost", &st->lost);
-	json_notes(j, "missing", &st->missing);
-	json_notes(j, "gaps", &st->gaps);
-	kstep_json_u64(j, "hidden_total", st->hidden_total);
-	kstep_json_str(j, "status", st->pass ? "PASS" : "FAIL");
-	kstep_json_obj_close(j);
+	json_footer(j, st);
 	kstep_json_obj_close(j);
 	kstep_json_end(j);
 }
