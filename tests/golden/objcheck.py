@@ -19,8 +19,10 @@ KSTEP = os.environ.get("KSTEP", "kstep")
 
 
 def objects_json(path, *args):
-    out = subprocess.run([KSTEP, "objects", "--format", "json", *args, path], stdout=subprocess.PIPE,
-                         check=True, text=True)
+    cmd = [KSTEP, "objects", "--format", "json", *args, path]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if out.returncode:
+        raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), out.returncode, out.stderr.strip()))
     return json.loads(out.stdout)
 
 
