@@ -26,32 +26,59 @@ def leftovers(d):
     return sorted(f for f in os.listdir(d) if ".kstep-" in f)
 
 
-def interrupted_rewrite(label, args, out, sig):
+def in_fsync(pid):
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0] == "74"  # fsync on x86-64
+    except (OSError, IndexError):
+        return False
+
+
+def one_try(args, sig):
     """Runs kstep ARGS under strace, which delays the fsync of the finished
-    file by 3 s; the signal arrives during it. Returns (rc, the files left)."""
-    d = os.path.dirname(out)
+    file by 10 s, and sends sig while kstep waits in it. Returns whether the
+    writer reached the fsync and whether the signal arrived while it was
+    still there: reading /proc and kill() are two steps, and a loaded
+    machine can let the fsync end between them."""
     strace = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync",
-                               "-e", "inject=fsync:delay_enter=3000000", live.KSTEP, *args],
+                               "-e", "inject=fsync:delay_enter=10000000", live.KSTEP, *args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # the traced kstep is strace's child (strace may fork short-lived helpers first):
     # wait until it is in its fsync, when the whole file is written
-    child, in_fsync, deadline = None, False, time.time() + 20
+    child, reached, landed, deadline = None, False, False, time.time() + 30
     while strace.poll() is None and time.time() < deadline:
         try:
             with open("/proc/%d/task/%d/children" % (strace.pid, strace.pid)) as f:
                 kids = f.read().split()
             child = int(kids[-1]) if kids else None
-            with open("/proc/%d/syscall" % child) as f:
-                if f.read().split()[0] == "74":  # fsync on x86-64
-                    in_fsync = True
-                    break
-        except (OSError, IndexError, TypeError, ValueError):
-            pass
+        except (OSError, ValueError):
+            child = None
+        if child and in_fsync(child):
+            reached = True
+            break
         time.sleep(0.01)
-    t.ok(in_fsync, "%s: the writer reached its final fsync (held there by strace)" % label)
-    if in_fsync:
+    if reached:
         os.kill(child, sig)
+        landed = sig == signal.SIGKILL or in_fsync(child)
     strace.wait(timeout=60)
+    return reached, landed
+
+
+def interrupted_rewrite(label, args, out, sig, reset):
+    """The signal arrives during the final fsync of the finished file (tried
+    again, up to 3 times, after reset() puts the files back, when it arrived
+    just after). Returns the files left."""
+    d = os.path.dirname(out)
+    for attempt in range(3):
+        for f in leftovers(d):
+            os.unlink(os.path.join(d, f))
+        reset()
+        reached, landed = one_try(args, sig)
+        if not reached or landed:
+            break
+        t.comment("%s: the fsync ended before the signal arrived (try %d); again" % (label, attempt + 1))
+    t.ok(reached and landed, "%s: the writer reached its final fsync (held there by strace) and the signal "
+         "arrived there" % label)
     return leftovers(d)
 
 
@@ -121,7 +148,8 @@ src = os.path.join(FIXTURES, "host-socket.kstep.dat")
 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL):
     out = os.path.join(tmp, "conv-%d.dat" % sig)
     left = interrupted_rewrite("convert, %s" % signal.Signals(sig).name,
-                               ["convert", "--file-version", "6", src, "-o", out], out, sig)
+                               ["convert", "--file-version", "6", src, "-o", out], out, sig,
+                               lambda: os.path.exists(out) and os.unlink(out))
     t.eq(left, [], "convert interrupted by %s: no temporary file left" % signal.Signals(sig).name)
     t.ok(not os.path.exists(out), "convert interrupted by %s: no half output" % signal.Signals(sig).name)
 
@@ -135,7 +163,10 @@ probe = subprocess.run([live.KSTEP, "annotate", inl, "-o", os.path.join(tmp, "pr
 if probe.returncode != 0:
     t.skip("interrupted annotate", "annotate has no DWARF to store here: " + probe.stderr.strip()[:200])
 else:
-    left = interrupted_rewrite("annotate in place, SIGINT", ["annotate", inl], inl, signal.SIGINT)
+    def put_back():
+        with open(inl, "wb") as f:
+            f.write(orig)
+    left = interrupted_rewrite("annotate in place, SIGINT", ["annotate", inl], inl, signal.SIGINT, put_back)
     t.eq(left, [], "annotate interrupted by SIGINT: no temporary file left")
     with open(inl, "rb") as f:
         t.ok(f.read() == orig, "annotate interrupted: the original file is untouched")
