@@ -94,6 +94,7 @@ struct kstep_steps_state {
 	bool fgraph_retval;
 	bool stacks;
 	const char *const *producers;	/* plugins/producers.tbl, looked up once */
+	struct kstep_objstate *os;	/* the plan's object reads, or NULL */
 };
 
 struct builder {
@@ -158,6 +159,15 @@ bool kstep_val_pointer(const struct kstep_val *v)
 bool kstep_val_shown(const struct kstep_val *v)
 {
 	return v->name[0] != '_' || v->name[1] != '_';
+}
+
+bool kstep_step_val_here(const struct kstep_step *st, const struct kstep_val *v)
+{
+	if (!kstep_val_shown(v))
+		return false;
+	if (st->ret)
+		return v->role == KSTEP_VAL_OUT;
+	return v->role != KSTEP_VAL_OUT || !st->node->retstep || st->node->kind == KSTEP_NODE_EVENT;
 }
 
 bool kstep_step_shows_ret(const struct kstep_step *st)
@@ -461,6 +471,7 @@ static void decode_vals(struct builder *b, struct kstep_node *n)
 		ctx.family = (long long)fam->num;
 	}
 	for (v = n->vals; v; v = v->next) {
+		kstep_objstate_mark(b->x->os, v);
 		if (v->decoded || v->type == KSTEP_VT_STR || v->unreadable)
 			continue;
 		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out)))
@@ -807,23 +818,6 @@ static void derive_user_errno(struct builder *b, const struct oframe *f, struct 
 	set_cite(rv, f->err.c);
 }
 
-/*
- * A field of an object read by a plan's `object` line (fetch args named
- * o<plan line>[_<field>], plan.c): what the object held then. A pointer
- * found there was produced elsewhere, so a read at a return cites that
- * producer instead of becoming a new one.
- */
-static bool object_read(const struct kstep_val *v)
-{
-	const char *p = v->name;
-
-	if (!p || *p++ != 'o' || !isdigit((unsigned char)*p))
-		return false;
-	while (isdigit((unsigned char)*p))
-		p++;
-	return *p == '\0' || *p == '_';
-}
-
 /* v is the same value as w, read again at the same step: the same derivation. */
 static void same_as(struct kstep_val *v, const struct kstep_val *w)
 {
@@ -857,7 +851,7 @@ static void derive_return(struct builder *b, struct prodmap *m, struct oframe *f
 			continue;
 		if (n->retv && v->num == n->retv->num && kstep_val_pointer(v) && kstep_val_pointer(n->retv))
 			same_as(v, n->retv);
-		else if (object_read(v))
+		else if (v->obj)
 			derive_input(b, m, n, v);	/* state observed at the return, not produced by it */
 		else
 			derive_output(m, here, v, false);
@@ -1270,6 +1264,38 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		     b->o->gaps ? b->o->gaps->why_not : "");
 }
 
+/* Objects */
+
+static bool val_here(const void *ctx, const struct kstep_val *v)
+{
+	return kstep_step_val_here(ctx, v);
+}
+
+/*
+ * The objects each new step reads, in step order: an allocation the log
+ * shows makes the next read at that address a new object, and each read is
+ * compared with the last one of the same object.
+ */
+static void objects(struct builder *b, size_t first)
+{
+	size_t i;
+
+	if (!b->x->os)
+		return;
+	for (i = first; i < b->x->steps.n; i++) {
+		struct kstep_step *s = kstep_vec_at(&b->x->steps, i);
+		struct kstep_objdelta *d;
+		const struct kstep_val *v;
+
+		if (!s->ret && s->node->kind == KSTEP_NODE_EVENT)
+			for (v = s->node->vals; v; v = v->next)
+				if (is_producer_field(b, s->node, v) && kstep_val_pointer(v))
+					kstep_objstate_born(b->x->os, v->num, s->n);
+		s->nobjs = (unsigned)kstep_objstate_read(b->x->os, s->node, s->n, val_here, s, &b->x->chunk, &d);
+		s->objs = d;
+	}
+}
+
 static struct builder builder_of(struct kstep_steps *st)
 {
 	return (struct builder){ .st = st, .x = st->x, .o = st->x->o, .ks = st->x->ks };
@@ -1287,8 +1313,10 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	x->sel = sel;
 	x->ks = s ? kstep_load_ksyms(s->ld) : NULL;
 	x->producers = kstep_list_get("producers");
-	if (s)
+	if (s) {
 		x->nprobes = kstep_kopts_probes(s->dat, &x->probes);
+		x->os = kstep_objstate_new(s->dat, x->ks);
+	}
 	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
 	kstep_vec_init(&st->lost, sizeof(struct kstep_note));
 	kstep_vec_init(&st->missing, sizeof(struct kstep_note));
@@ -1319,6 +1347,7 @@ void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top)
 	walk(&b, top);
 	derive(&b, top);
 	callers(&b, first);
+	objects(&b, first);
 	tally(&b, top);
 	st->v = (struct kstep_step *)x->steps.v + first;
 	st->n = x->steps.n - first;
@@ -1369,6 +1398,7 @@ void kstep_steps_free(struct kstep_steps *st)
 	kstep_vec_free(&x->rets);
 	free(x->names_tab);
 	free(x->probes);
+	kstep_objstate_free(x->os);
 	kstep_arena_free(&x->names_arena);
 	kstep_vec_free(&x->step_missing);
 	kstep_vec_free(&x->step_gaps);
