@@ -165,6 +165,13 @@ void kstep_objstate_mark(const struct kstep_objstate *os, struct kstep_val *v)
 		v->obj = 1;
 }
 
+const char *kstep_objstate_base(const struct kstep_objstate *os, const char *name)
+{
+	const struct argent *ae = os ? arg_get(os, name) : NULL;
+
+	return ae && ae->fi >= 0 ? ae->l->base : NULL;
+}
+
 static struct objent *ent_find(const struct kstep_objstate *os, uint64_t addr)
 {
 	size_t i;

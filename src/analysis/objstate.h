@@ -51,6 +51,8 @@ struct kstep_objstate *kstep_objstate_new(const struct kstep_dat *dat, const str
 void kstep_objstate_free(struct kstep_objstate *os);
 /* Sets v->obj when v is one of the plan's object reads (its address or a field). */
 void kstep_objstate_mark(const struct kstep_objstate *os, struct kstep_val *v);
+/* Returns the name of the value holding the object that field read name belongs to, or NULL. */
+const char *kstep_objstate_base(const struct kstep_objstate *os, const char *name);
 /* The log saw an allocation at addr at step: a later read there is a new object. */
 void kstep_objstate_born(struct kstep_objstate *os, uint64_t addr, int step);
 /*

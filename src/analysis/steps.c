@@ -95,6 +95,8 @@ struct kstep_steps_state {
 	bool stacks;
 	const char *const *producers;	/* plugins/producers.tbl, looked up once */
 	struct kstep_objstate *os;	/* the plan's object reads, or NULL */
+	const struct kstep_fetches *fx;	/* what each probe field fetched, or NULL */
+	struct kstep_fetches *own_fx;	/* fx when read from the file here */
 };
 
 struct builder {
@@ -471,7 +473,6 @@ static void decode_vals(struct builder *b, struct kstep_node *n)
 		ctx.family = (long long)fam->num;
 	}
 	for (v = n->vals; v; v = v->next) {
-		kstep_objstate_mark(b->x->os, v);
 		if (v->decoded || v->type == KSTEP_VT_STR || v->unreadable)
 			continue;
 		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out)))
@@ -972,28 +973,74 @@ static void node_notes(struct builder *b, const struct kstep_node *n)
 	}
 }
 
-/*
- * A probe's field fetch through a pointer (kstep's BTF fields are named
- * base_field: file_private_data_sk is file_private_data->sk) reads nothing
- * when the base is NULL: what the record holds then is not a value.
- */
-static void mark_unreadable(struct kstep_node *n)
+/* The event value v of n came from: its entry probe's, or for a return-probe value the _ret one. */
+static const char *val_event(const struct kstep_node *n, const struct kstep_val *v, char *buf, size_t len)
 {
-	struct kstep_val *v, *w;
+	const char *name = kstep_node_name(n);
 
+	if (v->role != KSTEP_VAL_OUT)
+		return name;
+	snprintf(buf, len, "%s_ret", name);
+	return buf;
+}
+
+/* A base that read nothing: unreadable itself, or a number in the NULL page. */
+static bool bad_base(const struct kstep_val *w)
+{
+	return w->unreadable || (w->type != KSTEP_VT_STR && w->num < 4096);
+}
+
+/* Is v read through memory whose base another value of n shows to be bad? */
+static bool base_bad(const struct builder *b, const struct kstep_node *n, const struct kstep_val *v)
+{
+	const struct kstep_fetches *fx = b->x->fx;
+	const struct kstep_val *w;
+	const char *expr, *bname;
+	char ev[320], base[256];
+
+	if (v->obj && (bname = kstep_objstate_base(b->x->os, v->name)))
+		for (w = n->vals; w; w = w->next)
+			if (w != v && w->role == v->role && !strcmp(w->name, bname))
+				return bad_base(w);
+	expr = kstep_fetches_get(fx, val_event(n, v, ev, sizeof(ev)), v->name);
+	if (!expr || !kstep_fetch_base(expr, base, sizeof(base)))
+		return false;
+	for (w = n->vals; w; w = w->next) {
+		const char *we;
+
+		if (w == v || w->role != v->role)
+			continue;
+		we = kstep_fetches_get(fx, val_event(n, w, ev, sizeof(ev)), w->name);
+		if (we && !strcmp(we, base))
+			return bad_base(w);
+	}
+	return false;
+}
+
+/*
+ * A probe field fetched through memory whose base, fetched by the same
+ * probe (the applied plan names each field's fetch; object reads their
+ * object), is in the NULL page read nothing: the record holds whatever was
+ * in the buffer. Such values are unreadable, never data. Bases come before
+ * what they feed, but a few passes settle any order.
+ */
+static void mark_unreadable(struct builder *b, struct kstep_node *n)
+{
+	struct kstep_val *v;
+	bool changed = true;
+	int pass;
+
+	for (v = n->vals; v; v = v->next)
+		kstep_objstate_mark(b->x->os, v);
 	if (!(n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
 		return;
-	for (v = n->vals; v; v = v->next) {
-		if (v->type == KSTEP_VT_STR)
-			continue;
-		for (w = n->vals; w != v; w = w->next) {
-			size_t l = strlen(w->name);
-
-			if (w->type == KSTEP_VT_STR || strncmp(v->name, w->name, l) || v->name[l] != '_')
-				continue;
-			if (w->unreadable || (w->type == KSTEP_VT_HEX && !w->num))
+	for (pass = 0; pass < 8 && changed; pass++) {
+		changed = false;
+		for (v = n->vals; v; v = v->next)
+			if (!v->unreadable && v->type != KSTEP_VT_STR && base_bad(b, n, v)) {
 				v->unreadable = 1;
-		}
+				changed = true;
+			}
 	}
 }
 
@@ -1040,7 +1087,7 @@ static void derive(struct builder *b, struct kstep_node *top)
 
 		while ((f = top_frame(b)) && f->n != n->parent)
 			derive_return(b, m, f);
-		mark_unreadable(n);
+		mark_unreadable(b, n);
 		decode_vals(b, n);
 		graph_call_site(b, n);
 		here = (struct cite){ n->step, intern(b->x, kstep_node_name(n)) };
@@ -1316,7 +1363,10 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	if (s) {
 		x->nprobes = kstep_kopts_probes(s->dat, &x->probes);
 		x->os = kstep_objstate_new(s->dat, x->ks);
+		if (!o->fetches)
+			x->own_fx = kstep_fetches_new(s->dat);
 	}
+	x->fx = o->fetches ? o->fetches : x->own_fx;
 	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
 	kstep_vec_init(&st->lost, sizeof(struct kstep_note));
 	kstep_vec_init(&st->missing, sizeof(struct kstep_note));
@@ -1399,6 +1449,7 @@ void kstep_steps_free(struct kstep_steps *st)
 	free(x->names_tab);
 	free(x->probes);
 	kstep_objstate_free(x->os);
+	kstep_fetches_free(x->own_fx);
 	kstep_arena_free(&x->names_arena);
 	kstep_vec_free(&x->step_missing);
 	kstep_vec_free(&x->step_gaps);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "chain.h"
+#include "fetches.h"
 #include "gaps.h"
 #include "objstate.h"
 #include "select.h"
@@ -23,6 +24,7 @@ struct kstep_steps_opts {
 	int depth;		/* --depth: 0 = no limit */
 	bool all;		/* --all: no default hide list, interrupts and probe machinery expanded */
 	const struct kstep_gaps *gaps;	/* what DWARF filled in, or NULL */
+	const struct kstep_fetches *fetches;	/* what each probe field fetched (the applied plan), or NULL */
 };
 
 /* Frees what the options hold (the --hide list). */
