@@ -106,6 +106,7 @@ struct kstep_val {
 	uint8_t deriv;
 	uint8_t ncand;		/* AMBIGUOUS: how many earlier steps returned it */
 	uint8_t unreadable;	/* fetched through a NULL base: the number is not data */
+	uint8_t obj;		/* one of the plan's object reads (objstate.h): shown as the object */
 	int from_step;		/* STEP: 0 = the producer is hidden in this view (from_name) */
 	int from_step2;		/* AMBIGUOUS: the second candidate (0: hidden) */
 	const char *from_name;	/* the producer's name (kept when it is hidden) */

@@ -221,6 +221,23 @@ static void plan_gaps(struct kstep_objects *o, const struct kstep_dat *dat)
 	free(t);
 }
 
+int kstep_objects_layouts(struct kstep_objects *o, const struct kstep_dat *dat, const struct kstep_ksyms *ks)
+{
+	char *text;
+
+	memset(o, 0, sizeof(*o));
+	kstep_vec_init(&o->layouts, sizeof(struct kstep_objlayout *));
+	kstep_vec_init(&o->enums, sizeof(struct kstep_objenum));
+	kstep_vec_init(&o->obs, sizeof(struct kstep_obs));
+	kstep_vec_init(&o->gaps, sizeof(const char *));
+	o->ks = ks;
+	text = kstep_kopts_objects(dat);
+	if (text)
+		parse_layouts(o, text);
+	free(text);
+	return o->layouts.n ? 0 : -1;
+}
+
 int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, uint64_t from, uint64_t to, char *err,
 		       size_t errlen)
 {
@@ -308,15 +325,12 @@ static int64_t sign_extend(uint64_t v, unsigned size)
 	return (v & (1ULL << (bits - 1))) ? (int64_t)(v | ~((1ULL << bits) - 1)) : (int64_t)v;
 }
 
-void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *ob, size_t i, char *out,
-			 size_t len)
+void kstep_objects_format(const struct kstep_objects *o, const struct kstep_objfield *f, uint64_t v,
+			  const char *other, char *out, size_t len)
 {
-	const struct kstep_objfield *f = &ob->lay->f[i];
-	uint64_t v = ob->val[i];
 	const struct kstep_ksym *sym;
 	const char *name;
 	uint64_t off = 0;
-	long other;
 
 	switch (f->kind) {
 	case KSTEP_OBJ_INT:
@@ -332,21 +346,28 @@ void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *
 			return;
 		}
 		sym = o->ks ? kstep_ksyms_lookup(o->ks, v, &off) : NULL;
-		if (sym && !off) {
+		if (sym && !off)
 			snprintf(out, len, "0x%llx %s", (unsigned long long)v, sym->name);
-			return;
-		}
-		other = kstep_objects_last(o, v, o->obs.n);
-		if (other >= 0) {
-			snprintf(out, len, "0x%llx (%s)", (unsigned long long)v,
-				 ((const struct kstep_obs *)kstep_vec_at(&o->obs, (size_t)other))->type);
-			return;
-		}
-		snprintf(out, len, "0x%llx", (unsigned long long)v);
+		else if (other)
+			snprintf(out, len, "0x%llx (%s)", (unsigned long long)v, other);
+		else
+			snprintf(out, len, "0x%llx", (unsigned long long)v);
 		return;
 	default:
 		if (f->size && f->size < 8)
 			v &= (1ULL << (f->size * 8)) - 1;
 		snprintf(out, len, "%llu", (unsigned long long)v);
 	}
+}
+
+void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *ob, size_t i, char *out,
+			 size_t len)
+{
+	const struct kstep_objfield *f = &ob->lay->f[i];
+	const char *other = NULL;
+	long k;
+
+	if (f->kind == KSTEP_OBJ_PTR && ob->val[i] && (k = kstep_objects_last(o, ob->val[i], o->obs.n)) >= 0)
+		other = ((const struct kstep_obs *)kstep_vec_at(&o->obs, (size_t)k))->type;
+	kstep_objects_format(o, f, ob->val[i], other, out, len);
 }

@@ -80,6 +80,12 @@ struct kstep_objects {
 int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, uint64_t from, uint64_t to, char *err,
 		       size_t errlen);
 void kstep_objects_free(struct kstep_objects *o);
+/*
+ * Only the layouts of the plan's BTF object reads stored in dat (no event is
+ * read), with ks for symbol names: what the step log needs to show the reads
+ * as objects. Returns 0, or -1 when the file has none (o is still freeable).
+ */
+int kstep_objects_layouts(struct kstep_objects *o, const struct kstep_dat *dat, const struct kstep_ksyms *ks);
 
 /* Returns the enumerator name of value in the enum type, or NULL. */
 const char *kstep_objects_enum(const struct kstep_objects *o, const char *type, int64_t value);
@@ -89,6 +95,12 @@ const char *kstep_objects_enum(const struct kstep_objects *o, const char *type, 
  */
 void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *ob, size_t i, char *out,
 			 size_t len);
+/*
+ * Writes value v of field f the same way; other names the type of another
+ * object v points at (or NULL).
+ */
+void kstep_objects_format(const struct kstep_objects *o, const struct kstep_objfield *f, uint64_t v,
+			  const char *other, char *out, size_t len);
 /*
  * Returns the index of the last observation of an object at or before
  * observation `upto` (exclusive end), whose address is addr, or -1.

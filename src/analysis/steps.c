@@ -94,6 +94,9 @@ struct kstep_steps_state {
 	bool fgraph_retval;
 	bool stacks;
 	const char *const *producers;	/* plugins/producers.tbl, looked up once */
+	struct kstep_objstate *os;	/* the plan's object reads, or NULL */
+	const struct kstep_fetches *fx;	/* what each probe field fetched, or NULL */
+	struct kstep_fetches *own_fx;	/* fx when read from the file here */
 };
 
 struct builder {
@@ -158,6 +161,15 @@ bool kstep_val_pointer(const struct kstep_val *v)
 bool kstep_val_shown(const struct kstep_val *v)
 {
 	return v->name[0] != '_' || v->name[1] != '_';
+}
+
+bool kstep_step_val_here(const struct kstep_step *st, const struct kstep_val *v)
+{
+	if (!kstep_val_shown(v))
+		return false;
+	if (st->ret)
+		return v->role == KSTEP_VAL_OUT;
+	return v->role != KSTEP_VAL_OUT || !st->node->retstep || st->node->kind == KSTEP_NODE_EVENT;
 }
 
 bool kstep_step_shows_ret(const struct kstep_step *st)
@@ -807,23 +819,6 @@ static void derive_user_errno(struct builder *b, const struct oframe *f, struct 
 	set_cite(rv, f->err.c);
 }
 
-/*
- * A field of an object read by a plan's `object` line (fetch args named
- * o<plan line>[_<field>], plan.c): what the object held then. A pointer
- * found there was produced elsewhere, so a read at a return cites that
- * producer instead of becoming a new one.
- */
-static bool object_read(const struct kstep_val *v)
-{
-	const char *p = v->name;
-
-	if (!p || *p++ != 'o' || !isdigit((unsigned char)*p))
-		return false;
-	while (isdigit((unsigned char)*p))
-		p++;
-	return *p == '\0' || *p == '_';
-}
-
 /* v is the same value as w, read again at the same step: the same derivation. */
 static void same_as(struct kstep_val *v, const struct kstep_val *w)
 {
@@ -857,7 +852,7 @@ static void derive_return(struct builder *b, struct prodmap *m, struct oframe *f
 			continue;
 		if (n->retv && v->num == n->retv->num && kstep_val_pointer(v) && kstep_val_pointer(n->retv))
 			same_as(v, n->retv);
-		else if (object_read(v))
+		else if (v->obj)
 			derive_input(b, m, n, v);	/* state observed at the return, not produced by it */
 		else
 			derive_output(m, here, v, false);
@@ -978,28 +973,74 @@ static void node_notes(struct builder *b, const struct kstep_node *n)
 	}
 }
 
-/*
- * A probe's field fetch through a pointer (kstep's BTF fields are named
- * base_field: file_private_data_sk is file_private_data->sk) reads nothing
- * when the base is NULL: what the record holds then is not a value.
- */
-static void mark_unreadable(struct kstep_node *n)
+/* The event value v of n came from: its entry probe's, or for a return-probe value the _ret one. */
+static const char *val_event(const struct kstep_node *n, const struct kstep_val *v, char *buf, size_t len)
 {
-	struct kstep_val *v, *w;
+	const char *name = kstep_node_name(n);
 
+	if (v->role != KSTEP_VAL_OUT)
+		return name;
+	snprintf(buf, len, "%s_ret", name);
+	return buf;
+}
+
+/* A base that read nothing: unreadable itself, or a number in the NULL page. */
+static bool bad_base(const struct kstep_val *w)
+{
+	return w->unreadable || (w->type != KSTEP_VT_STR && w->num < 4096);
+}
+
+/* Is v read through memory whose base another value of n shows to be bad? */
+static bool base_bad(const struct builder *b, const struct kstep_node *n, const struct kstep_val *v)
+{
+	const struct kstep_fetches *fx = b->x->fx;
+	const struct kstep_val *w;
+	const char *expr, *bname;
+	char ev[320], base[256];
+
+	if (v->obj && (bname = kstep_objstate_base(b->x->os, v->name)))
+		for (w = n->vals; w; w = w->next)
+			if (w != v && w->role == v->role && !strcmp(w->name, bname))
+				return bad_base(w);
+	expr = kstep_fetches_get(fx, val_event(n, v, ev, sizeof(ev)), v->name);
+	if (!expr || !kstep_fetch_base(expr, base, sizeof(base)))
+		return false;
+	for (w = n->vals; w; w = w->next) {
+		const char *we;
+
+		if (w == v || w->role != v->role)
+			continue;
+		we = kstep_fetches_get(fx, val_event(n, w, ev, sizeof(ev)), w->name);
+		if (we && !strcmp(we, base))
+			return bad_base(w);
+	}
+	return false;
+}
+
+/*
+ * A probe field fetched through memory whose base, fetched by the same
+ * probe (the applied plan names each field's fetch; object reads their
+ * object), is in the NULL page read nothing: the record holds whatever was
+ * in the buffer. Such values are unreadable, never data. Bases come before
+ * what they feed, but a few passes settle any order.
+ */
+static void mark_unreadable(struct builder *b, struct kstep_node *n)
+{
+	struct kstep_val *v;
+	bool changed = true;
+	int pass;
+
+	for (v = n->vals; v; v = v->next)
+		kstep_objstate_mark(b->x->os, v);
 	if (!(n->src & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE | KSTEP_SRC_UPROBE)))
 		return;
-	for (v = n->vals; v; v = v->next) {
-		if (v->type == KSTEP_VT_STR)
-			continue;
-		for (w = n->vals; w != v; w = w->next) {
-			size_t l = strlen(w->name);
-
-			if (w->type == KSTEP_VT_STR || strncmp(v->name, w->name, l) || v->name[l] != '_')
-				continue;
-			if (w->unreadable || (w->type == KSTEP_VT_HEX && !w->num))
+	for (pass = 0; pass < 8 && changed; pass++) {
+		changed = false;
+		for (v = n->vals; v; v = v->next)
+			if (!v->unreadable && v->type != KSTEP_VT_STR && base_bad(b, n, v)) {
 				v->unreadable = 1;
-		}
+				changed = true;
+			}
 	}
 }
 
@@ -1046,7 +1087,7 @@ static void derive(struct builder *b, struct kstep_node *top)
 
 		while ((f = top_frame(b)) && f->n != n->parent)
 			derive_return(b, m, f);
-		mark_unreadable(n);
+		mark_unreadable(b, n);
 		decode_vals(b, n);
 		graph_call_site(b, n);
 		here = (struct cite){ n->step, intern(b->x, kstep_node_name(n)) };
@@ -1270,6 +1311,38 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		     b->o->gaps ? b->o->gaps->why_not : "");
 }
 
+/* Objects */
+
+static bool val_here(const void *ctx, const struct kstep_val *v)
+{
+	return kstep_step_val_here(ctx, v);
+}
+
+/*
+ * The objects each new step reads, in step order: an allocation the log
+ * shows makes the next read at that address a new object, and each read is
+ * compared with the last one of the same object.
+ */
+static void objects(struct builder *b, size_t first)
+{
+	size_t i;
+
+	if (!b->x->os)
+		return;
+	for (i = first; i < b->x->steps.n; i++) {
+		struct kstep_step *s = kstep_vec_at(&b->x->steps, i);
+		struct kstep_objdelta *d;
+		const struct kstep_val *v;
+
+		if (!s->ret && s->node->kind == KSTEP_NODE_EVENT)
+			for (v = s->node->vals; v; v = v->next)
+				if (is_producer_field(b, s->node, v) && kstep_val_pointer(v))
+					kstep_objstate_born(b->x->os, v->num, s->n);
+		s->nobjs = (unsigned)kstep_objstate_read(b->x->os, s->node, s->n, val_here, s, &b->x->chunk, &d);
+		s->objs = d;
+	}
+}
+
 static struct builder builder_of(struct kstep_steps *st)
 {
 	return (struct builder){ .st = st, .x = st->x, .o = st->x->o, .ks = st->x->ks };
@@ -1287,8 +1360,13 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	x->sel = sel;
 	x->ks = s ? kstep_load_ksyms(s->ld) : NULL;
 	x->producers = kstep_list_get("producers");
-	if (s)
+	if (s) {
 		x->nprobes = kstep_kopts_probes(s->dat, &x->probes);
+		x->os = kstep_objstate_new(s->dat, x->ks);
+		if (!o->fetches)
+			x->own_fx = kstep_fetches_new(s->dat);
+	}
+	x->fx = o->fetches ? o->fetches : x->own_fx;
 	kstep_vec_init(&st->underived, sizeof(struct kstep_note));
 	kstep_vec_init(&st->lost, sizeof(struct kstep_note));
 	kstep_vec_init(&st->missing, sizeof(struct kstep_note));
@@ -1319,6 +1397,7 @@ void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top)
 	walk(&b, top);
 	derive(&b, top);
 	callers(&b, first);
+	objects(&b, first);
 	tally(&b, top);
 	st->v = (struct kstep_step *)x->steps.v + first;
 	st->n = x->steps.n - first;
@@ -1369,6 +1448,8 @@ void kstep_steps_free(struct kstep_steps *st)
 	kstep_vec_free(&x->rets);
 	free(x->names_tab);
 	free(x->probes);
+	kstep_objstate_free(x->os);
+	kstep_fetches_free(x->own_fx);
 	kstep_arena_free(&x->names_arena);
 	kstep_vec_free(&x->step_missing);
 	kstep_vec_free(&x->step_gaps);

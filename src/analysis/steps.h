@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #include "chain.h"
+#include "fetches.h"
 #include "gaps.h"
+#include "objstate.h"
 #include "select.h"
 #include "session.h"
 
@@ -22,6 +24,7 @@ struct kstep_steps_opts {
 	int depth;		/* --depth: 0 = no limit */
 	bool all;		/* --all: no default hide list, interrupts and probe machinery expanded */
 	const struct kstep_gaps *gaps;	/* what DWARF filled in, or NULL */
+	const struct kstep_fetches *fetches;	/* what each probe field fetched (the applied plan), or NULL */
 };
 
 /* Frees what the options hold (the --hide list). */
@@ -37,6 +40,8 @@ struct kstep_step {
 	const char *caller;	/* who called it (or where it happened); a return step: where it resumed */
 	bool ret;		/* a return step: the call node returned here, after its last step */
 	int call;		/* a return step: the call's step number */
+	struct kstep_objdelta *objs;	/* the objects read at this step, against what was seen before */
+	unsigned nobjs;
 };
 
 /* One line of the footer, optionally about a step. */
@@ -130,6 +135,11 @@ const char *kstep_val_errno(const struct kstep_val *v);
 bool kstep_val_pointer(const struct kstep_val *v);
 /* Returns what the step is ("call", "syscall", "event", "frame", "interrupt", "off-cpu", "return"). */
 const char *kstep_step_kind(const struct kstep_step *st);
+/*
+ * Returns true when step st shows v: a return step its node's return-probe
+ * values, a call its inputs (and its outputs when it has no return step).
+ */
+bool kstep_step_val_here(const struct kstep_step *st, const struct kstep_val *v);
 /* Returns true when the value is shown among the step's values (not internal). */
 bool kstep_val_shown(const struct kstep_val *v);
 /*

@@ -162,6 +162,45 @@ static void json_stack(struct kstep_json *j, const struct kstep_render_ctx *r, c
 }
 
 /* The step's members, inside an object the caller opened (JSON: an element; JSON lines: a record). */
+/* The objects a step read, each field against what the log saw of it before (objstate.h). */
+static void json_objects(struct kstep_json *j, const struct kstep_step *st)
+{
+	unsigned i, k;
+
+	kstep_json_arr_open(j, "objects");
+	for (i = 0; i < st->nobjs; i++) {
+		const struct kstep_objdelta *d = &st->objs[i];
+
+		kstep_json_obj_open(j, NULL);
+		kstep_json_str(j, "type", d->type);
+		json_val(j, "addr", d->addr);
+		if (d->since)
+			kstep_json_i64(j, "since", d->since);
+		else
+			kstep_json_null(j, "since");
+		if (d->born)
+			kstep_json_i64(j, "born", d->born);
+		else
+			kstep_json_null(j, "born");
+		kstep_json_arr_open(j, "fields");
+		for (k = 0; k < d->nf; k++) {
+			const struct kstep_objfd *f = &d->f[k];
+
+			kstep_json_obj_open(j, NULL);
+			kstep_json_str(j, "name", f->name);
+			json_val(j, "value", f->v);
+			kstep_json_str(j, "text", f->now);
+			kstep_json_str(j, "was", f->was);
+			kstep_json_bool(j, "changed", f->changed);
+			kstep_json_bool(j, "fresh", f->fresh);
+			kstep_json_obj_close(j);
+		}
+		kstep_json_arr_close(j);
+		kstep_json_obj_close(j);
+	}
+	kstep_json_arr_close(j);
+}
+
 static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx *r,
 			     const struct kstep_step *st)
 {
@@ -240,6 +279,8 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 		json_stack(j, r, "user_stack", n->ustack, n->nustack, true);
 	if (n->flags & KSTEP_NF_FRAME)
 		kstep_json_u64(j, "merged_stacks", n->merged);
+	if (st->nobjs)
+		json_objects(j, st);
 }
 
 static void json_step(struct kstep_json *j, const struct kstep_render_ctx *r,

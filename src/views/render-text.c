@@ -118,26 +118,67 @@ void kstep_render_cite(const struct kstep_val *v, char *out, size_t len)
 
 bool kstep_render_val_here(const struct kstep_step *st, const struct kstep_val *v)
 {
-	if (!kstep_val_shown(v))
-		return false;
-	if (st->ret)
-		return v->role == KSTEP_VAL_OUT;
-	return v->role != KSTEP_VAL_OUT || !st->node->retstep || st->node->kind == KSTEP_NODE_EVENT;
+	return kstep_step_val_here(st, v);
 }
 
-static void vals_text(const struct kstep_step *st, struct kstep_sbuf *b)
+/* A field's derivation, when it has one: " (#N)". */
+static void field_cite(const struct kstep_val *v, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (v->deriv == KSTEP_DERIV_STEP || v->deriv == KSTEP_DERIV_AMBIGUOUS)
+		kstep_render_cite(v, out, len);
+}
+
+/*
+ * One object read: "socket 0x… (#16) new: state 1 SS_UNCONNECTED, sk NULL"
+ * where the log sees it first, else only what changed since the step that
+ * last saw it ("sk NULL → 0x… (#84)"), or that nothing did.
+ */
+static void obj_text(const struct kstep_objdelta *d, bool obj, bool ascii, struct kstep_sbuf *b)
+{
+	char cite[256];
+	bool first = !d->since;
+	unsigned i, shown = 0;
+
+	field_cite(d->addr, cite, sizeof(cite));
+	kstep_sbuf_addf(b, "%s%s 0x%" PRIx64 "%s", b->len ? (obj ? "; " : " ") : "", d->type, d->addr->num, cite);
+	if (first)
+		kstep_sbuf_addf(b, d->born ? " new (allocated at #%d):" : " first seen:", d->born);
+	else if (!d->nchanged && !d->nfresh)
+		kstep_sbuf_addf(b, " unchanged since #%d", d->since);
+	else
+		kstep_sbuf_addf(b, " since #%d:", d->since);
+	for (i = 0; i < d->nf; i++) {
+		const struct kstep_objfd *f = &d->f[i];
+
+		if (!first && !f->changed && !f->fresh)
+			continue;
+		field_cite(f->v, cite, sizeof(cite));
+		if (f->changed)
+			kstep_sbuf_addf(b, "%s %s %s %s %s%s", shown++ ? "," : "", f->name, f->was, ascii ? "->" : "→",
+					f->now, cite);
+		else
+			kstep_sbuf_addf(b, "%s %s %s%s", shown++ ? "," : "", f->name, f->now, cite);
+	}
+}
+
+static void vals_text(const struct kstep_step *st, bool ascii, struct kstep_sbuf *b)
 {
 	const struct kstep_node *n = st->node;
 	const struct kstep_val *v;
 	char one[512];
 
+	unsigned i;
+
 	for (v = n->vals; v; v = v->next) {
-		if (!kstep_render_val_here(st, v))
+		if (!kstep_render_val_here(st, v) || (v->obj && st->nobjs))
 			continue;
 		kstep_render_val(v, true, one, sizeof(one));
 		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",
 				v->role == KSTEP_VAL_OUT ? "out:" : "", v->name, one);
 	}
+	for (i = 0; i < st->nobjs; i++)
+		obj_text(&st->objs[i], i > 0, ascii, b);
 	if (!st->ret && n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
 		kstep_sbuf_addf(b, "%s[stack of %" PRIu32 " frames]", b->len ? " " : "", n->nstack);
 }
@@ -358,7 +399,7 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	}
 	row->vals = empty;
 	if (st->node->vals || st->node->nstack) {
-		vals_text(st, &b);
+		vals_text(st, r->ascii, &b);
 		row->vals = safe_take(kstep_sbuf_steal(&b));
 	}
 	row->ret = empty;

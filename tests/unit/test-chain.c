@@ -362,16 +362,25 @@ static void reused_pointer(void **state)
 	kstep_chain_free(c);
 }
 
+/* The applied plan of null_base_fetch, as kstep record stores it. */
+static const char fd_install_plan[] =
+	"kprobe fd_install fd=%di:u32 file=%si:x64 window  # event kstep_1/fd_install\n"
+	"field fd_install file->private_data  # file_private_data=+32(%si):x64\n"
+	"field fd_install file->private_data:socket->sk  # file_private_data_sk=+24(+32(%si)):x64\n"
+	"kprobe sock_alloc_file sock=%si:x64 dname=%dx:x64 d0=+0(%dx):u64 d8=+8(%cx):u64  # event kstep_1/sock_alloc_file\n";
+
 /*
  * A kprobe's BTF field fetched through a NULL base (file=0, so
  * file->private_data and file->private_data->sk read nothing): the record's
- * numbers are shown as "unreadable", never derived, never underived.
+ * numbers are shown as "unreadable", never derived, never underived. The
+ * applied plan says which field is read through which.
  */
 static void null_base_fetch(void **state)
 {
 	struct kstep_chain *c = kstep_chain_new(NULL, 8);
 	struct kstep_selection sel = { .to = UINT64_MAX };
-	struct kstep_steps_opts o = { 0 };
+	struct kstep_fetches *fx = kstep_fetches_parse(fd_install_plan);
+	struct kstep_steps_opts o = { .fetches = fx };
 	struct kstep_fact f = fact(KSTEP_F_PROBE, 110, 0, "fd_install");
 	struct kstep_val *v = NULL, *file, *pd, *sk;
 	struct kstep_steps *st;
@@ -400,7 +409,64 @@ static void null_base_fetch(void **state)
 	assert_true(st->pass);
 	kstep_steps_free(st);
 	kstep_chain_free(c);
+	kstep_fetches_free(fx);
 }
+
+/*
+ * Any fetch, not only kstep's own fields: d0=+0(%dx) with dname=%dx = 0 read
+ * nothing; d8=+8(%cx) has no fetched base, so nothing says it failed.
+ */
+static void null_base_plan_fetch(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_selection sel = { .to = UINT64_MAX };
+	struct kstep_fetches *fx = kstep_fetches_parse(fd_install_plan);
+	struct kstep_steps_opts o = { .fetches = fx };
+	struct kstep_fact f = fact(KSTEP_F_PROBE, 110, 0, "sock_alloc_file");
+	struct kstep_val *v = NULL, *dname, *d0, *d8;
+	struct kstep_steps *st;
+
+	(void)state;
+	feed(c, KSTEP_F_SYS_ENTER, 100, 0, "socket");
+	kstep_val_append(&v, (dname = kstep_chain_val(c, "dname", 0, KSTEP_VT_HEX, KSTEP_VAL_IN)));
+	kstep_val_append(&v, (d0 = kstep_chain_val(c, "d0", 0xd92c0000deadbeefULL, KSTEP_VT_UINT, KSTEP_VAL_IN)));
+	kstep_val_append(&v, (d8 = kstep_chain_val(c, "d8", 77, KSTEP_VT_UINT, KSTEP_VAL_IN)));
+	f.vals = v;
+	f.addr = 0xffffffff81000000ULL;
+	kstep_chain_feed(c, &f);
+	feed(c, KSTEP_F_SYS_EXIT, 200, 0, "socket");
+	kstep_chain_finish(c);
+	st = kstep_steps_build(c, NULL, &sel, &o);
+	assert_non_null(st);
+	assert_false(dname->unreadable);
+	assert_true(d0->unreadable);
+	assert_false(d8->unreadable);
+	kstep_steps_free(st);
+	kstep_chain_free(c);
+	kstep_fetches_free(fx);
+}
+
+/* The base of a fetch expression, as the kernel's probe syntax nests them. */
+static void fetch_bases(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_true(kstep_fetch_base("+24(+32(%si))", out, sizeof(out)));
+	assert_string_equal(out, "+32(%si)");
+	assert_true(kstep_fetch_base("+32(%si)", out, sizeof(out)));
+	assert_string_equal(out, "%si");
+	assert_true(kstep_fetch_base("-8(%sp)", out, sizeof(out)));
+	assert_string_equal(out, "%sp");
+	assert_true(kstep_fetch_base("+u0(%di)", out, sizeof(out)));
+	assert_string_equal(out, "%di");
+	assert_true(kstep_fetch_base("sock->sk", out, sizeof(out)));
+	assert_string_equal(out, "sock");
+	assert_false(kstep_fetch_base("%si", out, sizeof(out)));
+	assert_false(kstep_fetch_base("$retval", out, sizeof(out)));
+	assert_false(kstep_fetch_base("@jiffies", out, sizeof(out)));
+}
+
 
 /* function_graph return values, from format text as 6.5+ kernels write it */
 
@@ -508,7 +574,7 @@ int main(void)
 		cmocka_unit_test(probes_merge_into_fgraph),
 		cmocka_unit_test(offcpu),
 		cmocka_unit_test(reused_pointer),
-		cmocka_unit_test(null_base_fetch),
+		cmocka_unit_test(null_base_fetch), cmocka_unit_test(null_base_plan_fetch), cmocka_unit_test(fetch_bases),
 		cmocka_unit_test(fgraph_retval),
 	};
 
