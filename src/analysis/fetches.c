@@ -34,7 +34,7 @@ static void add(struct kstep_fetches *f, const char *event, size_t elen, const c
 	if (!eq || eq == tok || !elen)
 		return;
 	nlen = (size_t)(eq - tok);
-	/* the type suffix is the last ':' outside parentheses */
+	/* the type suffix starts at the first ':' outside parentheses */
 	for (xlen = 0; eq + 1 + xlen < tok + tlen; xlen++) {
 		char c = eq[1 + xlen];
 
@@ -52,22 +52,29 @@ static void add(struct kstep_fetches *f, const char *event, size_t elen, const c
 				       kstep_xstrndup(eq + 1, xlen) };
 }
 
-/* The event a probe line made: "# event GROUP/NAME" or "... event NAME" (uprobes). */
-static const char *line_event(const char *comment, size_t *len)
+/*
+ * The event a probe line made, from its comment [c, end): "# event
+ * GROUP/NAME" or "... event NAME" (uprobes). The text comes from the file:
+ * nothing is read past end.
+ */
+static const char *line_event(const char *c, const char *end, size_t *len)
 {
-	const char *e = strstr(comment, "event ");
-	const char *slash, *end;
+	const char *e = NULL, *slash, *stop;
 
+	for (; c + 6 <= end; c++)
+		if (!memcmp(c, "event ", 6)) {
+			e = c + 6;
+			break;
+		}
 	if (!e)
 		return NULL;
-	e += 6;
-	for (end = e; *end && !isspace((unsigned char)*end); end++)
+	for (stop = e; stop < end && !isspace((unsigned char)*stop); stop++)
 		;
-	slash = memchr(e, '/', (size_t)(end - e));
+	slash = memchr(e, '/', (size_t)(stop - e));
 	if (slash)
 		e = slash + 1;
-	*len = (size_t)(end - e);
-	return e;
+	*len = (size_t)(stop - e);
+	return *len ? e : NULL;
 }
 
 static bool probe_kind(const char *w, size_t l)
@@ -118,9 +125,9 @@ static void parse_line(struct kstep_fetches *f, const char *line, size_t n)
 		each_arg(f, w2, l2, hash + 3, (size_t)(line + n - hash - 3));
 		return;
 	}
-	if (!probe_kind(line, l1) || !hash || !(ev = line_event(hash, &elen)))
-		return;
 	p = w2 + l2;
+	if (!probe_kind(line, l1) || !hash || p > hash || !(ev = line_event(hash, line + n, &elen)))
+		return;
 	each_arg(f, ev, elen, p, (size_t)(hash - p));
 }
 

@@ -70,8 +70,13 @@ static void arg_put(struct kstep_objstate *os, const char *name, const struct ks
 	size_t i = str_hash(name) & (os->args_cap - 1);
 
 	while (os->args[i].name) {
-		if (!strcmp(os->args[i].name, name))
-			return;		/* the first layout naming it wins */
+		if (!strcmp(os->args[i].name, name)) {
+			/* two layouts with one name (several plans): decoding it with
+			 * either could be wrong, so it is no object read */
+			if (os->args[i].l != l || os->args[i].fi != fi)
+				os->args[i].l = NULL;
+			return;
+		}
 		i = (i + 1) & (os->args_cap - 1);
 	}
 	os->args[i] = (struct argent){ name, l, fi };
@@ -85,7 +90,7 @@ static const struct argent *arg_get(const struct kstep_objstate *os, const char 
 		return NULL;
 	for (i = str_hash(name) & (os->args_cap - 1); os->args[i].name; i = (i + 1) & (os->args_cap - 1))
 		if (!strcmp(os->args[i].name, name))
-			return &os->args[i];
+			return os->args[i].l ? &os->args[i] : NULL;
 	return NULL;
 }
 
@@ -165,6 +170,11 @@ void kstep_objstate_mark(const struct kstep_objstate *os, struct kstep_val *v)
 		v->obj = 1;
 }
 
+bool kstep_objstate_bad_addr(uint64_t a)
+{
+	return a < 4096 || a >= (uint64_t)-4095;
+}
+
 const char *kstep_objstate_base(const struct kstep_objstate *os, const char *name)
 {
 	const struct argent *ae = os ? arg_get(os, name) : NULL;
@@ -221,11 +231,16 @@ static struct objent *ent_get(struct kstep_objstate *os, uint64_t addr)
 	return &os->tab[i];
 }
 
+uint64_t kstep_objstate_forgotten(const struct kstep_objstate *os)
+{
+	return os ? os->forgotten : 0;
+}
+
 void kstep_objstate_born(struct kstep_objstate *os, uint64_t addr, int step)
 {
 	struct objent *e;
 
-	if (!os || !addr)
+	if (!os || kstep_objstate_bad_addr(addr))
 		return;
 	e = ent_get(os, addr);
 	ent_clear(e);
@@ -289,9 +304,15 @@ static const char *fmt(struct kstep_objstate *os, const struct kstep_objlayout *
 	size_t n;
 
 	kstep_objects_format(&os->o, f, v, f->kind == KSTEP_OBJ_PTR ? other_type(os, v) : NULL, buf, sizeof(buf));
+	if (f->size && f->size < 8) {
+		uint64_t mask = (1ULL << (f->size * 8)) - 1, sign = 1ULL << (f->size * 8 - 1);
+
+		v &= mask;
+		if (f->kind == KSTEP_OBJ_INT && (v & sign))
+			v |= ~mask;	/* the number as the kernel's int holds it */
+	}
 	if ((f->kind == KSTEP_OBJ_INT || f->kind == KSTEP_OBJ_UINT) && l->sname &&
-	    kstep_decode(f->name, l->sname, f->kind == KSTEP_OBJ_INT ? v : v & (f->size && f->size < 8 ?
-						(1ULL << (f->size * 8)) - 1 : ~0ULL), ctx, dec, sizeof(dec))) {
+	    kstep_decode(f->name, l->sname, v, ctx, dec, sizeof(dec))) {
 		n = strlen(buf);
 		snprintf(buf + n, sizeof(buf) - n, " %s", dec);
 	}
@@ -342,8 +363,13 @@ static void read_one(struct kstep_objstate *os, const struct kstep_node *n, cons
 		f = &l->f[ae->fi];
 		fd = &d->f[k++];
 		*fd = (struct kstep_objfd){ .name = f->name, .v = v };
-		if (v->unreadable || v->type == KSTEP_VT_STR) {
+		if (v->unreadable) {
 			fd->now = "unreadable";
+			d->nunread++;
+			continue;
+		}
+		if (v->type == KSTEP_VT_STR) {
+			fd->now = v->str ? v->str : "";
 			continue;
 		}
 		fd->now = fmt(os, l, f, v->num, &dctx, a);
@@ -380,7 +406,7 @@ size_t kstep_objstate_read(struct kstep_objstate *os, const struct kstep_node *n
 	for (v = n->vals; v; v = v->next) {
 		const struct argent *ae;
 
-		if (v->obj && here(ctx, v) && (ae = arg_get(os, v->name)) && ae->fi < 0 && v->num && !v->unreadable)
+		if (v->obj && here(ctx, v) && (ae = arg_get(os, v->name)) && ae->fi < 0)
 			cnt++;
 	}
 	if (!cnt)
@@ -389,7 +415,13 @@ size_t kstep_objstate_read(struct kstep_objstate *os, const struct kstep_node *n
 	for (v = n->vals; v && i < cnt; v = v->next) {
 		const struct argent *ae;
 
-		if (v->obj && here(ctx, v) && (ae = arg_get(os, v->name)) && ae->fi < 0 && v->num && !v->unreadable)
+		if (!v->obj || !here(ctx, v) || !(ae = arg_get(os, v->name)) || ae->fi >= 0)
+			continue;
+		if (v->unreadable || v->type == KSTEP_VT_STR || kstep_objstate_bad_addr(v->num))
+			/* no object there: nothing of it was read */
+			d[i++] = (struct kstep_objdelta){ .type = ae->l->sname ? ae->l->sname : "?", .addr = v,
+							  .none = true };
+		else
 			read_one(os, n, ae->l, v, step, here, ctx, a, &d[i++]);
 	}
 	*out = d;

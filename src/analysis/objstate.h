@@ -37,6 +37,8 @@ struct kstep_objdelta {
 	unsigned nf;
 	unsigned nchanged;
 	unsigned nfresh;
+	unsigned nunread;		/* fields the probe could not read */
+	bool none;			/* no object at addr (NULL, an error pointer): nothing read */
 	struct kstep_objfd *f;
 };
 
@@ -51,6 +53,10 @@ struct kstep_objstate *kstep_objstate_new(const struct kstep_dat *dat, const str
 void kstep_objstate_free(struct kstep_objstate *os);
 /* Sets v->obj when v is one of the plan's object reads (its address or a field). */
 void kstep_objstate_mark(const struct kstep_objstate *os, struct kstep_val *v);
+/* Returns true when no object can be at address a: the NULL page or an error pointer (-MAX_ERRNO..-1). */
+bool kstep_objstate_bad_addr(uint64_t a);
+/* Returns how many objects the table forgot when it was full (their next reads say "first seen"). */
+uint64_t kstep_objstate_forgotten(const struct kstep_objstate *os);
 /* Returns the name of the value holding the object that field read name belongs to, or NULL. */
 const char *kstep_objstate_base(const struct kstep_objstate *os, const char *name);
 /* The log saw an allocation at addr at step: a later read there is a new object. */

@@ -984,10 +984,10 @@ static const char *val_event(const struct kstep_node *n, const struct kstep_val 
 	return buf;
 }
 
-/* A base that read nothing: unreadable itself, or a number in the NULL page. */
+/* A base that read nothing: unreadable itself, or no address (the NULL page, an error pointer). */
 static bool bad_base(const struct kstep_val *w)
 {
-	return w->unreadable || (w->type != KSTEP_VT_STR && w->num < 4096);
+	return w->unreadable || (w->type != KSTEP_VT_STR && kstep_objstate_bad_addr(w->num));
 }
 
 /* Is v read through memory whose base another value of n shows to be bad? */
@@ -1005,6 +1005,9 @@ static bool base_bad(const struct builder *b, const struct kstep_node *n, const 
 	expr = kstep_fetches_get(fx, val_event(n, v, ev, sizeof(ev)), v->name);
 	if (!expr || !kstep_fetch_base(expr, base, sizeof(base)))
 		return false;
+	/* the facts stage keeps a return probe's $retval as the node's return value */
+	if (!strcmp(base, "$retval"))
+		return v->role == KSTEP_VAL_OUT && n->retv && bad_base(n->retv);
 	for (w = n->vals; w; w = w->next) {
 		const char *we;
 
@@ -1250,6 +1253,9 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 		note(st, &st->gaps, 0, "only probed functions are seen: the calls between them were "
 		     "not traced");
 	append_notes(&st->gaps, &x->step_gaps);
+	if (kstep_objstate_forgotten(x->os))
+		note(st, &st->gaps, 0, "object state: %" PRIu64 " objects were forgotten when the table of "
+		     "objects seen was full; a later read of one says first seen", kstep_objstate_forgotten(x->os));
 	if (x->stacks)
 		note(st, &st->gaps, 0, "frames come from kernel stacks taken at events: %" PRIu64
 		     " frames, %" PRIu64 " of them shared by several stacks and merged (stack-merged, "

@@ -161,7 +161,6 @@ static void json_stack(struct kstep_json *j, const struct kstep_render_ctx *r, c
 	kstep_json_arr_close(j);
 }
 
-/* The step's members, inside an object the caller opened (JSON: an element; JSON lines: a record). */
 /* The objects a step read, each field against what the log saw of it before (objstate.h). */
 static void json_objects(struct kstep_json *j, const struct kstep_step *st)
 {
@@ -174,6 +173,8 @@ static void json_objects(struct kstep_json *j, const struct kstep_step *st)
 		kstep_json_obj_open(j, NULL);
 		kstep_json_str(j, "type", d->type);
 		json_val(j, "addr", d->addr);
+		if (d->none)
+			kstep_json_bool(j, "none", true);
 		if (d->since)
 			kstep_json_i64(j, "since", d->since);
 		else
@@ -201,6 +202,7 @@ static void json_objects(struct kstep_json *j, const struct kstep_step *st)
 	kstep_json_arr_close(j);
 }
 
+/* The step's members, inside an object the caller opened (JSON: an element; JSON lines: a record). */
 static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx *r,
 			     const struct kstep_step *st)
 {

@@ -141,24 +141,33 @@ static void obj_text(const struct kstep_objdelta *d, bool obj, bool ascii, struc
 	unsigned i, shown = 0;
 
 	field_cite(d->addr, cite, sizeof(cite));
+	if (d->none) {
+		char raw[64];
+
+		kstep_val_raw(d->addr, raw, sizeof(raw));
+		kstep_sbuf_addf(b, "%s%s %s%s: no object there, nothing read", b->len ? (obj ? "; " : " ") : "",
+				d->type, raw, cite);
+		return;
+	}
 	kstep_sbuf_addf(b, "%s%s 0x%" PRIx64 "%s", b->len ? (obj ? "; " : " ") : "", d->type, d->addr->num, cite);
 	if (first)
 		kstep_sbuf_addf(b, d->born ? " new (allocated at #%d):" : " first seen:", d->born);
-	else if (!d->nchanged && !d->nfresh)
+	else if (!d->nchanged && !d->nfresh && !d->nunread)
 		kstep_sbuf_addf(b, " unchanged since #%d", d->since);
 	else
 		kstep_sbuf_addf(b, " since #%d:", d->since);
 	for (i = 0; i < d->nf; i++) {
 		const struct kstep_objfd *f = &d->f[i];
+		bool unread = f->v->unreadable;
 
-		if (!first && !f->changed && !f->fresh)
+		if (!first && !f->changed && !f->fresh && !unread)
 			continue;
 		field_cite(f->v, cite, sizeof(cite));
 		if (f->changed)
 			kstep_sbuf_addf(b, "%s %s %s %s %s%s", shown++ ? "," : "", f->name, f->was, ascii ? "->" : "→",
 					f->now, cite);
 		else
-			kstep_sbuf_addf(b, "%s %s %s%s", shown++ ? "," : "", f->name, f->now, cite);
+			kstep_sbuf_addf(b, "%s %s %s%s", shown++ ? "," : "", f->name, f->now, unread ? "" : cite);
 	}
 }
 
@@ -171,7 +180,7 @@ static void vals_text(const struct kstep_step *st, bool ascii, struct kstep_sbuf
 	unsigned i;
 
 	for (v = n->vals; v; v = v->next) {
-		if (!kstep_render_val_here(st, v) || (v->obj && st->nobjs))
+		if (!kstep_render_val_here(st, v) || v->obj)
 			continue;
 		kstep_render_val(v, true, one, sizeof(one));
 		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -467,6 +468,44 @@ static void fetch_bases(void **state)
 	assert_false(kstep_fetch_base("@jiffies", out, sizeof(out)));
 }
 
+/*
+ * The applied plan comes from the file: malformed lines name nothing and
+ * read nothing outside the text (ASan checks the exact-size copy), and a
+ * line's event is never taken from the next line.
+ */
+static void fetches_hostile(void **state)
+{
+	static const char *const texts[] = {
+		"kprobe # event a/b",
+		"kprobe f x=+8(%si):u64 # no event here\nkprobe g y=%si:u64  # event grp/g",
+		"kprobe f x=+8(%si  # event grp/",
+		"field  # ",
+		"kprobe f =%si # event g/f",
+		"uprobe libc:socket domain=%di:s32  # /lib/x.so+0x10 event",
+	};
+	struct kstep_fetches *f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t n = strlen(texts[i]) + 1;
+		char *buf = malloc(n);
+
+		assert_non_null(buf);
+		memcpy(buf, texts[i], n);
+		f = kstep_fetches_parse(buf);
+		if (i == 1) {
+			assert_non_null(f);
+			assert_null(kstep_fetches_get(f, "g", "x"));
+			assert_string_equal(kstep_fetches_get(f, "g", "y"), "%si");
+		} else if (i == 2) {
+			assert_null(kstep_fetches_get(f, "", "x"));
+		}
+		kstep_fetches_free(f);
+		free(buf);
+	}
+}
+
 
 /* function_graph return values, from format text as 6.5+ kernels write it */
 
@@ -574,7 +613,7 @@ int main(void)
 		cmocka_unit_test(probes_merge_into_fgraph),
 		cmocka_unit_test(offcpu),
 		cmocka_unit_test(reused_pointer),
-		cmocka_unit_test(null_base_fetch), cmocka_unit_test(null_base_plan_fetch), cmocka_unit_test(fetch_bases),
+		cmocka_unit_test(null_base_fetch), cmocka_unit_test(null_base_plan_fetch), cmocka_unit_test(fetch_bases), cmocka_unit_test(fetches_hostile),
 		cmocka_unit_test(fgraph_retval),
 	};
 
