@@ -154,8 +154,9 @@ bool kstep_val_pointer(const struct kstep_val *v)
 	/* kernel half, but not a negative errno */
 	if (v->num >= 0xffff800000000000ULL && v->num < 0xfffffffffffff001ULL)
 		return true;
-	/* user addresses only where the kernel prints the value as hex */
-	return v->type == KSTEP_VT_HEX && v->num >= 0x10000ULL && v->num < 0x0000800000000000ULL;
+	/* user addresses only where the kernel prints the value as hex and no
+	 * table names it a constant (flags=0x88000 O_LARGEFILE|O_CLOEXEC) */
+	return v->type == KSTEP_VT_HEX && !v->decoded && v->num >= 0x10000ULL && v->num < 0x0000800000000000ULL;
 }
 
 bool kstep_val_shown(const struct kstep_val *v)
@@ -368,7 +369,8 @@ static bool outside_view(const struct builder *b, const struct kstep_node *k)
 
 	if (!sel || !sel->view)
 		return false;
-	if (k->kind == KSTEP_NODE_EVENT)
+	/* an event, or a call seen at its entry only, is a point in time */
+	if (k->kind == KSTEP_NODE_EVENT || (k->flags & KSTEP_NF_POINT))
 		end = start;
 	return end < sel->view_from || start > sel->view_to;
 }
@@ -784,6 +786,81 @@ static long derive_int(struct builder *b, const struct oframe *f, struct kstep_v
 	return -1;
 }
 
+/* The event value v of n came from: its entry probe's, or for a return-probe value the _ret one. */
+static const char *val_event(const struct kstep_node *n, const struct kstep_val *v, char *buf, size_t len)
+{
+	const char *name = kstep_node_name(n);
+
+	if (v->role != KSTEP_VAL_OUT)
+		return name;
+	snprintf(buf, len, "%s_ret", name);
+	return buf;
+}
+
+/*
+ * v equal to an argument of a call it runs inside: the value passed down.
+ * The nearest such call is cited; a small value only from its direct
+ * caller's argument of the same name, since a constant in the caller's code
+ * (inet_create's PF_INET) would match some outer argument by chance.
+ */
+static bool derive_passed(struct builder *b, struct kstep_val *v)
+{
+	struct kstep_vec *open = &b->x->open;
+	bool small = small_const(v);
+	size_t i;
+
+	if (!int_flows(v))
+		return false;
+	for (i = open->n; i-- > 0;) {
+		const struct oframe *f = kstep_vec_at(open, i);
+		const struct kstep_val *w;
+
+		for (w = f->n->vals; w; w = w->next)
+			if (w->role == KSTEP_VAL_IN && int_flows(w) && w->num == v->num &&
+			    (!small || !strcmp(w->name, v->name))) {
+				/* the call's own step: its arguments are known when it starts */
+				set_cite(v, (struct cite){ f->n->step, intern(b->x, kstep_node_name(f->n)) });
+				return true;
+			}
+		if (small)
+			return false;
+	}
+	return false;
+}
+
+/* Is v a value read from memory (an object field, a fetch through a pointer), not an argument? */
+static bool read_from_memory(const struct builder *b, const struct kstep_node *n, const struct kstep_val *v)
+{
+	char ev[320], base[256];
+	const char *expr;
+
+	if (v->obj)
+		return true;
+	expr = kstep_fetches_get(b->x->fx, val_event(n, v, ev, sizeof(ev)), v->name);
+	return expr && kstep_fetch_base(expr, base, sizeof(base));
+}
+
+/*
+ * An integer argument of a kernel function that nothing before it returned
+ * or passed down, and that is no named constant (decoded), no flag word
+ * (hex), no small number: introduced without derivation, like a pointer.
+ * A system call's arguments come from user space, a user function's from the
+ * program: those are where values enter, not gaps.
+ */
+static void underived_int(struct builder *b, struct kstep_node *n, struct kstep_val *v)
+{
+	char raw[64], where[320];
+
+	if (v->deriv != KSTEP_DERIV_NONE || !int_flows(v) || small_const(v) || v->decoded || v->unreadable ||
+	    n->kind != KSTEP_NODE_CALL || (n->fn->flags & KSTEP_FN_USER) || read_from_memory(b, n, v))
+		return;
+	v->deriv = KSTEP_DERIV_UNDERIVED;
+	kstep_val_raw(v, raw, sizeof(raw));
+	node_where(n, where, sizeof(where));
+	note(b->st, &b->st->underived, 0, "%s: %s=%s (no earlier step returned it or passed it down, and it is "
+	     "no named constant)", where, v->name, raw);
+}
+
 static struct oframe *top_frame(struct builder *b)
 {
 	struct kstep_vec *open = &b->x->open;
@@ -973,17 +1050,6 @@ static void node_notes(struct builder *b, const struct kstep_node *n)
 	}
 }
 
-/* The event value v of n came from: its entry probe's, or for a return-probe value the _ret one. */
-static const char *val_event(const struct kstep_node *n, const struct kstep_val *v, char *buf, size_t len)
-{
-	const char *name = kstep_node_name(n);
-
-	if (v->role != KSTEP_VAL_OUT)
-		return name;
-	snprintf(buf, len, "%s_ret", name);
-	return buf;
-}
-
 /* A base that read nothing: unreadable itself, or no address (the NULL page, an error pointer). */
 static bool bad_base(const struct kstep_val *w)
 {
@@ -1098,8 +1164,9 @@ static void derive(struct builder *b, struct kstep_node *top)
 			if (v->role != KSTEP_VAL_IN || is_producer_field(b, n, v))
 				continue;
 			derive_input(b, m, n, v);
-			if (v->deriv == KSTEP_DERIV_NONE)
-				derive_int(b, f, v);
+			if (v->deriv == KSTEP_DERIV_NONE && derive_int(b, f, v) < 0 && v->deriv == KSTEP_DERIV_NONE &&
+			    !derive_passed(b, v))
+				underived_int(b, n, v);
 		}
 		for (v = n->vals; v; v = v->next)
 			if (is_producer_field(b, n, v))

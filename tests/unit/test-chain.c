@@ -363,6 +363,77 @@ static void reused_pointer(void **state)
 	kstep_chain_free(c);
 }
 
+/* A kprobe hit with one integer argument, merged into the function_graph call of name. */
+static void probe_int(struct kstep_chain *c, uint64_t ts, const char *name, struct kstep_val **vals)
+{
+	struct kstep_fact f = fact(KSTEP_F_PROBE, ts, 0, name);
+
+	f.vals = *vals;
+	f.addr = 0xffffffff81000000ULL;
+	kstep_chain_feed(c, &f);
+}
+
+static struct kstep_val *int_val(struct kstep_chain *c, const char *name, uint64_t v)
+{
+	return kstep_chain_val(c, name, v, KSTEP_VT_INT, KSTEP_VAL_IN);
+}
+
+/*
+ * Integers along the data flow: an argument passed down from the call it
+ * runs in cites that call (a small one only from its direct caller's
+ * argument of the same name); an integer argument nothing accounts for and
+ * that is neither small nor named is underived, listed like a pointer.
+ */
+static void passed_and_underived_ints(void **state)
+{
+	struct kstep_chain *c = kstep_chain_new(NULL, 8);
+	struct kstep_selection sel = { .to = UINT64_MAX };
+	struct kstep_steps_opts o = { 0 };
+	struct kstep_val *ov = NULL, *iv = NULL, *len, *mode, *size, *count, *small, *mode2;
+	struct kstep_node *outer, *inner;
+	struct kstep_steps *st;
+	const struct kstep_note *nt;
+
+	(void)state;
+	feed(c, KSTEP_F_SYS_ENTER, 100, 0, "socket");
+	feed(c, KSTEP_F_ENTRY, 110, 0, "outer");
+	kstep_val_append(&ov, (len = int_val(c, "len", 4096)));
+	kstep_val_append(&ov, (mode = int_val(c, "mode", 3)));
+	probe_int(c, 111, "outer", &ov);
+	feed(c, KSTEP_F_ENTRY, 120, 0, "inner");
+	kstep_val_append(&iv, (size = int_val(c, "size", 4096)));
+	kstep_val_append(&iv, (count = int_val(c, "count", 777)));
+	kstep_val_append(&iv, (small = int_val(c, "flagsish", 3)));
+	kstep_val_append(&iv, (mode2 = int_val(c, "mode", 3)));
+	probe_int(c, 121, "inner", &iv);
+	feed(c, KSTEP_F_EXIT, 130, 0, "inner");
+	feed(c, KSTEP_F_EXIT, 140, 0, "outer");
+	feed(c, KSTEP_F_SYS_EXIT, 200, 0, "socket");
+	kstep_chain_finish(c);
+	outer = find(c, "outer");
+	inner = find(c, "inner");
+	assert_non_null(outer);
+	assert_non_null(inner);
+	st = kstep_steps_build(c, NULL, &sel, &o);
+	assert_non_null(st);
+	assert_int_equal(len->deriv, KSTEP_DERIV_UNDERIVED);
+	assert_int_equal(mode->deriv, KSTEP_DERIV_NONE);	/* small: a constant, not a gap */
+	assert_int_equal(size->deriv, KSTEP_DERIV_STEP);	/* 4096 passed down from outer's len */
+	assert_int_equal(size->from_step, outer->step);
+	assert_true(size->from_step < inner->step);
+	assert_int_equal(count->deriv, KSTEP_DERIV_UNDERIVED);
+	assert_int_equal(small->deriv, KSTEP_DERIV_NONE);	/* 3 under another name: chance */
+	assert_int_equal(mode2->deriv, KSTEP_DERIV_STEP);	/* 3 from the caller's own mode */
+	assert_int_equal(st->underived.n, 2);
+	nt = kstep_vec_at(&st->underived, 0);
+	assert_non_null(strstr(nt->text, "len=4096"));
+	nt = kstep_vec_at(&st->underived, 1);
+	assert_non_null(strstr(nt->text, "count=777"));
+	assert_false(st->pass);
+	kstep_steps_free(st);
+	kstep_chain_free(c);
+}
+
 /* The applied plan of null_base_fetch, as kstep record stores it. */
 static const char fd_install_plan[] =
 	"kprobe fd_install fd=%di:u32 file=%si:x64 window  # event kstep_1/fd_install\n"
@@ -613,7 +684,7 @@ int main(void)
 		cmocka_unit_test(probes_merge_into_fgraph),
 		cmocka_unit_test(offcpu),
 		cmocka_unit_test(reused_pointer),
-		cmocka_unit_test(null_base_fetch), cmocka_unit_test(null_base_plan_fetch), cmocka_unit_test(fetch_bases), cmocka_unit_test(fetches_hostile),
+		cmocka_unit_test(null_base_fetch), cmocka_unit_test(null_base_plan_fetch), cmocka_unit_test(fetch_bases), cmocka_unit_test(passed_and_underived_ints), cmocka_unit_test(fetches_hostile),
 		cmocka_unit_test(fgraph_retval),
 	};
 

@@ -1,12 +1,14 @@
 """Makes one fixture in the Debian 6.1 guest (tests/vm/kernels): one boot
 running `kstep record` with the fixture's plan over its program. Run from the
-build directory: make vm-emfile-fixture / make vm-nullfetch-fixture, i.e.
+build directory: make vm-emfile-fixture / vm-nullfetch-fixture / vm-intflow-fixture, i.e.
 make-fixture.py NAME FIXTURES_DIR.
 
   emfile     kstep record --plan socket -- socket_emfile (tests/progs/socket_emfile.c:
              RLIMIT_NOFILE 3, then socket(AF_INET, SOCK_STREAM, 0): EMFILE)
   nullfetch  kstep record --plan nullfetch.plan -- socket_inet (tests/vm/nullfetch.plan:
-             a kprobe fetch through sock_alloc_file's NULL dname)"""
+             a kprobe fetch through sock_alloc_file's NULL dname)
+  intflow    kstep record --plan intflow.plan -- socket_inet (tests/vm/intflow.plan:
+             alloc_fd's end, from RLIMIT_NOFILE, is no traced step's value)"""
 import os
 import shutil
 import sys
@@ -24,6 +26,9 @@ FIXTURES = {
     "nullfetch": ("socket_inet", "/nullfetch.plan", {"/nullfetch.plan": os.path.join(HERE, "nullfetch.plan")},
                   "kstep record --plan nullfetch.plan -- socket_inet (tests/vm/nullfetch.plan:\n"
                   "  first_word=+0(%dx) where sock_alloc_file's dname %dx is NULL)"),
+    "intflow": ("socket_inet", "/intflow.plan", {"/intflow.plan": os.path.join(HERE, "intflow.plan")},
+                "kstep record --plan intflow.plan -- socket_inet (tests/vm/intflow.plan:\n"
+                "  alloc_fd's end comes from RLIMIT_NOFILE, no traced step)"),
 }
 
 
