@@ -34,6 +34,13 @@ def in_fsync(pid):
         return False
 
 
+def default_signals():
+    """kstep as a user starts it: a run started with nohup or `&` from a
+    script inherits SIGHUP or SIGINT ignored, and exec keeps that."""
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+
+
 def one_try(args, sig):
     """Runs kstep ARGS under strace, which delays the fsync of the finished
     file by 10 s, and sends sig while kstep waits in it. Returns whether the
@@ -42,7 +49,7 @@ def one_try(args, sig):
     machine can let the fsync end between them."""
     strace = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync",
                                "-e", "inject=fsync:delay_enter=10000000", live.KSTEP, *args],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=default_signals)
     # the traced kstep is strace's child (strace may fork short-lived helpers first):
     # wait until it is in its fsync, when the whole file is written
     child, reached, landed, deadline = None, False, False, time.time() + 30
