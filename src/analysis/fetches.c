@@ -15,14 +15,14 @@
 #include "util.h"
 
 struct fetch {
-	char *event;
-	char *name;
-	char *expr;
+	const char *event;
+	const char *name;
+	const char *expr;
 };
 
 struct kstep_fetches {
-	struct fetch *v;
-	size_t n, cap;
+	struct kstep_vec v;		/* struct fetch */
+	struct kstep_arena text;	/* their strings */
 };
 
 static void add(struct kstep_fetches *f, const char *event, size_t elen, const char *tok, size_t tlen)
@@ -44,12 +44,9 @@ static void add(struct kstep_fetches *f, const char *event, size_t elen, const c
 	}
 	if (!xlen)
 		return;
-	if (f->n == f->cap) {
-		f->cap = f->cap ? 2 * f->cap : 32;
-		f->v = kstep_xrealloc(f->v, f->cap * sizeof(*f->v));
-	}
-	f->v[f->n++] = (struct fetch){ kstep_xstrndup(event, elen), kstep_xstrndup(tok, nlen),
-				       kstep_xstrndup(eq + 1, xlen) };
+	*(struct fetch *)kstep_vec_push(&f->v) = (struct fetch){
+		kstep_arena_strndup(&f->text, event, elen), kstep_arena_strndup(&f->text, tok, nlen),
+		kstep_arena_strndup(&f->text, eq + 1, xlen) };
 }
 
 /*
@@ -136,12 +133,13 @@ struct kstep_fetches *kstep_fetches_parse(const char *text)
 	struct kstep_fetches *f = kstep_xcalloc(1, sizeof(*f));
 	const char *p = text, *nl;
 
+	kstep_vec_init(&f->v, sizeof(struct fetch));
 	while (p && *p) {
 		nl = strchr(p, '\n');
 		parse_line(f, p, nl ? (size_t)(nl - p) : strlen(p));
 		p = nl ? nl + 1 : NULL;
 	}
-	if (!f->n) {
+	if (!f->v.n) {
 		kstep_fetches_free(f);
 		return NULL;
 	}
@@ -159,16 +157,10 @@ struct kstep_fetches *kstep_fetches_new(const struct kstep_dat *dat)
 
 void kstep_fetches_free(struct kstep_fetches *f)
 {
-	size_t i;
-
 	if (!f)
 		return;
-	for (i = 0; i < f->n; i++) {
-		free(f->v[i].event);
-		free(f->v[i].name);
-		free(f->v[i].expr);
-	}
-	free(f->v);
+	kstep_vec_free(&f->v);
+	kstep_arena_free(&f->text);
 	free(f);
 }
 
@@ -178,9 +170,12 @@ const char *kstep_fetches_get(const struct kstep_fetches *f, const char *event, 
 
 	if (!f || !event || !name)
 		return NULL;
-	for (i = 0; i < f->n; i++)
-		if (!strcmp(f->v[i].name, name) && !strcmp(f->v[i].event, event))
-			return f->v[i].expr;
+	for (i = 0; i < f->v.n; i++) {
+		const struct fetch *x = kstep_vec_at(&f->v, i);
+
+		if (!strcmp(x->name, name) && !strcmp(x->event, event))
+			return x->expr;
+	}
 	return NULL;
 }
 

@@ -221,20 +221,30 @@ static void plan_gaps(struct kstep_objects *o, const struct kstep_dat *dat)
 	free(t);
 }
 
-int kstep_objects_layouts(struct kstep_objects *o, const struct kstep_dat *dat, const struct kstep_ksyms *ks)
+static void objects_init(struct kstep_objects *o)
 {
-	char *text;
-
 	memset(o, 0, sizeof(*o));
 	kstep_vec_init(&o->layouts, sizeof(struct kstep_objlayout *));
 	kstep_vec_init(&o->enums, sizeof(struct kstep_objenum));
 	kstep_vec_init(&o->obs, sizeof(struct kstep_obs));
 	kstep_vec_init(&o->gaps, sizeof(const char *));
-	o->ks = ks;
-	text = kstep_kopts_objects(dat);
+}
+
+/* The layouts of the file's BTF object reads (option 0x4b0c). */
+static void read_layouts(struct kstep_objects *o, const struct kstep_dat *dat)
+{
+	char *text = kstep_kopts_objects(dat);
+
 	if (text)
 		parse_layouts(o, text);
 	free(text);
+}
+
+int kstep_objects_layouts(struct kstep_objects *o, const struct kstep_dat *dat, const struct kstep_ksyms *ks)
+{
+	objects_init(o);
+	o->ks = ks;
+	read_layouts(o, dat);
 	return o->layouts.n ? 0 : -1;
 }
 
@@ -242,22 +252,14 @@ int kstep_objects_load(struct kstep_objects *o, const char *path, int pid, uint6
 		       size_t errlen)
 {
 	struct kstep_rec rec;
-	char *text;
 	int r;
 
-	memset(o, 0, sizeof(*o));
-	kstep_vec_init(&o->layouts, sizeof(struct kstep_objlayout *));
-	kstep_vec_init(&o->enums, sizeof(struct kstep_objenum));
-	kstep_vec_init(&o->obs, sizeof(struct kstep_obs));
-	kstep_vec_init(&o->gaps, sizeof(const char *));
+	objects_init(o);
 	o->ld = kstep_load_open(path, err, errlen);
 	if (!o->ld)
 		return -1;
 	o->ks = kstep_load_ksyms(o->ld);
-	text = kstep_kopts_objects(kstep_load_dat(o->ld));
-	if (text)
-		parse_layouts(o, text);
-	free(text);
+	read_layouts(o, kstep_load_dat(o->ld));
 	plan_gaps(o, kstep_load_dat(o->ld));
 	while ((r = kstep_load_next(o->ld, &rec, err, errlen)) > 0) {
 		struct kstep_objlayout *ev = NULL;
@@ -323,6 +325,15 @@ static int64_t sign_extend(uint64_t v, unsigned size)
 		return (int64_t)v;
 	v &= (1ULL << bits) - 1;
 	return (v & (1ULL << (bits - 1))) ? (int64_t)(v | ~((1ULL << bits) - 1)) : (int64_t)v;
+}
+
+uint64_t kstep_objects_field_num(const struct kstep_objfield *f, uint64_t v)
+{
+	if (f->kind == KSTEP_OBJ_INT)
+		return (uint64_t)sign_extend(v, f->size);
+	if (f->kind == KSTEP_OBJ_UINT && f->size && f->size < 8)
+		return v & ((1ULL << (f->size * 8)) - 1);
+	return v;
 }
 
 void kstep_objects_format(const struct kstep_objects *o, const struct kstep_objfield *f, uint64_t v,

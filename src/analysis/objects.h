@@ -95,6 +95,8 @@ const char *kstep_objects_enum(const struct kstep_objects *o, const char *type, 
  */
 void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *ob, size_t i, char *out,
 			 size_t len);
+/* Returns v as field f holds it in the kernel: sign-extended or cut to its size. */
+uint64_t kstep_objects_field_num(const struct kstep_objfield *f, uint64_t v);
 /*
  * Writes value v of field f the same way; other names the type of another
  * object v points at (or NULL).

@@ -304,15 +304,8 @@ static const char *fmt(struct kstep_objstate *os, const struct kstep_objlayout *
 	size_t n;
 
 	kstep_objects_format(&os->o, f, v, f->kind == KSTEP_OBJ_PTR ? other_type(os, v) : NULL, buf, sizeof(buf));
-	if (f->size && f->size < 8) {
-		uint64_t mask = (1ULL << (f->size * 8)) - 1, sign = 1ULL << (f->size * 8 - 1);
-
-		v &= mask;
-		if (f->kind == KSTEP_OBJ_INT && (v & sign))
-			v |= ~mask;	/* the number as the kernel's int holds it */
-	}
 	if ((f->kind == KSTEP_OBJ_INT || f->kind == KSTEP_OBJ_UINT) && l->sname &&
-	    kstep_decode(f->name, l->sname, v, ctx, dec, sizeof(dec))) {
+	    kstep_decode(f->name, l->sname, kstep_objects_field_num(f, v), ctx, dec, sizeof(dec))) {
 		n = strlen(buf);
 		snprintf(buf + n, sizeof(buf) - n, " %s", dec);
 	}

@@ -161,6 +161,15 @@ static void json_stack(struct kstep_json *j, const struct kstep_render_ctx *r, c
 	kstep_json_arr_close(j);
 }
 
+/* A step number, or null for 0 (none). */
+static void step_or_null(struct kstep_json *j, const char *key, int n)
+{
+	if (n)
+		kstep_json_i64(j, key, n);
+	else
+		kstep_json_null(j, key);
+}
+
 /* The objects a step read, each field against what the log saw of it before (objstate.h). */
 static void json_objects(struct kstep_json *j, const struct kstep_step *st)
 {
@@ -175,14 +184,8 @@ static void json_objects(struct kstep_json *j, const struct kstep_step *st)
 		json_val(j, "addr", d->addr);
 		if (d->none)
 			kstep_json_bool(j, "none", true);
-		if (d->since)
-			kstep_json_i64(j, "since", d->since);
-		else
-			kstep_json_null(j, "since");
-		if (d->born)
-			kstep_json_i64(j, "born", d->born);
-		else
-			kstep_json_null(j, "born");
+		step_or_null(j, "since", d->since);
+		step_or_null(j, "born", d->born);
 		kstep_json_arr_open(j, "fields");
 		for (k = 0; k < d->nf; k++) {
 			const struct kstep_objfd *f = &d->f[k];
@@ -214,10 +217,7 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 
 	kstep_json_i64(j, "n", st->n);
 	kstep_json_i64(j, "depth", st->depth);
-	if (st->parent)
-		kstep_json_i64(j, "parent", st->parent);
-	else
-		kstep_json_null(j, "parent");
+	step_or_null(j, "parent", st->parent);
 	kstep_json_str(j, "kind", kstep_step_kind(st));
 	if (st->ret)
 		kstep_json_i64(j, "call", st->call);

@@ -363,8 +363,8 @@ static void reused_pointer(void **state)
 	kstep_chain_free(c);
 }
 
-/* A kprobe hit with one integer argument, merged into the function_graph call of name. */
-static void probe_int(struct kstep_chain *c, uint64_t ts, const char *name, struct kstep_val **vals)
+/* A kprobe hit on name at ts with its values (merged into name's function_graph call, if any). */
+static void probe_hit(struct kstep_chain *c, uint64_t ts, const char *name, struct kstep_val **vals)
 {
 	struct kstep_fact f = fact(KSTEP_F_PROBE, ts, 0, name);
 
@@ -399,13 +399,13 @@ static void passed_and_underived_ints(void **state)
 	feed(c, KSTEP_F_ENTRY, 110, 0, "outer");
 	kstep_val_append(&ov, (len = int_val(c, "len", 4096)));
 	kstep_val_append(&ov, (mode = int_val(c, "mode", 3)));
-	probe_int(c, 111, "outer", &ov);
+	probe_hit(c, 111, "outer", &ov);
 	feed(c, KSTEP_F_ENTRY, 120, 0, "inner");
 	kstep_val_append(&iv, (size = int_val(c, "size", 4096)));
 	kstep_val_append(&iv, (count = int_val(c, "count", 777)));
 	kstep_val_append(&iv, (small = int_val(c, "flagsish", 3)));
 	kstep_val_append(&iv, (mode2 = int_val(c, "mode", 3)));
-	probe_int(c, 121, "inner", &iv);
+	probe_hit(c, 121, "inner", &iv);
 	feed(c, KSTEP_F_EXIT, 130, 0, "inner");
 	feed(c, KSTEP_F_EXIT, 140, 0, "outer");
 	feed(c, KSTEP_F_SYS_EXIT, 200, 0, "socket");
@@ -453,7 +453,6 @@ static void null_base_fetch(void **state)
 	struct kstep_selection sel = { .to = UINT64_MAX };
 	struct kstep_fetches *fx = kstep_fetches_parse(fd_install_plan);
 	struct kstep_steps_opts o = { .fetches = fx };
-	struct kstep_fact f = fact(KSTEP_F_PROBE, 110, 0, "fd_install");
 	struct kstep_val *v = NULL, *file, *pd, *sk;
 	struct kstep_steps *st;
 	char raw[64];
@@ -465,9 +464,7 @@ static void null_base_fetch(void **state)
 						    KSTEP_VAL_IN)));
 	kstep_val_append(&v, (sk = kstep_chain_val(c, "file_private_data_sk", 0xffff888012345678ULL,
 						    KSTEP_VT_HEX, KSTEP_VAL_IN)));
-	f.vals = v;
-	f.addr = 0xffffffff81000000ULL;
-	kstep_chain_feed(c, &f);
+	probe_hit(c, 110, "fd_install", &v);
 	feed(c, KSTEP_F_SYS_EXIT, 200, 0, "socket");
 	kstep_chain_finish(c);
 	st = kstep_steps_build(c, NULL, &sel, &o);
@@ -494,7 +491,6 @@ static void null_base_plan_fetch(void **state)
 	struct kstep_selection sel = { .to = UINT64_MAX };
 	struct kstep_fetches *fx = kstep_fetches_parse(fd_install_plan);
 	struct kstep_steps_opts o = { .fetches = fx };
-	struct kstep_fact f = fact(KSTEP_F_PROBE, 110, 0, "sock_alloc_file");
 	struct kstep_val *v = NULL, *dname, *d0, *d8;
 	struct kstep_steps *st;
 
@@ -503,9 +499,7 @@ static void null_base_plan_fetch(void **state)
 	kstep_val_append(&v, (dname = kstep_chain_val(c, "dname", 0, KSTEP_VT_HEX, KSTEP_VAL_IN)));
 	kstep_val_append(&v, (d0 = kstep_chain_val(c, "d0", 0xd92c0000deadbeefULL, KSTEP_VT_UINT, KSTEP_VAL_IN)));
 	kstep_val_append(&v, (d8 = kstep_chain_val(c, "d8", 77, KSTEP_VT_UINT, KSTEP_VAL_IN)));
-	f.vals = v;
-	f.addr = 0xffffffff81000000ULL;
-	kstep_chain_feed(c, &f);
+	probe_hit(c, 110, "sock_alloc_file", &v);
 	feed(c, KSTEP_F_SYS_EXIT, 200, 0, "socket");
 	kstep_chain_finish(c);
 	st = kstep_steps_build(c, NULL, &sel, &o);
