@@ -78,6 +78,8 @@ struct kstep_chain {
 /* Memory */
 
 #define GEN_BYTES (1u << 20)
+/* a trace whose calls never return keeps them all: the budget bounds that */
+#define CHAIN_CHARGE "the call chain (the calls not yet returned and what they hold)"
 
 static uint32_t gen_cur(const struct kstep_chain *c)
 {
@@ -215,8 +217,10 @@ struct kstep_chain *kstep_chain_new(const struct kstep_ksyms *ks, int long_size)
 
 	c->ks = ks;
 	c->long_size = long_size ? long_size : 8;
+	c->arena.charge = CHAIN_CHARGE;
 	c->root = kstep_arena_alloc(&c->arena, sizeof(*c->root));
 	c->gens = kstep_xcalloc(1, sizeof(*c->gens));
+	c->gens[0].charge = CHAIN_CHARGE;
 	c->ngens = 1;
 	c->root->kind = KSTEP_NODE_ROOT;
 	c->root->sysnr = -1;
@@ -1243,6 +1247,7 @@ void kstep_chain_release(struct kstep_chain *c)
 	if (c->gens[c->ngens - 1].used_bytes >= GEN_BYTES) {
 		c->gens = kstep_xrealloc(c->gens, (c->ngens + 1) * sizeof(*c->gens));
 		memset(&c->gens[c->ngens], 0, sizeof(*c->gens));
+		c->gens[c->ngens].charge = CHAIN_CHARGE;
 		c->ngens++;
 	}
 }

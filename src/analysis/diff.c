@@ -30,6 +30,7 @@
 void kstep_dside_init(struct kstep_dside *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->arena.charge = "the diff's call trees";
 }
 
 void kstep_dside_free(struct kstep_dside *d)

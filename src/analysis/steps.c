@@ -1428,6 +1428,7 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	struct kstep_steps_state *x = kstep_xcalloc(1, sizeof(*x));
 
 	st->x = x;
+	x->chunk.charge = "the step log (its steps' text)";
 	x->o = o;
 	x->s = s;
 	x->sel = sel;

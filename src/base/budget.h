@@ -4,6 +4,8 @@
  * decompressed block, a chunk, a per-CPU table, the structures derived from
  * kallsyms) is charged here before it is allocated, so a small hostile file
  * ends in one message naming the claim, not in gigabytes of allocation.
+ * What the analysis builds from the records (the call chain, the step log,
+ * diff's trees) is charged as it grows, through charged arenas (util.h).
  *
  * The limit is a command-line option (kstep --max-memory SIZE, or the
  * environment variable KSTEP_MAX_MEMORY); the account is process-wide

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "log.h"
 #include "util.h"
 
@@ -199,6 +200,20 @@ struct kstep_arena_block {
 
 #define ARENA_BLOCK (256 * 1024)
 
+/* Charges a new block of a charged arena; over the budget, kstep ends here. */
+static void arena_charge(struct kstep_arena *a, size_t bytes)
+{
+	char err[512];
+
+	if (!a->charge)
+		return;
+	if (kstep_budget_charge(bytes, a->charge, err, sizeof(err))) {
+		fprintf(stderr, "kstep: %s\n", err);
+		exit(KSTEP_EXIT_ERROR);
+	}
+	a->charged += bytes;
+}
+
 void *kstep_arena_alloc(struct kstep_arena *a, size_t size)
 {
 	struct kstep_arena_block *blk = a->head;
@@ -208,6 +223,7 @@ void *kstep_arena_alloc(struct kstep_arena *a, size_t size)
 	if (!blk || blk->size - blk->used < size) {
 		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
 
+		arena_charge(a, sizeof(*blk) + bsize);
 		blk = kstep_xmalloc(sizeof(*blk) + bsize);
 		blk->size = bsize;
 		blk->used = 0;
@@ -247,6 +263,8 @@ void kstep_arena_free(struct kstep_arena *a)
 	}
 	a->head = NULL;
 	a->used_bytes = 0;
+	kstep_budget_release(a->charged);
+	a->charged = 0;
 }
 
 uint64_t kstep_getn(const void *p, size_t n, bool big_endian)

@@ -64,6 +64,14 @@ struct kstep_arena_block;
 struct kstep_arena {
 	struct kstep_arena_block *head;
 	size_t used_bytes;
+	/*
+	 * When set, what the arena holds (e.g. "the call chain"): its blocks
+	 * are charged to the memory budget (budget.h), and a block over the
+	 * budget ends kstep with one message naming it (exit 2), because
+	 * what grows without bound here is what an input file made grow.
+	 */
+	const char *charge;
+	size_t charged;
 };
 
 /* Returns zeroed, 8-byte aligned memory owned by the arena. */

@@ -125,4 +125,14 @@ clean("steps --depth 5", rc, err)
 rc, out, err = run("diff", path, path)
 clean("diff A A", rc, err)
 t.ok(rc == 0 and "no differences" in out, "diff of the file with itself: no differences", out[-800:])
+
+# The calls a trace opens and never closes are kept: they are charged to the
+# memory budget like every size the file claims. With room for the loader
+# (~26 MiB: the parsed kallsyms) but not for 40,000 open calls, each command
+# ends in one message naming the call chain and the option that raises it.
+for args in (("steps", "--all", "--no-dwarf", path), ("tree", path), ("diff", path, path)):
+    rc, out, err = run("--max-memory", "28M", *args)
+    clean("%s under a 28 MiB budget" % args[0], rc, err)
+    t.ok(rc == 2 and "the call chain" in err and "--max-memory" in err,
+         "%s under a 28 MiB budget: exit 2 naming the call chain (%d)" % (args[0], rc), err[-800:])
 t.done()
