@@ -76,6 +76,7 @@ struct kstep_steps_state {
 	const char **names_tab;		/* interned producer names (hash set) */
 	size_t names_cap, names_n;
 	struct kstep_arena names_arena;
+	char *slabs;		/* the recording kernel's merged slab caches (kopts.h) */
 	uint64_t listed_points;
 	struct kstep_vec step_missing;	/* notes about steps, kept for the footer's order */
 	struct kstep_vec step_gaps;
@@ -461,6 +462,23 @@ static const char *where_of(const struct kstep_node *n)
 	return kstep_node_name(n);
 }
 
+/*
+ * A kmem event names a merged cache by its first member only: a UNIX socket
+ * comes "from signal_cache". Say which caches that name stands for.
+ */
+static bool slab_name(const struct builder *b, const struct kstep_node *n, const struct kstep_val *v,
+		      char *out, size_t len)
+{
+	char also[200];
+
+	if (!b->x->slabs || n->kind != KSTEP_NODE_EVENT || strcmp(v->name, "name") || !v->str ||
+	    !strstr(kstep_node_name(n), "kmem_cache_") ||
+	    !kstep_kopts_slab_aliases(b->x->slabs, v->str, also, sizeof(also)))
+		return false;
+	snprintf(out, len, "(merged cache: also %s)", also);
+	return true;
+}
+
 static void decode_vals(struct builder *b, struct kstep_node *n)
 {
 	struct kstep_decode_ctx ctx = { 0 };
@@ -475,6 +493,8 @@ static void decode_vals(struct builder *b, struct kstep_node *n)
 		ctx.family = (long long)fam->num;
 	}
 	for (v = n->vals; v; v = v->next) {
+		if (v->type == KSTEP_VT_STR && !v->decoded && slab_name(b, n, v, out, sizeof(out)))
+			v->decoded = kstep_arena_strdup(&b->x->chunk, out);
 		if (v->decoded || v->type == KSTEP_VT_STR || v->unreadable)
 			continue;
 		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out)))
@@ -1437,6 +1457,7 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	if (s) {
 		x->nprobes = kstep_kopts_probes(s->dat, &x->probes);
 		x->os = kstep_objstate_new(s->dat, x->ks);
+		x->slabs = kstep_kopts_slabs(s->dat);
 		if (!o->fetches)
 			x->own_fx = kstep_fetches_new(s->dat);
 	}
@@ -1525,6 +1546,7 @@ void kstep_steps_free(struct kstep_steps *st)
 	kstep_objstate_free(x->os);
 	kstep_fetches_free(x->own_fx);
 	kstep_arena_free(&x->names_arena);
+	free(x->slabs);
 	kstep_vec_free(&x->step_missing);
 	kstep_vec_free(&x->step_gaps);
 	kstep_arena_free(&x->chunk);

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "kopts.h"
 #include "record.h"
+#include "slabs.h"
 
 #define DRAIN_MS 20
 #define STOP_GRACE_MS 2000
@@ -1140,7 +1141,7 @@ static void objects_option(struct recorder *r, struct kstep_datw *w)
 static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const char *asked,
 			      const char *applied)
 {
-	char *id = kernel_build_id(), *caps = kstep_caps_text(&r->caps);
+	char *id = kernel_build_id(), *caps = kstep_caps_text(&r->caps), *slabs;
 	int32_t ex[2] = { -1, 0 };
 
 	kstep_kopts_write_text(w, KSTEP_KOPT_VERSION, PACKAGE_VERSION);
@@ -1159,6 +1160,10 @@ static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const ch
 		kstep_kopts_write_text(w, KSTEP_KOPT_LOSS, r->loss_text);
 	maps_option(r, w);
 	objects_option(r, w);
+	slabs = kstep_slabs_merged("/sys/kernel/slab", "/proc/slabinfo");
+	if (slabs)
+		kstep_kopts_write_text(w, KSTEP_KOPT_SLABS, slabs);
+	free(slabs);
 	free(id);
 	free(caps);
 }

@@ -69,6 +69,7 @@ enum kstep_dat_kopt {
 	KSTEP_KOPT_MAPS = 0x4b09,	/* string: user-space maps and build-ids */
 	KSTEP_KOPT_DWARF = 0x4b0a,	/* string: DWARF facts for the traced functions */
 	KSTEP_KOPT_OBJECTS = 0x4b0c,	/* string: struct layouts of the plan's object reads (BTF) */
+	KSTEP_KOPT_SLABS = 0x4b0d,	/* string: merged slab caches, "ID OWNER ALIAS..." a line */
 };
 
 #define KSTEP_DAT_SEC_COMPRESSED 1

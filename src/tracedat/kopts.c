@@ -25,6 +25,61 @@ char *kstep_kopts_objects(const struct kstep_dat *dat)
 	return text_of(dat, KSTEP_KOPT_OBJECTS);
 }
 
+char *kstep_kopts_slabs(const struct kstep_dat *dat)
+{
+	return text_of(dat, KSTEP_KOPT_SLABS);
+}
+
+/* Whether the line [p, end) names cache among its members (after the ID). */
+static bool line_has(const char *p, const char *end, const char *cache, size_t clen)
+{
+	const char *w = memchr(p, ' ', (size_t)(end - p));
+
+	while (w && w < end) {
+		const char *e;
+
+		w++;
+		e = memchr(w, ' ', (size_t)(end - w));
+		if (!e)
+			e = end;
+		if ((size_t)(e - w) == clen && !memcmp(w, cache, clen))
+			return true;
+		w = e < end ? e : NULL;
+	}
+	return false;
+}
+
+bool kstep_kopts_slab_aliases(const char *slabs, const char *cache, char *out, size_t len)
+{
+	size_t clen = strlen(cache), n = 0;
+	const char *p = slabs;
+
+	if (!p || !clen || !len)
+		return false;
+	while (*p) {
+		const char *end = strchr(p, '\n'), *w;
+
+		if (!end)
+			end = p + strlen(p);
+		if (line_has(p, end, cache, clen)) {
+			out[0] = '\0';
+			for (w = memchr(p, ' ', (size_t)(end - p)); w && w < end;) {
+				const char *e = memchr(w + 1, ' ', (size_t)(end - w - 1));
+
+				if (!e)
+					e = end;
+				if ((size_t)(e - w - 1) != clen || memcmp(w + 1, cache, clen))
+					n += (size_t)snprintf(out + (n < len ? n : len - 1), n < len ? len - n : 1,
+							      "%s%.*s", n ? ", " : "", (int)(e - w - 1), w + 1);
+				w = e < end ? e : NULL;
+			}
+			return n > 0;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
 char *kstep_kopts_plan_text(const struct kstep_dat *dat)
 {
 	return text_of(dat, KSTEP_KOPT_PLAN_APPLIED);

@@ -54,6 +54,17 @@ void kstep_kopts_build_id_of(const struct kstep_dat *dat, const char *path, char
  * recording has none. The caller frees it.
  */
 char *kstep_kopts_objects(const struct kstep_dat *dat);
+/*
+ * Returns the merged slab caches of the recording kernel (option 0x4b0d:
+ * "ID OWNER ALIAS ..." a line) or NULL; the caller frees it.
+ */
+char *kstep_kopts_slabs(const struct kstep_dat *dat);
+/*
+ * Writes the other names of the merge group that cache belongs to in slabs
+ * (the option's text) into out as "A, B" and returns true; false when the
+ * cache is merged with nothing (or slabs is NULL).
+ */
+bool kstep_kopts_slab_aliases(const char *slabs, const char *cache, char *out, size_t len);
 /* Returns the plan as applied (option 0x4b06) or NULL; the caller frees it. */
 char *kstep_kopts_plan_text(const struct kstep_dat *dat);
 
