@@ -320,7 +320,8 @@ static void v7_buffer_option(struct layout *l, struct walk *w)
 			add_field(l, at + 8, 8, F_NUM, 0, 0);
 		w->pos += 16;
 		/* the data section's header tells whether these are pages or zstd chunks */
-		if (top + 4 <= l->size && !(get(l->d + top + 2, 2, l->be) & 1))
+		/* top is the file's claim: top + 4 may wrap */
+		if (top <= l->size && l->size - top >= 4 && !(get(l->d + top + 2, 2, l->be) & 1))
 			cpu_pages(l, off, size);
 	}
 	v7_section(l, top, S_BUFFER);
