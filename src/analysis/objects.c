@@ -15,6 +15,7 @@
 
 #include <traceevent/event-parse.h>
 
+#include "decode.h"
 #include "kopts.h"
 
 /* More observations than this are counted, not kept. */
@@ -371,6 +372,31 @@ void kstep_objects_format(const struct kstep_objects *o, const struct kstep_objf
 	}
 }
 
+bool kstep_objects_decode_int(const struct kstep_objlayout *l, const struct kstep_objfield *f, uint64_t v,
+			      long long family, char *out, size_t len)
+{
+	struct kstep_decode_ctx ctx = { .have_family = family >= 0, .family = family };
+	char dec[160];
+	size_t n = strlen(out);
+
+	if ((f->kind != KSTEP_OBJ_INT && f->kind != KSTEP_OBJ_UINT) || !l->sname ||
+	    !kstep_decode(f->name, l->sname, kstep_objects_field_num(f, v), &ctx, dec, sizeof(dec)) || n >= len)
+		return false;
+	snprintf(out + n, len - n, " %s", dec);
+	return true;
+}
+
+/* The address family an observation carries (sk_family, family), or -1. */
+static long long obs_family(const struct kstep_obs *ob)
+{
+	size_t i;
+
+	for (i = 0; i < ob->lay->nf; i++)
+		if (!strcmp(ob->lay->f[i].name, "sk_family") || !strcmp(ob->lay->f[i].name, "family"))
+			return (long long)kstep_objects_field_num(&ob->lay->f[i], ob->val[i]);
+	return -1;
+}
+
 void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *ob, size_t i, char *out,
 			 size_t len)
 {
@@ -381,4 +407,5 @@ void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *
 	if (f->kind == KSTEP_OBJ_PTR && ob->val[i] && (k = kstep_objects_last(o, ob->val[i], o->obs.n)) >= 0)
 		other = ((const struct kstep_obs *)kstep_vec_at(&o->obs, (size_t)k))->type;
 	kstep_objects_format(o, f, ob->val[i], other, out, len);
+	kstep_objects_decode_int(ob->lay, f, ob->val[i], obs_family(ob), out, len);
 }

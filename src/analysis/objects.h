@@ -98,6 +98,14 @@ void kstep_objects_value(const struct kstep_objects *o, const struct kstep_obs *
 /* Returns v as field f holds it in the kernel: sign-extended or cut to its size. */
 uint64_t kstep_objects_field_num(const struct kstep_objfield *f, uint64_t v);
 /*
+ * Appends to out (" AF_INET") what kstep's tables (plugins/fields.tbl) say
+ * an integer field of struct l->sname means; family is the address family
+ * the same read carries (-1: none), for protocol numbers. Returns whether
+ * it appended anything.
+ */
+bool kstep_objects_decode_int(const struct kstep_objlayout *l, const struct kstep_objfield *f, uint64_t v,
+			      long long family, char *out, size_t len);
+/*
  * Writes value v of field f the same way; other names the type of another
  * object v points at (or NULL).
  */

@@ -300,15 +300,10 @@ static const char *other_type(const struct kstep_objstate *os, uint64_t v)
 static const char *fmt(struct kstep_objstate *os, const struct kstep_objlayout *l, const struct kstep_objfield *f,
 		       uint64_t v, const struct kstep_decode_ctx *ctx, struct kstep_arena *a)
 {
-	char buf[256], dec[160];
-	size_t n;
+	char buf[256];
 
 	kstep_objects_format(&os->o, f, v, f->kind == KSTEP_OBJ_PTR ? other_type(os, v) : NULL, buf, sizeof(buf));
-	if ((f->kind == KSTEP_OBJ_INT || f->kind == KSTEP_OBJ_UINT) && l->sname &&
-	    kstep_decode(f->name, l->sname, kstep_objects_field_num(f, v), ctx, dec, sizeof(dec))) {
-		n = strlen(buf);
-		snprintf(buf + n, sizeof(buf) - n, " %s", dec);
-	}
+	kstep_objects_decode_int(l, f, v, ctx->have_family ? ctx->family : -1, buf, sizeof(buf));
 	return kstep_arena_strdup(a, buf);
 }
 

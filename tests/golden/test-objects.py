@@ -45,6 +45,6 @@ for label in ("6.1", "6.12"):
     n = kstepjson.steps(base + ".kstep.dat", "--syscall", "socket").one("inet_create")["n"]
     doc = objcheck.objects_json(base + ".kstep.dat", "--syscall", "socket", "--at", str(n))
     t.eq([(o["type"], o["fields"].get("sk"), o["fields"].get("type")) for o in doc["objects"]],
-         [("socket", "NULL", "1")], "%s: --at %d (inet_create): only the socket, type 1, sk NULL" % (label, n))
+         [("socket", "NULL", "1 SOCK_STREAM")], "%s: --at %d (inet_create): only the socket, type 1 SOCK_STREAM, sk NULL" % (label, n))
     golden("vm%s-kinds.at.txt" % label, "--syscall", "socket", "--at", str(n), base + ".kstep.dat")
 t.done()
