@@ -53,8 +53,8 @@ static void hex(const unsigned char *p, size_t n, char *out, size_t len)
 		snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
-struct kstep_dwarf *kstep_dwarf_open(const char *path, const char *want_build_id, char *err,
-				     size_t errlen)
+/* Opens path as an ELF file and reads its build-id; NULL with err when it is none. */
+static struct kstep_dwarf *open_elf(const char *path, char *err, size_t errlen)
 {
 	struct kstep_dwarf *d = kstep_xcalloc(1, sizeof(*d));
 	const void *id;
@@ -74,16 +74,32 @@ struct kstep_dwarf *kstep_dwarf_open(const char *path, const char *want_build_id
 	n = dwelf_elf_gnu_build_id(d->elf, &id);
 	if (n > 0)
 		hex(id, (size_t)n, d->build_id, sizeof(d->build_id));
+	return d;
+fail:
+	kstep_dwarf_close(d);
+	return NULL;
+}
+
+struct kstep_dwarf *kstep_dwarf_open(const char *path, const char *want_build_id, char *err,
+				     size_t errlen)
+{
+	struct kstep_dwarf *d = open_elf(path, err, errlen);
+	char id[512];
+
+	if (!d)
+		return NULL;
 	if (want_build_id && *want_build_id && strcmp(want_build_id, d->build_id)) {
-		snprintf(err, errlen, "%s has build-id %s, but the trace was recorded on a kernel with "
-			 "build-id %s: give the debug file of that kernel", path,
-			 *d->build_id ? d->build_id : "(none)", want_build_id);
+		kstep_dwarf_identity(d, id, sizeof(id));
+		snprintf(err, errlen, "%s is %s, but the trace was recorded on a kernel with build-id %s: "
+			 "give the debug file of that kernel", path, id, want_build_id);
 		goto fail;
 	}
 	d->dw = dwarf_begin_elf(d->elf, DWARF_C_READ, NULL);
 	if (!d->dw) {
-		snprintf(err, errlen, "%s has no DWARF debug information (%s): give the -dbg file, e.g. "
-			 "/usr/lib/debug/boot/vmlinux-RELEASE", path, dwarf_errmsg(-1));
+		/* the file's own identity: a stripped vmlinux keeps its build-id and banner */
+		kstep_dwarf_identity(d, id, sizeof(id));
+		snprintf(err, errlen, "%s is %s without DWARF debug information (%s): give the -dbg file, "
+			 "e.g. /usr/lib/debug/boot/vmlinux-RELEASE", path, id, dwarf_errmsg(-1));
 		goto fail;
 	}
 	d->path = kstep_xstrdup(path);
@@ -91,6 +107,25 @@ struct kstep_dwarf *kstep_dwarf_open(const char *path, const char *want_build_id
 fail:
 	kstep_dwarf_close(d);
 	return NULL;
+}
+
+void kstep_dwarf_describe(const char *path, char *out, size_t len)
+{
+	char err[512];
+	struct kstep_dwarf *d = open_elf(path, err, sizeof(err));
+	Dwarf *dw;
+
+	if (!d) {
+		snprintf(out, len, "%s", err);
+		return;
+	}
+	kstep_dwarf_identity(d, out, len);
+	dw = dwarf_begin_elf(d->elf, DWARF_C_READ, NULL);
+	if (dw)
+		dwarf_end(dw);
+	else
+		snprintf(out + strlen(out), len - strlen(out), " without DWARF");
+	kstep_dwarf_close(d);
 }
 
 void kstep_dwarf_close(struct kstep_dwarf *d)
@@ -180,20 +215,75 @@ static void banner_release(struct kstep_dwarf *d, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)strcspn(banner + 14, " \n"), banner + 14);
 }
 
-void kstep_dwarf_identity(struct kstep_dwarf *d, char *out, size_t len)
+/*
+ * For messages only, when the symbol table is gone too (strip --strip-all):
+ * the release in the first "Linux version REL " of .rodata, or "". Not proof
+ * of a kernel: any program may hold that text.
+ */
+static void rodata_release(struct kstep_dwarf *d, char *out, size_t len)
 {
-	char rel[128];
-	GElf_Ehdr eh;
+	static const char key[] = "Linux version ";
+	const size_t klen = sizeof(key) - 1;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, i, n;
+	GElf_Shdr sh;
 
-	banner_release(d, rel, sizeof(rel));
-	if (*rel) {
-		snprintf(out, len, "Linux %s (build-id %s)", rel, *d->build_id ? d->build_id : "none");
+	out[0] = '\0';
+	if (elf_getshdrstrndx(d->elf, &shstrndx))
+		return;
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		const char *name, *p;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(d->elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".rodata"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || data->d_size <= klen)
+			return;
+		p = data->d_buf;
+		for (i = 0; i + klen < data->d_size; i++) {
+			if (p[i] != 'L' || memcmp(p + i, key, klen))
+				continue;
+			for (n = 0; i + klen + n < data->d_size && n < 127; n++) {
+				char c = p[i + klen + n];
+
+				if (c <= ' ' || c > '~')
+					break;
+			}
+			if (n && i + klen + n < data->d_size && p[i + klen + n] == ' ') {
+				snprintf(out, len, "%.*s", (int)n, p + i + klen);
+				return;
+			}
+		}
 		return;
 	}
-	snprintf(out, len, "not a Linux kernel image (ELF %s without linux_banner, build-id %s)",
+}
+
+void kstep_dwarf_identity(struct kstep_dwarf *d, char *out, size_t len)
+{
+	char rel[128], id[160];
+	GElf_Ehdr eh;
+
+	if (*d->build_id)
+		snprintf(id, sizeof(id), "build-id %s", d->build_id);
+	else
+		snprintf(id, sizeof(id), "no build-id");
+	banner_release(d, rel, sizeof(rel));
+	if (*rel) {
+		snprintf(out, len, "Linux %s (%s)", rel, id);
+		return;
+	}
+	rodata_release(d, rel, sizeof(rel));
+	if (*rel) {
+		snprintf(out, len, "Linux %s by the banner in its .rodata (%s, no linux_banner symbol)", rel, id);
+		return;
+	}
+	snprintf(out, len, "not a Linux kernel image (ELF %s without linux_banner, %s)",
 		 gelf_getehdr(d->elf, &eh) && eh.e_type == ET_DYN ? "shared object or PIE" :
-		 gelf_getehdr(d->elf, &eh) && eh.e_type == ET_EXEC ? "executable" : "file",
-		 *d->build_id ? d->build_id : "none");
+		 gelf_getehdr(d->elf, &eh) && eh.e_type == ET_EXEC ? "executable" : "file", id);
 }
 
 /* How many global functions of the file are compared with the trace's kallsyms. */

@@ -82,6 +82,11 @@ int kstep_dwarf_check_kernel(struct kstep_dwarf *d, const char *release, const s
 			     int64_t *bias, char *err, size_t errlen);
 /* Writes what d is, for messages: "Linux 6.1.0-56-amd64 (build-id ...)". */
 void kstep_dwarf_identity(struct kstep_dwarf *d, char *out, size_t len);
+/*
+ * The same for the file at path, which need not have DWARF (then " without
+ * DWARF" is added), nor be an ELF file (then why it cannot be read).
+ */
+void kstep_dwarf_describe(const char *path, char *out, size_t len);
 
 /* The link-time address of file offset off (PT_LOAD segments); 0 when none maps it. */
 uint64_t kstep_dwarf_off2addr(struct kstep_dwarf *d, uint64_t off);

@@ -756,6 +756,7 @@ static int open_kernel(struct resolver *r, const struct kstep_session *s, const 
 	char *path;
 	uint64_t link;
 	int64_t bias = 0;
+	bool opened;
 
 	r->kernel.prefix = "";
 	release_of(s, rel, sizeof(rel));
@@ -770,40 +771,37 @@ static int open_kernel(struct resolver *r, const struct kstep_session *s, const 
 		snprintf(g->from, sizeof(g->from), "no kernel DWARF");
 		return 0;
 	}
+	snprintf(g->kernel, sizeof(g->kernel), "Linux %s (%s%s)", *rel ? rel : "(release not recorded)",
+		 *s->build_id ? "build-id " : "build-id not recorded", s->build_id);
 	r->kernel.dw = kstep_dwarf_open(path, *s->build_id ? s->build_id : NULL, why, sizeof(why));
-	if (!r->kernel.dw && o->only_if_matching && *s->build_id) {
-		/* diff: another kernel's file is left out for this side only */
-		struct kstep_dwarf *other = kstep_dwarf_open(path, NULL, err, errlen);
-
-		kstep_dwarf_close(other);
-		if (other) {
-			free(path);
-			snprintf(g->why_not, sizeof(g->why_not), "%.1000s", why);
-			snprintf(g->from, sizeof(g->from), "no kernel DWARF (the debug file is another kernel's)");
-			return 0;
-		}
-	}
-	free(path);
-	if (!r->kernel.dw) {
-		/* both identities: the file's is in why, the trace's here */
-		snprintf(err, errlen, "%.900s (the trace was recorded on Linux %s, build-id %s)", why,
-			 *rel ? rel : "(release not recorded)", *s->build_id ? s->build_id : "not recorded");
-		return -1;
-	}
+	opened = r->kernel.dw != NULL;
 	/* Without a build-id in the trace nothing has said this is the right
 	 * file yet: check its release and where its functions are. */
-	if (!*s->build_id && kstep_dwarf_check_kernel(r->kernel.dw, *rel ? rel : NULL, ks, &bias, why,
-							 sizeof(why))) {
+	if (r->kernel.dw && !*s->build_id &&
+	    kstep_dwarf_check_kernel(r->kernel.dw, *rel ? rel : NULL, ks, &bias, why, sizeof(why))) {
 		kstep_dwarf_close(r->kernel.dw);
 		r->kernel.dw = NULL;
-		if (o->only_if_matching) {
-			snprintf(g->why_not, sizeof(g->why_not), "%.1000s", why);
-			snprintf(g->from, sizeof(g->from), "no kernel DWARF (the debug file is another kernel's)");
-			return 0;
-		}
-		snprintf(err, errlen, "%s", why);
+	}
+	if (!r->kernel.dw && o->only_if_matching) {
+		/* diff: a file that is not this side's kernel's (or has no DWARF) is
+		 * left out for this side only; diff refuses it if no side can use it */
+		kstep_dwarf_describe(path, g->file_id, sizeof(g->file_id));
+		free(path);
+		g->refused = true;
+		snprintf(g->why_not, sizeof(g->why_not), "%.1000s", why);
+		snprintf(g->from, sizeof(g->from), "no kernel DWARF (the debug file is another kernel's)");
+		return 0;
+	}
+	if (!r->kernel.dw) {
+		/* both identities: the file's is in why, the trace's here (the check said both) */
+		if (opened)
+			snprintf(err, errlen, "%s", why);
+		else
+			snprintf(err, errlen, "%.900s; the trace was recorded on %s", why, g->kernel);
+		free(path);
 		return -1;
 	}
+	free(path);
 	/* KASLR: the kernel's _text in the file's kallsyms against the link address */
 	text = ks ? kstep_ksyms_find(ks, "_text") : NULL;
 	link = kstep_dwarf_symbol(r->kernel.dw, "_text");

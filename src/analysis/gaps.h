@@ -27,6 +27,9 @@ struct kstep_gaps {
 	bool used;		/* lines and inline steps were filled in */
 	char from[512];		/* "vmlinux PATH (build-id X)" or "facts stored in the file" */
 	char why_not[1024];	/* when not used: why */
+	char kernel[256];	/* the trace's kernel, when a debug file was looked for: "Linux REL (build-id X)" */
+	bool refused;		/* diff (only_if_matching): the debug file asked for is not this trace's */
+	char file_id[512];	/* then what that file is (kstep_dwarf_describe) */
 	unsigned decls, sites, inlines, tails, unresolved;
 	unsigned ambiguous;	/* calls given every candidate line: no return address */
 	char *facts;		/* kstep annotate: every fact used, as stored (caller frees) */

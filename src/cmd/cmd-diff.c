@@ -105,6 +105,24 @@ struct view {
 	struct kstep_drun *r;
 };
 
+/* --vmlinux: the runs that could use it, and what was refused. */
+struct vm_use {
+	unsigned used;
+	char kernel[2][256];	/* each side's kernel (its first run) */
+	char file_id[512];	/* what the file is, when refused */
+};
+
+/* Notes whether run p (the first of its side when first) could use --vmlinux. */
+static void note_vmlinux(struct vm_use *u, int side, bool first, const struct kstep_pipeline *p)
+{
+	if (first)
+		snprintf(u->kernel[side], sizeof(u->kernel[side]), "%s", p->g.kernel);
+	if (!p->g.refused)
+		u->used++;
+	else
+		snprintf(u->file_id, sizeof(u->file_id), "%s", p->g.file_id);
+}
+
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
 {
 	struct view *v = ctx;
@@ -115,7 +133,7 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 
 /* One file of a side, streamed into it; the first run's pipeline stays open (its kallsyms are used). */
 static int add_run(struct kstep_dside *d, const char *path, struct args *a, struct kstep_pipeline *keep,
-		   char *action, size_t alen)
+		   struct vm_use *u, int side, char *action, size_t alen)
 {
 	struct kstep_pipeline tmp, *p = d->runs ? &tmp : keep;
 	struct kstep_pipeline_opts po = a->cli.po;
@@ -135,6 +153,8 @@ static int add_run(struct kstep_dside *d, const char *path, struct args *a, stru
 	if (!d->runs && (p->g.used || po.gaps.vmlinux || po.gaps.debug_dir))
 		snprintf(d->dwarf, sizeof(d->dwarf), "%.500s%s%.590s", p->g.from, *p->g.why_not ? ": " : "",
 			 p->g.why_not);
+	if (po.gaps.vmlinux)
+		note_vmlinux(u, side, !d->runs, p);
 	kstep_dside_add_run(d, v.r, p->sources, &p->s, &p->sel, path);
 	if (!*action)
 		snprintf(action, alen, "%s", p->sel.action);
@@ -152,6 +172,7 @@ static int run(int argc, char **argv)
 	struct args a;
 	struct kstep_diff df;
 	struct kstep_pipeline ka, kb;
+	struct vm_use u = { 0 };
 	char action[256] = "";
 	int p, i, ret = KSTEP_EXIT_ERROR;
 	bool open_a = false, open_b = false;
@@ -169,14 +190,21 @@ static int run(int argc, char **argv)
 	kstep_dside_init(&df.b);
 	df.o = a.cli.diff;
 	for (i = 0; i < a.na; i++) {
-		if (add_run(&df.a, a.a[i], &a, &ka, action, sizeof(action)))
+		if (add_run(&df.a, a.a[i], &a, &ka, &u, 0, action, sizeof(action)))
 			goto out;
 		open_a = true;
 	}
 	for (i = 0; i < a.nb; i++) {
-		if (add_run(&df.b, a.b[i], &a, &kb, action, sizeof(action)))
+		if (add_run(&df.b, a.b[i], &a, &kb, &u, 1, action, sizeof(action)))
 			goto out;
 		open_b = true;
+	}
+	/* a debug file is applied to the side it matches: one that matches no side is an error */
+	if (a.cli.po.gaps.vmlinux && !a.cli.po.gaps.no_dwarf && !u.used) {
+		kstep_error("%s is %s, the debug file of neither side: A was recorded on %s, B on %s: give "
+			    "the debug file (with DWARF) of one side's kernel", a.cli.po.gaps.vmlinux, u.file_id,
+			    u.kernel[0], u.kernel[1]);
+		goto out;
 	}
 	kstep_diff_run(&df);
 	if (a.cli.format && !strcmp(a.cli.format, "json"))

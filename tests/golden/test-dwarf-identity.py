@@ -4,10 +4,12 @@ trace-cmd's files carry no build-id, so kstep checks the file's release
 The identities expected in the messages come from readelf (the file's
 build-id), the vmlinux's own banner (strings) and trace-cmd report's
 uname line, not from kstep."""
+import hashlib
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -51,18 +53,53 @@ VID = build_id(V)
 banner = subprocess.run(["grep", "-a", "-o", "-m1", "Linux version [^ ]* ", V], stdout=subprocess.PIPE,
                         text=True, errors="replace").stdout.split()
 VREL = banner[2] if len(banner) >= 3 else None
+def release_of_file(path):
+    """The release in the file's own "Linux version REL " text (strings, not its symbols)."""
+    words = subprocess.run(["grep", "-a", "-o", "-m1", "Linux version [^ ]* ", path], stdout=subprocess.PIPE,
+                           text=True, errors="replace").stdout.split()
+    return words[2] if len(words) >= 3 else None
+
+
 R612 = release_of_trace(T612)
-t.ok(VID and VREL == "6.1.0-56-amd64" and R612 == "6.12.117+deb12-amd64",
-     "the oracle: readelf, the banner and trace-cmd name both kernels", (VID, VREL, R612))
+R61 = release_of_trace(T61)
+UID = build_id(USER)
+t.ok(VID and VREL == "6.1.0-56-amd64" and R612 == "6.12.117+deb12-amd64" and R61 == VREL and UID,
+     "the oracle: readelf, the banner and trace-cmd name both kernels and the user ELF",
+     (VID, VREL, R612, R61, UID))
 
 
 def refused(cmd, path, vmlinux, what, *names, extra=()):
-    rc, out, err = kstepjson.run(cmd, *extra, "--vmlinux", vmlinux, path, check=False)
+    paths = path if isinstance(path, tuple) else (path,)
+    rc, out, err = kstepjson.run(cmd, *extra, "--vmlinux", vmlinux, *paths, check=False)
     t.eq(rc, 2, "%s %s: exit 2" % (cmd, what))
     t.ok(len(err.strip().splitlines()) == 1, "%s %s: one message" % (cmd, what), err)
+    t.ok(out == "", "%s %s: nothing on stdout" % (cmd, what), out[:300])
     for n in names:
         t.ok(n in err, "%s %s: the message names %s" % (cmd, what, n), err)
     return err
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def annotate_refused(trace, vmlinux, what, *names):
+    """kstep annotate in place and with -o: exit 2, one message, the input unchanged, no file left."""
+    d = tempfile.mkdtemp(prefix="annotate-", dir=tmp)
+    src = os.path.join(d, "in.dat")
+    shutil.copyfile(trace, src)
+    before = sha(src)
+    for extra in ((), ("-o", os.path.join(d, "out.dat"))):
+        how = "annotate %s%s" % (what, " -o OUT" if extra else " in place")
+        rc, out, err = kstepjson.run("annotate", "--vmlinux", vmlinux, src, *extra, check=False)
+        t.eq(rc, 2, "%s: exit 2" % how)
+        t.ok(len(err.strip().splitlines()) == 1, "%s: one message" % how, err)
+        for n in names:
+            t.ok(n in err, "%s: the message names %s" % (how, n), err)
+        t.ok(sha(src) == before, "%s: the input is byte-identical" % how)
+        t.eq(sorted(os.listdir(d)), ["in.dat"], "%s: no output or temporary file is left" % how)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 tmp = tempfile.mkdtemp(prefix="kstep-identity-")
@@ -82,13 +119,53 @@ try:
         m = re.search(r"build-id ([0-9a-f]{40})", f.read())
     refused("steps", K612, V, "6.1 vmlinux for a 6.12 kstep file", VID, m.group(1) if m else "(no id)")
 
-    # a user-space ELF with DWARF is not a kernel
-    refused("steps", T61, USER, "a user-space ELF with DWARF", "not a Linux kernel", "6.1.0-56-amd64")
+    # a user-space ELF with DWARF is not a kernel: its build-id (readelf) and the trace's release
+    for cmd in ("steps", "tree"):
+        refused(cmd, T61, USER, "a user-space ELF with DWARF", "not a Linux kernel", R61, UID)
+    annotate_refused(T61, USER, "a user-space ELF with DWARF", R61, UID)
 
-    # a stripped vmlinux: no DWARF, both identities
+    # a stripped vmlinux (strip --strip-debug keeps its build-id, symbols and
+    # banner): no DWARF, refused naming the file's own identity - its
+    # build-id and release read from the stripped file by readelf and grep
     stripped = os.path.join(tmp, "vmlinux-stripped")
     subprocess.run(["objcopy", "--strip-debug", V, stripped], check=True)
-    refused("steps", T61, stripped, "a stripped vmlinux", "no DWARF", "6.1.0-56-amd64")
+    SID, SREL = build_id(stripped), release_of_file(stripped)
+    t.ok(SID and SREL, "the oracle: the stripped file's build-id and release", (SID, SREL))
+    # on the 6.1 trace only the build-id tells the file's identity from the trace's
+    refused("steps", T61, stripped, "a stripped vmlinux", "no DWARF", SID, R61)
+    # on the 6.12 trace: the file's release, its build-id and the trace's release
+    for cmd in ("steps", "tree"):
+        refused(cmd, T612, stripped, "a stripped 6.1 vmlinux for a 6.12 trace", SID, SREL, R612)
+    annotate_refused(T61, stripped, "a stripped vmlinux", SID, R61)
+    annotate_refused(T612, stripped, "a stripped 6.1 vmlinux for a 6.12 trace", SID, SREL, R612)
+
+    # stripped without a build-id: said so. The kernel's .notes cannot be
+    # removed (relocations name it): its GNU note's type 3 (build-id) becomes 0x99
+    nobid = os.path.join(tmp, "vmlinux-stripped-nobid")
+    with open(stripped, "rb") as f:
+        blob = f.read()
+    note = struct.pack("<III", 4, len(SID) // 2, 3) + b"GNU\0" + bytes.fromhex(SID)
+    t.eq(blob.count(note), 1, "the stripped file holds its GNU build-id note once")
+    with open(nobid, "wb") as f:
+        f.write(blob.replace(note, struct.pack("<III", 4, len(SID) // 2, 0x99) + note[12:]))
+    del blob
+    t.ok(build_id(nobid) is None, "the oracle: readelf finds no build-id in the copy without its note")
+    refused("steps", T612, nobid, "a stripped vmlinux without build-id", "no build-id", SREL, R612)
+    os.unlink(nobid)
+
+    # strip --strip-all: no symbol table either; the release is still its banner text
+    bare = os.path.join(tmp, "vmlinux-strip-all")
+    subprocess.run(["strip", "--strip-all", "-o", bare, V], check=True)
+    BID, BREL = build_id(bare), release_of_file(bare)
+    t.ok(BID and BREL, "the oracle: the strip-all file's build-id and release", (BID, BREL))
+    refused("steps", T612, bare, "a strip-all 6.1 vmlinux for a 6.12 trace", BID, BREL, R612)
+    os.unlink(bare)
+
+    # diff: a debug file that fits neither side is refused, naming it and both kernels
+    refused("diff", (K612, T612), V, "with the 6.1 vmlinux on two 6.12 recordings", VID, VREL, R612,
+            m.group(1) if m else "(no id)")
+    refused("diff", (T61, T612), USER, "with a user-space ELF", UID, R61, R612)
+    refused("diff", (T61, T612), stripped, "with a stripped vmlinux", SID, R61, R612)
     os.unlink(stripped)
 
     # the same release, another build: its functions are elsewhere. Made from
