@@ -585,9 +585,58 @@ static struct btf *plan_btf(struct resolver *r, struct kstep_plan_item *it)
 }
 
 /*
- * path is ARG("->"MEMBER[":"STRUCT])...: each step reads MEMBER of the struct
- * the current pointer points at, or of STRUCT when the previous step cast a
- * void * (file->private_data:socket).
+ * "[N]" ending the last member: the first N elements (1..64) of the array it
+ * is (fd_array[4]) or points at (fdt->fd[8]), as one array fetch argument.
+ * Returns N, 0 without a suffix, -1 for a malformed one; strips it.
+ */
+static int take_count(char *seg)
+{
+	char *open = strchr(seg, '['), *end;
+	long n;
+
+	if (!open)
+		return 0;
+	n = strtol(open + 1, &end, 10);
+	if (end == open + 1 || strcmp(end, "]") || n < 1 || n > 64)
+		return -1;
+	*open = '\0';
+	return (int)n;
+}
+
+/*
+ * The element type of an array read: a pointer is x64, an integer u/sBITS.
+ * type is the member's; *deref is set when it is a pointer to the elements.
+ */
+static int array_elem(const struct btf *btf, __u32 type, bool *deref, char *out, size_t outlen)
+{
+	const struct btf_type *t = skip_mods(btf, &type);
+
+	*deref = false;
+	if (t && btf_is_array(t)) {
+		type = btf_array(t)->type;
+	} else if (t && btf_is_ptr(t)) {
+		*deref = true;
+		type = t->type;
+	} else {
+		return -1;
+	}
+	t = skip_mods(btf, &type);
+	if (t && btf_is_ptr(t)) {
+		snprintf(out, outlen, "x64");
+		return 0;
+	}
+	if (t && btf_is_int(t) && (t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8)) {
+		snprintf(out, outlen, "%c%u", btf_int_encoding(t) & BTF_INT_SIGNED ? 's' : 'u', t->size * 8);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * path is ARG("->"MEMBER[":"STRUCT])...["["N"]"]: each step reads MEMBER of
+ * the struct the current pointer points at, or of STRUCT when the previous
+ * step cast a void * (file->private_data:socket); a final [N] reads N
+ * elements of the last member (files->fdt->fd[8]).
  */
 static int field_fetch(struct btf *btf, const char *func, const char *path, struct kstep_sbuf *out,
 		       struct kstep_sbuf *name, char *err, size_t errlen)
@@ -598,7 +647,7 @@ static int field_fetch(struct btf *btf, const char *func, const char *path, stru
 	__s32 fid = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC), cast = -1;
 	__u32 cur;
 	__u16 i, n;
-	int ret = -1, argi = -1;
+	int ret = -1, argi = -1, count = 0;
 
 	if (fid < 0 || !(t = btf__type_by_id(btf, (__u32)fid)) ||
 	    !(proto = btf__type_by_id(btf, t->type)) || !btf_is_func_proto(proto)) {
@@ -630,6 +679,10 @@ static int field_fetch(struct btf *btf, const char *func, const char *path, stru
 		}
 		if (to)
 			*to++ = '\0';
+		if ((count = take_count(seg)) != 0 && (count < 0 || next || to)) {
+			snprintf(err, errlen, "%s: [N] (1 to 64 elements) ends the last member only", path);
+			goto out;
+		}
 		if (cast >= 0) {
 			sid = (__u32)cast;
 		} else {
@@ -642,7 +695,11 @@ static int field_fetch(struct btf *btf, const char *func, const char *path, stru
 			sid = pt->type;
 		}
 		if (find_member(btf, sid, seg, &off, &mtype)) {
-			snprintf(err, errlen, "%s: no member %s there", path, seg);
+			const struct btf_type *st = skip_mods(btf, &sid);
+			const char *sn = st ? btf__name_by_offset(btf, st->name_off) : NULL;
+
+			snprintf(err, errlen, "struct %s has no field %s in this kernel's BTF", sn && *sn ? sn : "?",
+				 seg);
 			goto out;
 		}
 		inner = kstep_sbuf_steal(out);
@@ -656,7 +713,24 @@ static int field_fetch(struct btf *btf, const char *func, const char *path, stru
 			goto out;
 		}
 	}
-	kstep_sbuf_add(out, ":x64");
+	if (count > 0) {
+		char elem[8], *inner;
+		bool deref;
+
+		if (array_elem(btf, cur, &deref, elem, sizeof(elem))) {
+			snprintf(err, errlen, "%s: [%d] needs an array or a pointer to pointers or integers", path,
+				 count);
+			goto out;
+		}
+		if (deref) {
+			inner = kstep_sbuf_steal(out);
+			kstep_sbuf_addf(out, "+0(%s)", inner);
+			free(inner);
+		}
+		kstep_sbuf_addf(out, ":%s[%d]", elem, count);
+	} else {
+		kstep_sbuf_add(out, ":x64");
+	}
 	ret = 0;
 out:
 	free(copy);

@@ -87,6 +87,37 @@ def _rets(recs, event):
     return [int(r.f["ret"], 16) for r in recs if r.event == event]
 
 
+def array_words(value):
+    """The 8-byte little-endian words of a trace-cmd -R ARRAY[...] value (its bytes)."""
+    b = bytes(int(x, 16) for x in value[len("ARRAY["):-1].split(",") if x.strip())
+    return [int.from_bytes(b[i:i + 8], "little") for i in range(0, len(b) - 7, 8)]
+
+
+def check_slots(t, label, recs, files):
+    """The fd table at exit (socket.plan's put_files_struct line): the slot at
+    each socket() call's fd (sys_exit_socket's return) holds the file
+    fd_install received for that call and sock_alloc_file returned."""
+    fds = [int(r.f["ret"], 0) for r in recs if r.event == "sys_exit_socket"]
+    fdi = [(int(r.f["fd"], 0), int(r.f["file"], 16)) for r in recs if r.event == "fd_install"]
+    ex = [r for r in recs if r.event == "put_files_struct"]
+    t.eq(len(ex), 1, "%s: trace-cmd report: put_files_struct ran once, at the exit" % label)
+    if len(ex) != 1 or "files_fdt_fd" not in ex[0].f:
+        t.ok(False, "%s: put_files_struct carries files_fdt_fd" % label, ex and ex[0].rest)
+        return
+    slots = array_words(ex[0].f["files_fdt_fd"])
+    t.eq(len(slots), 8, "%s: put_files_struct read 8 fd slots" % label)
+    t.eq(len(fds), 3, "%s: trace-cmd report: three sys_exit_socket" % label)
+    for k, fd in enumerate(fds):
+        what = "call %d (fd %d)" % (k + 1, fd)
+        t.ok(0 <= fd < len(slots), "%s: %s: the fd is one of the slots read" % (label, what))
+        if not 0 <= fd < len(slots) or k >= len(fdi) or k >= len(files):
+            continue
+        t.eq(fdi[k][0], fd, "%s: %s: fd_install's fd is the syscall's return" % (label, what))
+        t.eq((slots[fd], slots[fd]), (fdi[k][1], files[k]),
+             "%s: %s: fd_install fills the slot of the returned fd: slot %d at exit is fd_install's file "
+             "and sock_alloc_file's return (%#x)" % (label, what, fd, slots[fd]))
+
+
 def _default_protocol(family, typ, protocol):
     if protocol or family == socket.AF_UNIX:
         return protocol
@@ -113,6 +144,7 @@ def check(t, label, dat, prog_out, offsets):
     fdi = [(int(r.f["fd"], 0), int(r.f["file"], 16)) for r in recs if r.event == "fd_install"]
     t.eq((len(socks), len(sks), len(files), len(fdi)), (3, 3, 3, 3),
          "%s: trace-cmd report: sock_alloc, sk_alloc, sock_alloc_file returned and fd_install ran 3 times" % label)
+    check_slots(t, label, recs, files)
     for k, (fam, typ, proto, fd) in enumerate(calls):
         what = "call %d (family %d type %d)" % (k + 1, fam, typ)
         doc = objects_json(dat, "--syscall", "socket", "--nth", str(k + 1))

@@ -51,6 +51,9 @@ def check_bogus(label, out):
     t.ok("kstep record exit 0" in rec, "%s: a plan naming a missing field still records" % label, rec)
     t.ok("struct socket has no field no_such_field" in rec,
          "%s: the line is skipped with a message naming struct socket and no_such_field" % label, rec)
+    t.ok("struct fdtable has no field no_such_slots" in rec,
+         "%s: a field line's array read of a missing field is skipped naming struct fdtable and the field"
+         % label, rec)
     doc = objcheck.objects_json(os.path.join(out, "bogus.kstep.dat"))
     obs = [o for o in doc["observations"] if o["func"] == "sock_alloc_file"]
     t.eq(sorted({tuple(f["name"] for f in o["fields"]) for o in obs}), [("state", "sk", "file")],
