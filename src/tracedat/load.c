@@ -1027,16 +1027,44 @@ int kstep_rec_str(const struct kstep_rec *rec, const struct tep_format_field *f,
 	return 0;
 }
 
+/*
+ * The element size of an array field. A probe's fetched array is declared
+ * "u64 name[]; size:64": no count, so libtraceevent takes the whole size
+ * for one element; the type's own width (u8..u64, s8..s64) says it.
+ */
+static size_t array_esz(const struct tep_format_field *f)
+{
+	const char *t = f->type;
+
+	if (f->arraylen <= 0 && !(f->flags & TEP_FIELD_IS_DYNAMIC) && t && (t[0] == 'u' || t[0] == 's')) {
+		if (!strncmp(t + 1, "8 ", 2))
+			return 1;
+		if (!strncmp(t + 1, "16 ", 3))
+			return 2;
+		if (!strncmp(t + 1, "32 ", 3))
+			return 4;
+		if (!strncmp(t + 1, "64 ", 3))
+			return 8;
+	}
+	if (f->elementsize > 0)
+		return (size_t)f->elementsize;
+	return (size_t)tep_get_long_size(f->event->tep);
+}
+
 size_t kstep_rec_array_len(const struct kstep_rec *rec, const struct tep_format_field *f)
 {
 	size_t esz, avail;
 
 	if (!f || f->offset < 0 || (size_t)f->offset > (size_t)rec->size)
 		return 0;
-	esz = f->elementsize > 0 ? (size_t)f->elementsize : (size_t)f->size;
+	esz = array_esz(f);
 	if (!esz)
-		esz = (size_t)tep_get_long_size(f->event->tep);
+		return 0;
 	avail = ((size_t)rec->size - (size_t)f->offset) / esz;
+	/* a probe's counted-by-size array: size / element, never past the record */
+	if (f->arraylen <= 0 && !(f->flags & TEP_FIELD_IS_DYNAMIC) && f->size > 0 && (size_t)f->size != esz &&
+	    (size_t)f->size / esz < avail)
+		return (size_t)f->size / esz;
 	/* Fixed arrays are what the format says; open ones ([] ) run to the end. */
 	if (f->arraylen > 0 && !(f->flags & TEP_FIELD_IS_DYNAMIC) && f->size > 0 &&
 	    (size_t)f->arraylen < avail && strcmp(f->name, "caller") != 0)
@@ -1052,7 +1080,7 @@ int kstep_rec_array(const struct kstep_rec *rec, const struct tep_format_field *
 
 	if (i >= kstep_rec_array_len(rec, f))
 		return -1;
-	esz = f->elementsize > 0 ? (size_t)f->elementsize : (size_t)tep_get_long_size(f->event->tep);
+	esz = array_esz(f);
 	if (esz != 1 && esz != 2 && esz != 4 && esz != 8)
 		return -1;
 	p = (const unsigned char *)rec->data + f->offset + i * esz;
