@@ -12,7 +12,9 @@ real fixtures (never stored):
 - bombs: aliased or overlapping CPU data, CPU ids out of range, chunks and
   sections that claim more than the memory budget. Each ends in one message
   naming the claim, under prlimit --as a little above the budget (not in a
-  sanitizer build: ASan reserves terabytes of address space).
+  sanitizer build: ASan reserves terabytes of address space), through every
+  command that reads a file (annotate and redact then write nothing); runs
+  accepted within a budget also keep their peak RSS under it.
 
 Expected values come from the fixtures' own numbers (CPUSTAT, page headers,
 trace-cmd report), never from kstep's output."""
@@ -34,18 +36,46 @@ SAN = os.environ.get("KSTEP_SANITIZED") == "1"
 V6 = os.path.join(FIX, "host-inet-stream.v6.dat")
 V7 = os.path.join(FIX, "host-inet-stream.v7.dat")
 MiB = 1 << 20
+# What prlimit --as allows above a budget: the binary, its libraries, stack
+# and allocator slack. A small run (kstep --version) maps ~20 MiB; a run that
+# reads the fixture with a 28 MiB budget ~42 MiB (measured with prlimit).
+MARGIN = 32 * MiB
 t = Tap()
+
+
+def cap(budget):
+    """The address-space limit for a run with this budget (bytes)."""
+    return budget + MARGIN
 tmp = tempfile.mkdtemp(prefix="kstep-hostile-")
 
 
-def run(*args, budget=None, limit=None):
-    """kstep [--max-memory budget] ARGS, under prlimit --as=limit when given."""
+def run(*args, budget=None, limit=None, rss=None):
+    """kstep [--max-memory budget] ARGS, under prlimit --as=limit when given.
+    With rss (a list), the run's peak resident set (bytes) is appended to it,
+    from its own rusage (prlimit execs kstep: one process)."""
     cmd = [KSTEP] + (["--max-memory", budget] if budget else []) + list(args)
     if limit and not SAN:
         cmd = ["prlimit", "--as=%d" % limit] + cmd
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       errors="replace", timeout=300)
-    return p.returncode, p.stdout, p.stderr
+    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if rss is not None:
+            rss.append(ru.ru_maxrss * 1024)
+        fo.seek(0)
+        fe.seek(0)
+        out = fo.read().decode(errors="replace")
+        err = fe.read().decode(errors="replace")
+    return p.returncode, out, err
+
+
+def within(what, rss, budget):
+    """The run's peak RSS stayed under its budget."""
+    if SAN:
+        t.skip("%s: peak RSS under the budget" % what, "sanitizer build (shadow memory)")
+        return
+    t.ok(rss and rss[-1] < budget, "%s: peak RSS %.1f MiB is under the %d MiB budget"
+         % (what, (rss[-1] if rss else 0) / MiB, budget // MiB))
 
 
 def make(name, data):
@@ -390,25 +420,33 @@ path = make("chunks.dat", sep)
 for cmd in ("info", "steps"):
     refused(path, "two 256 MiB chunks, budget 256M", ["memory budget of 256 MiB", "CPU 0",
                                                      "268435456", "--max-memory"], cmd=cmd, budget="256M",
-            limit=384 * MiB)
-rc, out, err = run("info", path, budget="1G", limit=1536 * MiB)
+            limit=cap(256 * MiB))
+# Both chunks are inflated at once: 512 MiB, and ~30 MiB for the loader (the
+# parsed kallsyms); 576M is enough and prlimit allows 32 MiB above that.
+rss = []
+rc, out, err = run("info", path, budget="576M", limit=cap(576 * MiB), rss=rss)
 t.ok(rc == 0 and "out of memory" not in err and "Sanitizer" not in err,
-     "two 256 MiB chunks of zeroed pages, budget 1G: read within the budget (exit 0)", err[-500:])
+     "two 256 MiB chunks of zeroed pages, budget 576M: read within the budget (exit 0)", err[-500:])
+within("two 256 MiB chunks, budget 576M", rss, 576 * MiB)
 warn = [line for line in err.splitlines() if "zeroed page" in line]
 t.ok(len(warn) == 2 and all("[+%d more after it]" % (256 * MiB // page - 1) in w for w in warn),
      "two 256 MiB chunks of zeroed pages: one warning a CPU, counting its %d pages"
      % (256 * MiB // page), err[-1000:])
 
-# 6c. CPU ids out of range.
+# 6c. CPU ids out of range. Each is refused before anything it claims is
+# allocated, so prlimit allows far less than the default budget: an array
+# sized by the id (2^31 entries) or by CPUCOUNT (2^30) would not fit.
+SMALL = 384 * MiB
 path = make("cpuid.dat", v7_forge(d7, [(0x7fffffff, coff, csize)]))
-refused(path, "CPU id 2^31-1", ["CPU 2147483647", "8192"], cmd="info")
-refused(path, "CPU id 2^31-1", ["CPU 2147483647"], cmd="steps", limit=384 * MiB)
+refused(path, "CPU id 2^31-1", ["CPU 2147483647", "8192"], cmd="info", limit=SMALL)
+refused(path, "CPU id 2^31-1", ["CPU 2147483647"], cmd="steps", limit=SMALL)
 path = make("cpuid5.dat", v7_forge(d7, [(5, coff, csize)]))
-refused(path, "CPU id 5 of 2", ["CPU 5", "2 CPUs"], cmd="steps")
+refused(path, "CPU id 5 of 2", ["CPU 5", "2 CPUs"], cmd="steps", limit=SMALL)
 path = make("cpucount.dat", v7_forge(d7, [(0, coff, csize)], cpucount=0x40000000))
-refused(path, "CPUCOUNT 2^30", ["CPUCOUNT", "1073741824"], cmd="steps")
+cpucount_path = path
+refused(path, "CPUCOUNT 2^30", ["CPUCOUNT", "1073741824"], cmd="steps", limit=SMALL)
 path = make("cpudup.dat", v7_forge(d7, [(0, coff, csize), (0, coff + csize + 64, 0)]))
-refused(path, "CPU 0 listed twice", ["CPU 0 twice"], cmd="info")
+refused(path, "CPU 0 listed twice", ["CPU 0 twice"], cmd="info", limit=SMALL)
 
 # 6d. v6: overlapping CPU data (each CPU would read the same events).
 bad = bytearray(d6)
@@ -418,7 +456,7 @@ struct.pack_into("<QQ", bad, lay["table"], big[0], big[1])
 struct.pack_into("<QQ", bad, lay["table"] + 16, big[0] + page, big[1] - page)
 path = make("overlap6.dat", bytes(bad))
 for cmd in ("info", "steps"):
-    refused(path, "v6 CPU data overlapping", ["overlaps"], cmd=cmd, limit=384 * MiB)
+    refused(path, "v6 CPU data overlapping", ["overlaps"], cmd=cmd, limit=SMALL)
 
 
 # 6e. A compressed kallsyms section that inflates to 1 GiB, and one whose
@@ -444,17 +482,54 @@ t.comment("1 GiB kallsyms file: %d bytes" % os.path.getsize(path))
 for cmd in ("info", "steps", "tree", "diff"):
     refused(path, "kallsyms inflating to 1 GiB, default budget", ["kallsyms", "uncompressed",
                                                                   "memory budget of 1 GiB"],
-            *((V7,) if cmd == "diff" else ()), cmd=cmd, limit=1280 * MiB)
+            *((V7,) if cmd == "diff" else ()), cmd=cmd, limit=cap(1024 * MiB))
+ksyms_path = path
 refused(path, "kallsyms inflating to 1 GiB, budget 256M", ["kallsyms", "memory budget of 256 MiB"],
-        cmd="steps", budget="256M", limit=384 * MiB)
+        cmd="steps", budget="256M", limit=cap(256 * MiB))
 rc, out, err = run("--max-memory=256M", "convert", path, "-o", os.path.join(tmp, "k.dat"),
-                   limit=384 * MiB)
+                   limit=cap(256 * MiB))
 t.ok(rc == 2 and "memory budget" in err, "kallsyms inflating to 1 GiB: convert refuses it too",
      err[-500:])
 lines = b"ffffffff81000000 T a\n" * (3 * MiB)
 path = make("ksymslines.dat", v7_kallsyms(d7, lines))
 refused(path, "3 M kallsyms lines, budget 256M", ["the kallsyms section, parsed"], cmd="steps",
-        budget="256M", limit=384 * MiB)
+        budget="256M", limit=cap(256 * MiB))
+
+# The other commands that read a file refuse the same bombs the same way:
+# one message, exit 2, under prlimit; annotate (in place) and redact write
+# nothing: the input is left byte for byte and no temp file stays beside it.
+claims = make("bomb.claims", b"returns socket = 3\n")
+for bomb, what, expect, limit in (
+        (ksyms_path, "kallsyms inflating to 1 GiB", ["kallsyms", "memory budget of 1 GiB"],
+         cap(1024 * MiB)),
+        (cpucount_path, "CPUCOUNT 2^30", ["CPUCOUNT", "1073741824"], SMALL)):
+    for cmd, args in (("steps", ("--format", "json")), ("objects", ()), ("verify", (claims,)),
+                      ("annotate", ()), ("redact", None)):
+        d = os.path.join(tmp, "alone-%s" % cmd)
+        os.makedirs(d, exist_ok=True)
+        inp = os.path.join(d, os.path.basename(bomb))
+        with open(bomb, "rb") as f:
+            before = f.read()
+        with open(inp, "wb") as f:
+            f.write(before)
+        outp = os.path.join(d, "redacted.dat")
+        if args is None:
+            rc, out, err = run(cmd, inp, "-o", outp, limit=limit)
+            args = ()
+        else:
+            rc, out, err = run(cmd, *args, inp, limit=limit)
+        lines = [line for line in err.splitlines() if line.strip()]
+        label = ("%s: %s %s" % (what, cmd, " ".join(a for a in args if a != claims))).rstrip()
+        t.eq(rc, 2, "%s exits 2" % label)
+        t.ok(len(lines) == 1 and os.path.basename(bomb) in lines[0] and all(e in lines[0] for e in expect),
+             "%s says so in one line (%s)" % (label, " / ".join(expect)), err[-2000:])
+        t.ok("out of memory" not in err and "Sanitizer" not in err and "runtime error" not in err,
+             "%s: no out-of-memory or sanitizer report" % label)
+        if cmd in ("annotate", "redact"):
+            with open(inp, "rb") as f:
+                t.ok(f.read() == before, "%s: the input is left byte for byte" % label)
+            t.eq(sorted(os.listdir(d)), [os.path.basename(bomb)], "%s: nothing written beside it" % label)
+        os.unlink(inp)
 
 # The option itself.
 rc, out, err = run("--max-memory", "12Q", "info", V7)
@@ -465,6 +540,8 @@ p = subprocess.run([KSTEP, "info", V7], env=env2, stdout=subprocess.PIPE, stderr
 t.ok(p.returncode == 2 and "memory budget of 2 MiB" in p.stderr and "kallsyms" in p.stderr,
      "KSTEP_MAX_MEMORY=2M: the fixture's kallsyms does not fit, and the message says so",
      p.stderr[-600:])
-rc, out, err = run("info", V7, budget="256M", limit=384 * MiB)
+rss = []
+rc, out, err = run("info", V7, budget="256M", limit=cap(256 * MiB), rss=rss)
 t.eq(rc, 0, "the real fixture fits a 256M budget under prlimit")
+within("the real fixture, budget 256M", rss, 256 * MiB)
 t.done()

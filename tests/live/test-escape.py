@@ -7,6 +7,7 @@ show them escaped, so the values are still there. kstep redact --comms
 the kernel's saved_cmdlines for later recordings: the test empties that table
 afterwards (by writing saved_cmdlines_size), as a comm with a newline in it
 would make every later trace.dat of this machine unreadable to trace-cmd."""
+import json
 import os
 import subprocess
 import sys
@@ -108,11 +109,54 @@ try:
     out2 = os.path.join(tmp, "ctlnl.dat")
     live.record(out2, "-q", *PROBES, "--", live.prog("ctlname"), "nl")
     t.eq(live.diff(before, live.snapshot()), [], "newline comm: tracefs is left as it was found")
-    rc, _, err = kstep("steps", out2)
-    if rc != 0 and b"saved cmdlines" in err:
-        t.skip("a comm with a newline", "kstep's reader still takes it for damage (being fixed separately)")
-    else:
-        check_text("ESC+BEL+newline comm", out2)
+    # once skipped while the reader took such cmdlines for damage; that is
+    # fixed (issue 17 item 5), so a refusal now is a regression
+    check_text("ESC+BEL+newline comm", out2)
+
+    # the command line (argv with ESC, BEL, CR, LF and invalid UTF-8) and a
+    # comm with invalid UTF-8: text shows each such byte as \xNN, JSON stays
+    # valid JSON (UTF-8 text). Expected from the bytes written here.
+    ARG = b"a\x1b]0;title\x07\r\nb\xff\xfez"
+    UCOMM = b"c\xff\xfe\x1bq"
+    out3 = os.path.join(tmp, "ctlargv.dat")
+    live.record(out3, "-q", "--syscall", "getppid", "--", live.prog("ctlname"), "utf8", os.fsdecode(ARG))
+    t.eq(live.diff(before, live.snapshot()), [], "hostile argv: tracefs is left as it was found")
+
+    def esc(b):
+        return b"".join(bytes([c]) if 0x20 <= c < 0x7f and c != 0x5c else b"\\x%02x" % c for c in b)
+
+    for cmd in (["info"], ["steps"], ["tree"]):
+        rc, text, err = kstep(*cmd, out3)
+        t.eq(rc, 0, "hostile argv: kstep %s reads the recording" % cmd[0])
+        t.eq(raw_controls(text + err), [], "hostile argv: kstep %s prints no raw control byte" % cmd[0])
+        t.ok(not any(c >= 0x80 for c in ARG[-4:] + UCOMM if bytes([c]) in text + err),
+             "hostile argv: kstep %s prints no raw invalid UTF-8 byte" % cmd[0])
+        if cmd[0] == "info":
+            t.ok(b"utf8 " + esc(ARG) in text, "hostile argv: info shows the command line escaped "
+                 "(%s)" % esc(ARG).decode(), text[:1200])
+        else:
+            head = text.split(b"\n")[0]
+            t.ok(esc(UCOMM) + b" (pid" in head, "hostile argv: %s shows the invalid UTF-8 comm "
+                 "escaped (%s)" % (cmd[0], esc(UCOMM).decode()), head)
+    for cmd in (["info", "--json"], ["steps", "--format", "json"]):
+        rc, text, err = kstep(*cmd, out3)
+        try:
+            doc = json.loads(text.decode("utf-8"))
+        except ValueError as e:
+            doc = None
+            t.comment("not JSON: %s" % e)
+        t.ok(rc == 0 and doc is not None, "hostile argv: kstep %s is valid JSON (strict UTF-8)"
+             % " ".join(cmd), text[:1200])
+        if doc is None:
+            continue
+        if cmd[0] == "info":
+            t.ok("\x1b]0;title\x07\r\nb" in doc.get("traced", {}).get("command", ""),
+                 "hostile argv: info --json has the command line's control bytes as JSON escapes",
+                 repr(doc.get("traced")))
+        else:
+            comm = doc["task"]["comm"]
+            t.ok(comm.startswith("c") and comm.endswith("\x1bq") and "\ufffd" in comm,
+                 "hostile argv: JSON comm keeps ESC, invalid bytes as U+FFFD", repr(comm))
 finally:
     forget_comms()
 t.done()

@@ -62,10 +62,14 @@ live.record(out, "-q", "--file-version", "6", "--no-drain", "--buffer-size", "8"
 words = v6_pages(out)
 ext = [w for w in words if w >> 32 == 0xffffffff]
 t.ok(len(words) > 0, "the recording has pages (%d)" % len(words))
-if not ext:
-    t.skip("pages with a sign-extended commit word are read", "this kernel wrote none (%d pages)"
-           % len(words))
-else:
+# A 64-bit kernel adds RB_MISSED_EVENTS, the int (1 << 31), to the long
+# commit word of every page it hands out after an overrun, and 20,000
+# socket() calls into 8 KiB buffers read only at the end always overrun:
+# no such word on this x86_64 machine means the pages were not read as
+# written (once a skip; a failure now, as it would hide a regression).
+t.ok(len(ext) > 0, "the overrun recording has pages with a sign-extended commit word (%d of %d)"
+     % (len(ext), len(words)))
+if ext:
     t.comment("commit words with the upper half set: %s" % ", ".join("%#x" % w for w in ext[:4]))
     rc, iout, ierr = kstepjson.run("info", out, check=False)
     t.eq(rc, 0, "info on the overrun recording: exit 0")

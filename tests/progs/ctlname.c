@@ -1,5 +1,6 @@
 /* Gives itself a comm with terminal control bytes (ESC, BEL; with argv[1]
- * "nl" also a newline) through prctl(PR_SET_NAME), then passes a string with
+ * "nl" also a newline; with "utf8" invalid UTF-8 bytes, 0xff 0xfe, instead)
+ * through prctl(PR_SET_NAME), then passes a string with
  * control bytes to greet(), which a uprobe reads: the live escaping test
  * checks that no such byte reaches kstep's text output raw. */
 #include <string.h>
@@ -14,7 +15,9 @@ __attribute__((noinline)) int greet(const char *s)
 
 int main(int argc, char **argv)
 {
-	const char *name = argc > 1 && !strcmp(argv[1], "nl") ? "c\033[31m\a\nq" : "c\033[31m\aq";
+	const char *name = argc > 1 && !strcmp(argv[1], "nl") ? "c\033[31m\a\nq"
+			   : argc > 1 && !strcmp(argv[1], "utf8") ? "c\377\376\033q"
+								  : "c\033[31m\aq";
 
 	prctl(PR_SET_NAME, name);
 	/* the syscall the step log is about, made under the new name */
