@@ -250,6 +250,25 @@ static int check_divisions(const char *fmt_at, const char *end)
 }
 
 /*
+ * Where the print fmt ends: its format string may hold newlines (aer_event's
+ * does), so the end is the end of the line its closing quote is on; without
+ * one, the end of the text.
+ */
+static const char *fmt_extent(const char *fmt_at)
+{
+	const char *p = strchr(fmt_at, '"');
+
+	if (!p || memchr(fmt_at, '\n', (size_t)(p - fmt_at)))
+		return fmt_at + strcspn(fmt_at, "\n");
+	for (p++; *p && *p != '"'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	if (!*p)
+		return p;
+	return p + strcspn(p, "\n");
+}
+
+/*
  * libtraceevent trusts the print fmt: a REC->name of a field the format
  * does not declare (one changed byte) makes it dereference NULL, and a
  * __get_str(name) of one prints nothing. Every name the print fmt uses in
@@ -264,7 +283,7 @@ static int check_format(const char *text, char *bad, size_t badlen)
 
 	if (!fmt_at)
 		return 0;
-	end = fmt_at + strcspn(fmt_at, "\n");
+	end = fmt_extent(fmt_at);
 	for (p = fmt_at; (p = strstr(p, "REC->")) && p < end; p += l) {
 		p += 5;
 		l = ident_len(p, end);
@@ -286,6 +305,16 @@ static int check_format(const char *text, char *bad, size_t badlen)
 		snprintf(bad, badlen, "%s", "/");
 		return -1;
 	}
+	/*
+	 * The print fmt ends the format: libtraceevent would parse whatever
+	 * follows as more arguments (a '%' there is a modulo by any token,
+	 * SIGFPE when that token reads as 0).
+	 */
+	for (p = end; *p; p++)
+		if (!isspace((unsigned char)*p)) {
+			snprintf(bad, badlen, "%s", "\n");
+			return -1;
+		}
 	return 0;
 }
 
@@ -316,6 +345,10 @@ static int add_formats(struct kstep_load *ld, char *err, size_t errlen)
 			if (!strcmp(field, "/"))
 				snprintf(err, errlen, "%s: damaged: the print format of event %s:%s divides by "
 					 "something that is not a constant (the file is corrupt; record it again)",
+					 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
+			else if (!strcmp(field, "\n"))
+				snprintf(err, errlen, "%s: damaged: the format of event %s:%s goes on after its "
+					 "print fmt line (the file is corrupt; record it again)",
 					 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
 			else
 				snprintf(err, errlen, "%s: damaged: the format of event %s:%s prints field '%s', "

@@ -1,5 +1,5 @@
 # The guest's jobs for kstep objects (tests/vm/test-vm-objects.py): the socket
-# plan over three kinds of socket, a plan naming a field this kernel's BTF
+# and fdtable plans over three kinds of socket, a plan naming a field this kernel's BTF
 # lacks, and the guest's BTF for the host's bpftool (the offsets oracle).
 # The checks need whole recordings: a guest starved by a loaded host can
 # overrun its ring buffers, so a recording that lost events is made again
@@ -19,7 +19,7 @@ rec() {
 	done
 	echo "kstep record exit $rc" >> /out/$name.out
 }
-rec kinds --plan socket
+rec kinds --plan socket --plan fdtable
 rec bogus --plan /bogus.plan
 cat /sys/kernel/btf/vmlinux > /out/vmlinux.btf
 rec fprobe --plan /fprobe-objects.plan

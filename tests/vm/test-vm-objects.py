@@ -109,7 +109,7 @@ def run_kernel(label, package, deadline):
                 t.comment("%s: %s: try %d lost events, recorded again: %s" % (label, name, k, " | ".join(lost)))
     offsets = {}
     rec = open(os.path.join(out, "kinds.out")).read()
-    t.ok("kstep record exit 0" in rec, "%s: kstep record --plan socket over three kinds of socket" % label, rec)
+    t.ok("kstep record exit 0" in rec, "%s: kstep record --plan socket --plan fdtable over three kinds of socket" % label, rec)
     try:
         offsets = objcheck.btf_offsets(os.path.join(out, "vmlinux.btf"))
         objcheck.check(t, label, os.path.join(out, "kinds.kstep.dat"), rec, offsets)
@@ -140,7 +140,7 @@ def keep_fixture(label, kernel, out, offsets):
     with open(base + ".txt", "w") as f:
         f.write("vm%s-kinds.kstep.dat: recorded %s in a qemu guest (TCG, 2 vCPUs, tsc=reliable nokaslr)\n"
                 "  kernel %s (Debian package %s), build-id %s\n"
-                "  kstep record --plan socket -- socket_kinds (tests/progs/socket_kinds.c; its output in\n"
+                "  kstep record --plan socket --plan fdtable -- socket_kinds (tests/progs/socket_kinds.c; its output in\n"
                 "  vm%s-kinds.out); vm%s-kinds.btf-offsets: bit offsets from bpftool btf dump format raw\n"
                 "  of the guest's /sys/kernel/btf/vmlinux\n"
                 "  remake: make vm-objects-fixtures\n"
