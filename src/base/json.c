@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "util.h"
 
 void kstep_json_init(struct kstep_json *j, FILE *out, bool pretty)
 {
@@ -81,38 +82,6 @@ static size_t escape_at(char *o, unsigned char c)
 	return 6;
 }
 
-/* The length of the valid UTF-8 sequence at s (at most n bytes) that starts
- * with a byte >= 0x80, or 0 when it is not one (a stray continuation byte,
- * a cut, overlong or surrogate sequence, beyond U+10FFFF). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* What JSON text may hold of s[i..n): a valid UTF-8 sequence is copied
  * whole; a byte that starts none (the trace chose it: a comm, an argument)
@@ -120,7 +89,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
  * *out gets what to write and *olen its length (at most 6). */
 static size_t take_char(const unsigned char *s, size_t n, const char **out, size_t *olen)
 {
-	size_t k = utf8_len(s, n);
+	size_t k = kstep_utf8_len(s, n, NULL);
 
 	if (k) {
 		*out = (const char *)s;

@@ -351,15 +351,11 @@ void kstep_fmt_ts(char *out, size_t len, uint64_t ns)
 	snprintf(out, len, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
 }
 
-/* Returns the length of the valid, printable UTF-8 sequence at s (at most n
- * bytes), or 0 when the byte at s must be escaped. */
-static size_t safe_char(const unsigned char *s, size_t n)
+size_t kstep_utf8_len(const unsigned char *s, size_t n, uint32_t *cpp)
 {
 	size_t len, i;
 	uint32_t cp;
 
-	if (s[0] < 0x80)
-		return (s[0] >= 0x20 && s[0] != 0x7f && s[0] != '\\') ? 1 : 0;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
 		len = 2;
 		cp = s[0] & 0x1f;
@@ -379,11 +375,27 @@ static size_t safe_char(const unsigned char *s, size_t n)
 			return 0;
 		cp = cp << 6 | (s[i] & 0x3f);
 	}
-	/* overlong forms, surrogates, beyond Unicode, and the C1 controls */
+	/* overlong forms, surrogates, beyond Unicode */
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	if (cpp)
+		*cpp = cp;
 	return len;
+}
+
+/* Returns the length of the valid, printable UTF-8 sequence at s (at most n
+ * bytes), or 0 when the byte at s must be escaped. */
+static size_t safe_char(const unsigned char *s, size_t n)
+{
+	uint32_t cp = 0;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 && s[0] != 0x7f && s[0] != '\\') ? 1 : 0;
+	len = kstep_utf8_len(s, n, &cp);
+	/* the C1 controls are as unsafe as the C0 ones */
+	return len && !(cp >= 0x80 && cp <= 0x9f) ? len : 0;
 }
 
 size_t kstep_text_safe_prefix(const char *s, size_t n)

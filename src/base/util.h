@@ -98,6 +98,13 @@ bool kstep_glob(const char *pat, const char *name);
  * \xNN (\\ for the backslash), so no trace can move the cursor, set the
  * window title or forge a line of the log. */
 
+/*
+ * Returns the length of the valid UTF-8 sequence at s (at most n bytes)
+ * whose first byte is >= 0x80, with its code point in *cp (may be NULL);
+ * 0 for a stray continuation byte, a cut, overlong or surrogate sequence,
+ * or beyond U+10FFFF.
+ */
+size_t kstep_utf8_len(const unsigned char *s, size_t n, uint32_t *cp);
 /* Returns the number of bytes of s (n bytes) that need no escaping. */
 size_t kstep_text_safe_prefix(const char *s, size_t n);
 /* Appends s (n bytes) to b, escaped. */

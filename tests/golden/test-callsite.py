@@ -9,7 +9,6 @@ Known cases: module_put in __sock_create (socket.c 1570 and 1582, the error
 path), try_module_get there, setup_object in allocate_slab (both branches)."""
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
@@ -21,11 +20,7 @@ from tap import Tap, env  # noqa: E402
 FIX = env("FIXTURES")
 DAT = os.path.join(FIX, "vm61-inet-stream-fg.dat")
 t = Tap()
-try:
-    V = debuginfo.vmlinux()
-except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-    t.ok(False, "the 6.1.0-56 debug vmlinux is available", e)
-    t.done()
+V = debuginfo.vmlinux_or_fail(t)
 
 rc, out, err = kstepjson.run("steps", "--format", "json", "--vmlinux", V, DAT, check=False)
 t.ok(rc == 0, "kstep steps --vmlinux exits 0", err)

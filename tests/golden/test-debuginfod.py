@@ -25,11 +25,7 @@ t = Tap()
 if not shutil.which("debuginfod"):
     t.ok(False, "the debuginfod server is installed (package debuginfod)")
     t.done()
-try:
-    V = debuginfo.vmlinux()
-except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-    t.ok(False, "the 6.1.0-56 debug vmlinux is available", e)
-    t.done()
+V = debuginfo.vmlinux_or_fail(t)
 
 tmp = tempfile.mkdtemp(prefix="kstep-debuginfod-")
 with socket.socket() as s:

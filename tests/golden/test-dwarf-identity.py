@@ -25,11 +25,7 @@ T612 = os.path.join(FIX, "vm6.12-socket.trace-cmd.dat")
 K612 = os.path.join(FIX, "vm6.12-socket.kstep.dat")
 USER = os.path.join(env("TEST_PROGS"), "inltail")
 t = Tap()
-try:
-    V = debuginfo.vmlinux()
-except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-    t.ok(False, "the 6.1.0-56 debug vmlinux is available", e)
-    t.done()
+V = debuginfo.vmlinux_or_fail(t)
 
 
 def build_id(path):

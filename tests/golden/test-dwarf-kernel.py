@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -23,11 +22,7 @@ from tap import Tap, env  # noqa: E402
 FIX = env("FIXTURES")
 DAT = os.path.join(FIX, "vm6.1-socket.kstep.dat")
 t = Tap()
-try:
-    V = debuginfo.vmlinux()
-except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-    t.ok(False, "the 6.1.0-56 debug vmlinux is available", e)
-    t.done()
+V = debuginfo.vmlinux_or_fail(t)
 
 
 def steps(path, *args):

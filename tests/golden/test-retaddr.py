@@ -39,11 +39,7 @@ from tap import Tap, env  # noqa: E402
 FIX = env("FIXTURES")
 SRC = os.path.join(FIX, "vm6.1-socket.trace-cmd.dat")
 t = Tap()
-try:
-    V = debuginfo.vmlinux()
-except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-    t.ok(False, "the 6.1.0-56 debug vmlinux is available", e)
-    t.done()
+V = debuginfo.vmlinux_or_fail(t)
 tmp = tempfile.mkdtemp(prefix="kstep-retaddr-")
 v6 = os.path.join(tmp, "src.v6.dat")
 kstepjson.run("convert", "--file-version", "6", "--compression", "none", SRC, "-o", v6)

@@ -24,6 +24,16 @@ def vmlinux():
     return cache.make(path, _extract, ready=lambda p: os.path.isfile(p) and os.path.getsize(p) > 0)
 
 
+def vmlinux_or_fail(t):
+    """vmlinux() for a test that cannot go on without it: a failed check
+    naming why, and the test ends there."""
+    try:
+        return vmlinux()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        t.ok(False, "the %s debug vmlinux is available" % RELEASE, e)
+        t.done()
+
+
 def _extract(tmp):
     """Writes the vmlinux of the -dbg package to tmp: from a .deb in the cache
     if one is there, else streamed from apt's address (checked against its SHA256)."""
