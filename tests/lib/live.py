@@ -3,6 +3,7 @@ need root and tracefs, take one lock so they never overlap, and snapshot
 tracefs to prove kstep leaves it as it found it."""
 import fcntl
 import os
+import re
 import subprocess
 
 TRACEFS = "/sys/kernel/tracing"
@@ -77,12 +78,43 @@ VOLATILE = ("trace", "trace_pipe", "per_cpu", "stats", "buffer_total_size_kb", "
             "available_events", "enabled_functions", "timestamp_mode")
 
 
+def _foreign(name):
+    """Whether an instance (kstep-PID, kstep-caps-PID) or a probe group
+    (kstep_PID) belongs to a kstep process that is still running and is not
+    this test's own: another user's recording (or another CI run on the same
+    machine) at the moment of the snapshot. What a kstep that has exited left
+    is never foreign: left behind, it is the test's finding."""
+    m = re.match(r"^kstep[-_](?:caps-)?(\d+)$", name)
+    if not m:
+        return False
+    pid = int(m.group(1))
+    try:
+        comm = open("/proc/%d/comm" % pid).read().strip()
+    except OSError:
+        return False
+    if not comm.startswith("kstep"):
+        return False
+    while pid > 1:
+        if pid == os.getpid():
+            return False
+        try:
+            pid = int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+    return True
+
+
 def snapshot():
-    """Every readable tracefs setting: top level, instances, events' enable/filter/trigger."""
+    """Every readable tracefs setting: top level, instances, events' enable/filter/trigger.
+    Instances of other running kstep processes are left out (_foreign)."""
     snap = {}
+    foreign = set(i for i in os.listdir(os.path.join(TRACEFS, "instances")) if _foreign(i))
+    groups = set(g for g in os.listdir(os.path.join(TRACEFS, "events")) if _foreign(g))
     for root, dirs, files in os.walk(TRACEFS):
         rel = os.path.relpath(root, TRACEFS)
-        if "per_cpu" in rel.split(os.sep):
+        parts = rel.split(os.sep)
+        if "per_cpu" in parts or (len(parts) >= 2 and parts[0] == "instances" and parts[1] in foreign) or \
+                (len(parts) >= 2 and parts[0] == "events" and parts[1] in groups):
             dirs[:] = []
             continue
         for name in files:
@@ -93,8 +125,13 @@ def snapshot():
                 continue
             if rel.startswith("events") and name not in ("enable", "filter", "trigger"):
                 continue
-            snap[os.path.join(rel, name)] = _readable(path)
-    snap["<instances>"] = sorted(os.listdir(os.path.join(TRACEFS, "instances")))
+            text = _readable(path)
+            if groups and name.endswith("_events"):
+                # uprobe_events, kprobe_events, dynamic_events: "p:GROUP/EVENT ..." lines
+                text = "".join(line for line in text.splitlines(True)
+                               if not any(":%s/" % g in line for g in groups))
+            snap[os.path.join(rel, name)] = text
+    snap["<instances>"] = sorted(i for i in os.listdir(os.path.join(TRACEFS, "instances")) if i not in foreign)
     return snap
 
 
