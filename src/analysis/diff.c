@@ -8,9 +8,19 @@
  * middle does not shift everything after it. What is left on one side is
  * then paired by key across parents ("moved"), and what is still left is
  * only on one side, unless the other side could not have recorded it.
+ *
+ * The trees are never whole: every run of both sides is read in lockstep,
+ * a side's runs are merged a window of top-level subtrees at a time, and the
+ * two sides are compared a window at a time (kstep_diff_stream): memory
+ * follows the windows, not the length of the recordings; inputs within one
+ * window are compared exactly as whole trees. What changed goes to a
+ * temporary file, because whether a call is only on one side or one the
+ * other side could not record depends on the sources of the whole run,
+ * known only at its end.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,40 +32,42 @@
 #include "datfile.h"
 #include "decode.h"
 #include "diff.h"
+#include "log.h"
 #include "select.h"
 
 /* Beyond this many cells a children list is matched greedily, not by LCS. */
 #define LCS_MAX_CELLS (2u << 20)
+/*
+ * The window of kstep_diff_stream: top-level subtrees of each side waiting
+ * to be aligned, at most this many or this much tree. Every input that fits
+ * is compared exactly as if whole; the LCS of two full windows is 1 MiB.
+ */
+#define WIN_ITEMS 512
+#define WIN_BYTES (16u << 20)
+/* A side's trees are allocated in slices of about this much, freed as their subtrees are compared. */
+#define SLICE_BYTES (1u << 20)
+/* How many compared steps a side remembers the match of, for pointers citing them later. */
+#define RING_CAP (1u << 18)
+/* A change draft's kind: on one side only, or not compared (settled by kstep_diff_end). */
+#define DC_ONE_SIDE 100
+#define TREES "the diff's call trees"
 
-void kstep_dside_init(struct kstep_dside *d)
+static void dside_init(struct kstep_dside *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->arena.charge = "the diff's call trees";
+	d->arena.charge = TREES;
 }
 
-void kstep_dside_free(struct kstep_dside *d)
-{
-	struct kstep_dnode *n;
+static void dstream_free(struct kstep_dstream *s);
 
-	for (n = d->root; n; n = kstep_dnode_next_any(n))
-		free(n->durs);
+static void dside_free(struct kstep_dside *d)
+{
+	dstream_free(d->stream);
+	d->stream = NULL;
 	free(d->files);
 	free(d->probed);
 	free(d->events);
 	kstep_arena_free(&d->arena);
-}
-
-/* Pre-order over a side's tree. */
-struct kstep_dnode *kstep_dnode_next_any(struct kstep_dnode *n)
-{
-	if (n->child)
-		return n->child;
-	while (n) {
-		if (n->next)
-			return n->next;
-		n = n->parent;
-	}
-	return NULL;
 }
 
 /* Keys */
@@ -123,15 +135,21 @@ static bool compared(const struct kstep_node *n, const struct kstep_diff_opts *o
 struct pending_from {
 	struct kstep_dval *v;
 	int step;
+	const char *name;	/* the producer's name, as the step builder says it */
 };
 
-static void fill_val(struct kstep_dside *d, struct kstep_dval *dv, const struct kstep_val *v,
+static bool inferred(const struct kstep_dnode *n)
+{
+	return n->kind == KSTEP_NODE_CALL && (n->src & (KSTEP_SRC_INLINE | KSTEP_SRC_TAIL));
+}
+
+static void fill_val(struct kstep_arena *ar, struct kstep_dval *dv, const struct kstep_val *v,
 		     struct kstep_vec *pend)
 {
 	char raw[128], buf[256];
 
 	kstep_val_raw(v, raw, sizeof(raw));
-	dv->name = kstep_arena_strdup(&d->arena, v->name);
+	dv->name = kstep_arena_strdup(ar, v->name);
 	dv->deriv = v->deriv;
 	if (v->deriv == KSTEP_DERIV_SYMBOL) {
 		/* a symbol, not its address: addresses differ between kernels */
@@ -139,16 +157,16 @@ static void fill_val(struct kstep_dside *d, struct kstep_dval *dv, const struct 
 			snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, v->sym, v->symoff);
 		else
 			snprintf(buf, sizeof(buf), "%s", v->sym);
-		dv->text = kstep_arena_strdup(&d->arena, buf);
+		dv->text = kstep_arena_strdup(ar, buf);
 		return;
 	}
 	if (v->decoded && v->deriv == KSTEP_DERIV_NONE)
 		snprintf(buf, sizeof(buf), "%s %s", raw, v->decoded);
 	else
 		snprintf(buf, sizeof(buf), "%s", raw);
-	dv->text = kstep_arena_strdup(&d->arena, buf);
+	dv->text = kstep_arena_strdup(ar, buf);
 	if (v->deriv == KSTEP_DERIV_STEP)
-		*(struct pending_from *)kstep_vec_push(pend) = (struct pending_from){ dv, v->from_step };
+		*(struct pending_from *)kstep_vec_push(pend) = (struct pending_from){ dv, v->from_step, v->from_name };
 }
 
 /* Interrupt and off-CPU time inside n (without recursion: chains can be deep). */
@@ -171,25 +189,91 @@ static uint64_t away_ns(const struct kstep_node *n)
 	return t;
 }
 
-static struct kstep_dnode *new_dnode(struct kstep_dside *d, const struct kstep_step *st,
-				     struct kstep_vec *pend, const struct kstep_diff_opts *o)
+/* What a step of a run cites, once it has left memory: the match it had. */
+struct cited {
+	int cite;		/* the step number cited (a call's, or its return's) */
+	int step;		/* the node's own step number */
+	int mstep;		/* its match's step number on the other side, 0: none */
+	uint16_t mrun;		/* and its run */
+};
+
+/* Memory of a run, freed as the subtrees in it are compared. */
+struct slice {
+	struct kstep_arena a;
+	size_t end;		/* sealed: every item it holds is below this; SIZE_MAX: still filling */
+};
+
+/*
+ * One run being read: its tree grows a subtree of steps at a time. Its
+ * top-level nodes wait in items: items[head..n) to be merged into the side
+ * (kstep_dstream), items[dhead..head) merged but not compared yet. Once they
+ * are compared their slices go, and what later values cite of them is kept
+ * in a ring of the RING_CAP latest steps.
+ */
+struct drun {
+	unsigned index;			/* in its side */
+	struct kstep_dnode *root;	/* the top-level nodes' parent */
+	struct kstep_vec by;		/* step number - 1 - by_off -> its node, NULL when not compared */
+	int by_off;			/* steps up to this one have left memory */
+	struct kstep_vec pend;		/* values citing a step, resolved once it is there */
+	const struct kstep_diff_opts *o;
+	bool inferred;			/* an inline or tail step is in the run */
+	bool ended;
+	struct kstep_vec items;		/* struct kstep_dnode * */
+	size_t dhead, head;
+	size_t ntotal, ndone;		/* items pushed and compared since the start */
+	struct kstep_vec slices;	/* struct slice, slices[shead..n) alive */
+	size_t shead;
+	struct cited *ring;		/* RING_CAP, oldest at rhead */
+	size_t rhead, rn;
+	int forgot;			/* cited steps up to this one are forgotten */
+};
+
+/* Drops the first k elements of v. */
+static void vec_drop(struct kstep_vec *v, size_t k)
+{
+	if (!k)
+		return;
+	memmove(v->v, (char *)v->v + k * v->esz, (v->n - k) * v->esz);
+	v->n -= k;
+}
+
+/* Where the nodes of the subtree now coming go: the run's current slice. */
+static struct kstep_arena *arena_for(struct drun *r)
+{
+	struct slice *sl = r->shead < r->slices.n ? kstep_vec_at(&r->slices, r->slices.n - 1) : NULL;
+
+	if (sl && sl->a.used_bytes >= SLICE_BYTES) {
+		sl->end = r->ntotal;
+		sl = NULL;
+	}
+	if (!sl) {
+		sl = kstep_vec_push(&r->slices);
+		sl->a.charge = TREES;
+		sl->end = SIZE_MAX;
+	}
+	return &sl->a;
+}
+
+static struct kstep_dnode *new_dnode(struct drun *r, struct kstep_arena *ar, const struct kstep_step *st)
 {
 	const struct kstep_node *n = st->node;
-	struct kstep_dnode *dn = kstep_arena_alloc(&d->arena, sizeof(*dn));
+	struct kstep_dnode *dn = kstep_arena_alloc(ar, sizeof(*dn));
 	const struct kstep_val *v;
 	uint64_t dur = kstep_node_dur(n);
 	uint32_t k = 0;
 
 	/* the time compared is the call's own: interrupts and time away are not (--irqs: they are) */
-	if (dur && !o->irqs) {
+	if (dur && !r->o->irqs) {
 		uint64_t away = away_ns(n);
 
 		dur = away < dur ? dur - away : 0;
 	}
 
-	dn->key = key_of(&d->arena, n);
-	dn->name = kstep_arena_strdup(&d->arena, kstep_node_name(n));
+	dn->key = key_of(ar, n);
+	dn->name = kstep_arena_strdup(ar, kstep_node_name(n));
 	dn->kind = n->kind;
+	dn->run = (uint16_t)r->index;
 	dn->src = n->src;
 	dn->present = 1;
 	dn->step = st->n;
@@ -197,31 +281,24 @@ static struct kstep_dnode *new_dnode(struct kstep_dside *d, const struct kstep_s
 		add_dur(dn, dur);
 	for (v = n->vals; v; v = v->next)
 		dn->nvals += kstep_val_shown(v);
-	dn->vals = dn->nvals ? kstep_arena_alloc(&d->arena, dn->nvals * sizeof(*dn->vals)) : NULL;
+	dn->vals = dn->nvals ? kstep_arena_alloc(ar, dn->nvals * sizeof(*dn->vals)) : NULL;
 	for (v = n->vals; v; v = v->next)
 		if (kstep_val_shown(v))
-			fill_val(d, &dn->vals[k++], v, pend);
+			fill_val(ar, &dn->vals[k++], v, &r->pend);
 	if (n->retv) {
-		dn->ret = kstep_arena_alloc(&d->arena, sizeof(*dn->ret));
-		fill_val(d, dn->ret, n->retv, pend);
+		dn->ret = kstep_arena_alloc(ar, sizeof(*dn->ret));
+		fill_val(ar, dn->ret, n->retv, &r->pend);
 	}
+	if (inferred(dn))
+		r->inferred = true;
 	return dn;
 }
 
-/* One run being read: its tree grows a subtree of steps at a time. */
-struct kstep_drun {
-	struct kstep_dside *d;
-	struct kstep_dnode *root;
-	struct kstep_vec by;		/* step number - 1 -> its node, NULL when not compared */
-	struct kstep_vec pend;		/* values citing a step, resolved once it is there */
-	const struct kstep_diff_opts *o;
-};
-
-struct kstep_drun *kstep_drun_new(struct kstep_dside *d, const struct kstep_diff_opts *o)
+static struct drun *drun_new(struct kstep_dside *d, unsigned index, const struct kstep_diff_opts *o)
 {
-	struct kstep_drun *r = kstep_xcalloc(1, sizeof(*r));
+	struct drun *r = kstep_xcalloc(1, sizeof(*r));
 
-	r->d = d;
+	r->index = index;
 	r->o = o;
 	r->root = kstep_arena_alloc(&d->arena, sizeof(*r->root));
 	r->root->key = "";
@@ -229,16 +306,86 @@ struct kstep_drun *kstep_drun_new(struct kstep_dside *d, const struct kstep_diff
 	r->root->present = 1;
 	kstep_vec_init(&r->by, sizeof(struct kstep_dnode *));
 	kstep_vec_init(&r->pend, sizeof(struct pending_from));
+	kstep_vec_init(&r->items, sizeof(struct kstep_dnode *));
+	kstep_vec_init(&r->slices, sizeof(struct slice));
 	return r;
 }
 
-static struct kstep_dnode *by_step(const struct kstep_drun *r, int n)
+static struct kstep_dnode *by_step(const struct drun *r, int n)
 {
-	return n > 0 && (size_t)n <= r->by.n ? *(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)n - 1) : NULL;
+	return n > r->by_off && (size_t)(n - r->by_off) <= r->by.n ?
+		       *(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)(n - r->by_off) - 1) : NULL;
 }
 
-void kstep_drun_steps(struct kstep_drun *r, const struct kstep_steps *st)
+static void set_by(struct drun *r, int n, struct kstep_dnode *dn)
 {
+	while (r->by.n < (size_t)(n - r->by_off))
+		*(struct kstep_dnode **)kstep_vec_push(&r->by) = NULL;
+	*(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)(n - r->by_off) - 1) = dn;
+}
+
+/* What the ring remembers of cited step n: NULL when not compared (or forgotten: *gone). */
+static const struct cited *ring_find(const struct drun *r, int n, bool *gone)
+{
+	size_t lo = 0, hi = r->rn;
+
+	*gone = n <= r->forgot;
+	while (!*gone && lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct cited *c = &r->ring[(r->rhead + mid) % RING_CAP];
+
+		if (c->cite == n)
+			return c;
+		if (c->cite < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void ring_push(struct drun *r, int cite, const struct kstep_dnode *n)
+{
+	struct cited *c;
+
+	if (!r->ring)
+		r->ring = kstep_xcalloc(RING_CAP, sizeof(*r->ring));
+	if (r->rn == RING_CAP) {
+		r->forgot = r->ring[r->rhead].cite;
+		r->rhead = (r->rhead + 1) % RING_CAP;
+		r->rn--;
+	}
+	c = &r->ring[(r->rhead + r->rn++) % RING_CAP];
+	c->cite = cite;
+	c->step = n->step;
+	c->mstep = n->mstep;
+	c->mrun = n->mrun;
+}
+
+/* The producer of a pointer value just read: in memory, remembered, or forgotten. */
+static void resolve(struct drun *r, struct kstep_arena *ar, const struct pending_from *p)
+{
+	struct kstep_dval *v = p->v;
+	const struct cited *c;
+	bool gone;
+
+	v->cite = p->step;
+	if (p->step > r->by_off) {
+		v->from = by_step(r, p->step);
+		v->from_step = v->from ? v->from->step : 0;
+		/* the producer's slice may go before this value is compared */
+		v->from_name = v->from ? kstep_arena_strdup(ar, v->from->name) : NULL;
+		return;
+	}
+	c = ring_find(r, p->step, &gone);
+	v->from_step = gone ? -1 : c ? c->step : 0;
+	v->from_name = c && p->name ? kstep_arena_strdup(ar, p->name) : NULL;
+}
+
+/* The steps of one subtree of the run (st->v[0..n)) become nodes; its top-level ones wait in items. */
+static void drun_steps(struct drun *r, const struct kstep_steps *st)
+{
+	struct kstep_arena *ar = arena_for(r);
 	size_t i;
 
 	for (i = 0; i < st->n; i++) {
@@ -247,27 +394,26 @@ void kstep_drun_steps(struct kstep_drun *r, const struct kstep_steps *st)
 
 		/* a return step says the call's return: the call's node stands for it */
 		if (s->ret) {
-			while (r->by.n < (size_t)s->n)
-				*(struct kstep_dnode **)kstep_vec_push(&r->by) = NULL;
-			*(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)s->n - 1) = by_step(r, s->call);
+			set_by(r, s->n, by_step(r, s->call));
 			continue;
 		}
 
 		/* a step under one that is not compared is not compared either */
 		if (parent && compared(s->node, r->o)) {
-			dn = new_dnode(r->d, s, &r->pend, r->o);
-			add_child(parent, dn);
+			dn = new_dnode(r, ar, s);
+			if (parent == r->root) {
+				dn->parent = parent;
+				*(struct kstep_dnode **)kstep_vec_push(&r->items) = dn;
+				r->ntotal++;
+			} else {
+				add_child(parent, dn);
+			}
 		}
-		while (r->by.n < (size_t)s->n)
-			*(struct kstep_dnode **)kstep_vec_push(&r->by) = NULL;
-		*(struct kstep_dnode **)kstep_vec_at(&r->by, (size_t)s->n - 1) = dn;
+		set_by(r, s->n, dn);
 	}
 	/* a call's return may cite a step inside it: resolved once its subtree is in */
-	for (i = 0; i < r->pend.n; i++) {
-		struct pending_from *p = kstep_vec_at(&r->pend, i);
-
-		p->v->from = by_step(r, p->step);
-	}
+	for (i = 0; i < r->pend.n; i++)
+		resolve(r, ar, kstep_vec_at(&r->pend, i));
 	r->pend.n = 0;
 }
 
@@ -478,29 +624,48 @@ static void note_events(struct kstep_dside *d, const struct kstep_session *s,
 	}
 }
 
-void kstep_drun_free(struct kstep_drun *r)
+/* Frees the durations under n (the nodes themselves are in an arena). */
+static void free_durs(struct kstep_dnode *n)
 {
+	struct kstep_dnode *top = n;
+
+	for (; n; n = dnext(n, top)) {
+		free(n->durs);
+		n->durs = NULL;
+		n->ndur = n->capdur = 0;
+	}
+}
+
+static void drun_free(struct drun *r)
+{
+	size_t i;
+
 	if (!r)
 		return;
+	/* what was merged is freed with the side's merged nodes */
+	for (i = r->head; i < r->items.n; i++)
+		free_durs(*(struct kstep_dnode **)kstep_vec_at(&r->items, i));
+	for (i = r->shead; i < r->slices.n; i++)
+		kstep_arena_free(&((struct slice *)kstep_vec_at(&r->slices, i))->a);
+	kstep_vec_free(&r->slices);
+	kstep_vec_free(&r->items);
 	kstep_vec_free(&r->by);
 	kstep_vec_free(&r->pend);
+	free(r->ring);
 	free(r);
 }
 
-int kstep_dside_add_run(struct kstep_dside *d, struct kstep_drun *r, unsigned sources,
-			const struct kstep_session *s, const struct kstep_selection *sel, const char *path)
+/* Notes a run of side d opened as pipeline p: its file, the events and probes it recorded; the first gives the header. */
+static void open_run(struct kstep_dside *d, const struct kstep_pipeline *p, const char *path)
 {
-	struct kstep_dnode *run = r->root;
+	const struct kstep_session *s = &p->s;
 
-	kstep_drun_free(r);
 	d->files = kstep_xrealloc(d->files, (d->runs + 1) * sizeof(*d->files));
 	d->files[d->runs] = kstep_arena_strdup(&d->arena, path);
-	note_events(d, s, sel);
+	note_events(d, s, &p->sel);
 	if (!d->runs++) {
 		const char *u = kstep_dat_uname(s->dat);
 
-		d->root = run;
-		d->sources = sources;
 		snprintf(d->uname, sizeof(d->uname), "%s", u ? u : "(not recorded)");
 		snprintf(d->build_id, sizeof(d->build_id), "%s", s->build_id);
 		snprintf(d->plan, sizeof(d->plan), "%s", s->plan);
@@ -509,26 +674,21 @@ int kstep_dside_add_run(struct kstep_dside *d, struct kstep_drun *r, unsigned so
 		snprintf(d->recorder, sizeof(d->recorder), "%s", s->recorder);
 		d->ks = kstep_load_ksyms(s->ld);
 		d->ks_zeroed = !d->ks || kstep_ksyms_zeroed(d->ks) || !kstep_ksyms_count(d->ks);
-		count_calls(d->root);
-		return 0;
 	}
-	d->sources &= sources;
-	d->root->present++;
-	merge_run(d->root, run);
-	count_calls(d->root);
-	return 0;
-}
-
-int kstep_dside_add(struct kstep_dside *d, const struct kstep_steps *st, const struct kstep_session *s,
-		    const struct kstep_selection *sel, const struct kstep_diff_opts *o, const char *path)
-{
-	struct kstep_drun *r = kstep_drun_new(d, o);
-
-	kstep_drun_steps(r, st);
-	return kstep_dside_add_run(d, r, st->sources, s, sel, path);
 }
 
 /* Comparing the sides */
+
+/* a and b are aligned; their step numbers stay with them for what cites them after they are freed. */
+static void pair_nodes(struct kstep_dnode *a, struct kstep_dnode *b)
+{
+	a->match = b;
+	b->match = a;
+	a->mstep = b->step;
+	a->mrun = b->run;
+	b->mstep = a->step;
+	b->mrun = a->run;
+}
 
 static void align(struct kstep_dnode *a0, struct kstep_dnode *b0)
 {
@@ -546,8 +706,7 @@ static void align(struct kstep_dnode *a0, struct kstep_dnode *b0)
 		for (i = 0; i < n; i++) {
 			if (pairs[i] < 0)
 				continue;
-			x[i]->match = y[pairs[i]];
-			y[pairs[i]]->match = x[i];
+			pair_nodes(x[i], y[pairs[i]]);
 			push_pair(&todo, x[i], y[pairs[i]]);
 		}
 		free(x);
@@ -576,15 +735,15 @@ static void loose(struct kstep_dnode *root, struct kstep_vec *out)
 }
 
 /* Calls left on both sides under other parents (or out of order): moved. */
-static void pair_moved(struct kstep_diff *df)
+static void pair_moved(struct kstep_dnode *ra, struct kstep_dnode *rb)
 {
 	struct kstep_vec la, lb;
 	size_t i, j;
 
 	kstep_vec_init(&la, sizeof(struct kstep_dnode *));
 	kstep_vec_init(&lb, sizeof(struct kstep_dnode *));
-	loose(df->a.root, &la);
-	loose(df->b.root, &lb);
+	loose(ra, &la);
+	loose(rb, &lb);
 	for (i = 0; i < la.n; i++) {
 		struct kstep_dnode *a = *(struct kstep_dnode **)kstep_vec_at(&la, i);
 
@@ -593,8 +752,7 @@ static void pair_moved(struct kstep_diff *df)
 
 			if (b->match || strcmp(a->key, b->key))
 				continue;
-			a->match = b;
-			b->match = a;
+			pair_nodes(a, b);
 			a->moved = b->moved = true;
 			align(a, b);
 			break;
@@ -620,7 +778,7 @@ static bool listed(const char *const *v, size_t n, const char *name)
 }
 
 /* Why side d could not have recorded n, or NULL when it could have. */
-static const char *blind(const struct kstep_dside *d, const struct kstep_dnode *n, char *buf, size_t len)
+static const char *blind(const struct kstep_dside *d, const struct kstep_dcnode *n, char *buf, size_t len)
 {
 	char norm[256];
 
@@ -672,50 +830,39 @@ static void symbol_note(const struct kstep_dside *other, const char *oname, cons
 			 !strcmp(oname, "B") ? "removed" : "new in B");
 }
 
-static struct kstep_dchange *add(struct kstep_diff *df, enum kstep_dchange_kind k, struct kstep_dnode *a,
-				 struct kstep_dnode *b)
+/* A change found, its nodes still in memory: written out when its part is compared (flush). */
+struct draft {
+	int kind;			/* enum kstep_dchange_kind, or DC_ONE_SIDE */
+	struct kstep_dnode *a, *b;
+	const char *what;
+	char detail[256];
+	char sym[200], note[120];	/* DC_ONE_SIDE: what kstep_diff_end words it with */
+	int64_t delta_ns;
+	uint64_t med_a, med_b, lo_a, hi_a, lo_b, hi_b;
+};
+
+static struct draft *add(struct kstep_diff *df, int k, struct kstep_dnode *a, struct kstep_dnode *b)
 {
-	struct kstep_dchange *c = kstep_vec_push(&df->changes);
+	struct draft *c = kstep_vec_push(&df->drafts);
 
 	memset(c, 0, sizeof(*c));
 	c->kind = k;
 	c->a = a;
 	c->b = b;
-	switch (k) {
-	case KSTEP_DC_NOT_COMPARED:
-		df->not_compared++;
-		break;
-	case KSTEP_DC_RETURN:
-	case KSTEP_DC_ARG:
-		df->values++;
-		break;
-	case KSTEP_DC_TIME:
-		df->timing++;
-		break;
-	default:
-		df->structural++;
-	}
 	return c;
 }
 
-/* A call on one side only (or in most runs of one side only). */
+/*
+ * A call on one side only (or in most runs of one side only). Whether the
+ * other side could have recorded it depends on the sources of its whole
+ * run: kstep_diff_end settles it.
+ */
 static void one_side(struct kstep_diff *df, struct kstep_dnode *n, bool in_a, const char *runs_note)
 {
-	struct kstep_dside *other = in_a ? &df->b : &df->a;
-	char why[200], sym[200];
-	const char *bl = blind(other, n, why, sizeof(why));
-	struct kstep_dchange *c;
+	struct draft *c = add(df, DC_ONE_SIDE, in_a ? n : NULL, in_a ? NULL : n);
 
-	if (bl) {
-		c = add(df, KSTEP_DC_NOT_COMPARED, in_a ? n : NULL, in_a ? NULL : n);
-		snprintf(c->detail, sizeof(c->detail), "only in %s, but %s %s", in_a ? "A" : "B",
-			 in_a ? "B" : "A", bl);
-		return;
-	}
-	symbol_note(other, in_a ? "B" : "A", n, sym, sizeof(sym));
-	c = add(df, in_a ? KSTEP_DC_ONLY_A : KSTEP_DC_ONLY_B, in_a ? n : NULL, in_a ? NULL : n);
-	snprintf(c->detail, sizeof(c->detail), "%" PRIu32 " call%s%s%s%s%s", n->calls,
-		 n->calls == 1 ? "" : "s", *sym ? "; " : "", sym, *runs_note ? "; " : "", runs_note);
+	symbol_note(in_a ? &df->b : &df->a, in_a ? "B" : "A", n, c->sym, sizeof(c->sym));
+	snprintf(c->note, sizeof(c->note), "%s", runs_note);
 }
 
 /*
@@ -735,19 +882,75 @@ static bool same_symbol(const char *x, const char *y)
 	return !strcmp(nx, ny);
 }
 
-static bool dval_same(const struct kstep_dval *x, const struct kstep_dval *y)
+/* The producer of a pointer value, as far as the diff still knows it. */
+struct producer {
+	int known;			/* 1: a compared call, 0: none (not compared, or no pointer), -1: forgotten */
+	int step, mstep;		/* its step number, its match's (0: none) */
+	uint16_t run, mrun;		/* and their runs */
+};
+
+static const struct drun *run_of(const struct kstep_dstream *s, unsigned run);
+
+/* The producer of value v of a node of run run of side s. */
+static struct producer producer_of(const struct kstep_dstream *s, unsigned run, const struct kstep_dval *v)
 {
+	const struct drun *r = run_of(s, run);
+	struct producer p = { 0 };
+	const struct kstep_dnode *n;
+	const struct cited *c;
+	bool gone;
+
+	if (!v->cite || !v->from_step)
+		return p;
+	/* still in memory: its subtree has not been compared before this value's */
+	if (v->cite > r->by_off) {
+		if (!(n = v->from))
+			return p;
+		p.known = 1;
+		p.step = n->step;
+		p.run = n->run;
+		p.mstep = n->mstep;
+		p.mrun = n->mrun;
+		return p;
+	}
+	c = v->from_step > 0 ? ring_find(r, v->cite, &gone) : NULL;
+	if (!c) {
+		p.known = -1;
+		return p;
+	}
+	p.known = 1;
+	p.step = c->step;
+	p.run = (uint16_t)run;
+	p.mstep = c->mstep;
+	p.mrun = c->mrun;
+	return p;
+}
+
+/* Is y's producer the match of x's? A node is its run and step number. */
+static bool same_producer(const struct producer *x, const struct producer *y)
+{
+	return x->known == 1 && y->known == 1 && x->mstep == y->step && x->mrun == y->run;
+}
+
+/* 1 the same, 0 different, -1 not comparable: a producer has been forgotten. */
+static int dval_same(const struct kstep_diff *df, const struct kstep_dnode *a, const struct kstep_dnode *b,
+		     const struct kstep_dval *x, const struct kstep_dval *y)
+{
+	struct producer px = producer_of(df->a.stream, a->run, x), py = producer_of(df->b.stream, b->run, y);
+
+	if (px.known < 0 || py.known < 0)
+		return -1;
 	/* produced by calls that are on one side only: the structure said it */
-	if ((x->from && !x->from->match) || (y->from && !y->from->match))
-		return true;
+	if ((px.known && !px.mstep) || (py.known && !py.mstep))
+		return 1;
 	if (x->deriv != y->deriv)
-		return false;
+		return 0;
 	switch (x->deriv) {
 	case KSTEP_DERIV_STEP:
-		return x->from && y->from && x->from->match == y->from;
+		return same_producer(&px, &py);
 	case KSTEP_DERIV_PRODUCED:
 	case KSTEP_DERIV_UNDERIVED:
-		return true;
+		return 1;
 	case KSTEP_DERIV_SYMBOL:
 		return same_symbol(x->text, y->text);
 	default:
@@ -760,8 +963,8 @@ static void dval_text(const struct kstep_dval *v, char *out, size_t len)
 {
 	switch (v->deriv) {
 	case KSTEP_DERIV_STEP:
-		if (v->from)
-			snprintf(out, len, "%s (from #%d %s)", v->text, v->from->step, v->from->name);
+		if (v->from_step > 0)
+			snprintf(out, len, "%s (from #%d %s)", v->text, v->from_step, v->from_name ? v->from_name : "?");
 		else
 			snprintf(out, len, "%s (from a step not compared)", v->text);
 		return;
@@ -782,11 +985,21 @@ static void dval_text(const struct kstep_dval *v, char *out, size_t len)
 static void value_change(struct kstep_diff *df, struct kstep_dnode *a, struct kstep_dnode *b,
 			 const struct kstep_dval *x, const struct kstep_dval *y, bool ret)
 {
-	struct kstep_dchange *c;
+	struct draft *c;
 	char tx[120], ty[120];
+	int same = dval_same(df, a, b, x, y);
 
-	if (dval_same(x, y))
+	if (same > 0)
 		return;
+	if (same < 0) {
+		/* the producers were compared too long ago to say whether they match: say so */
+		c = add(df, KSTEP_DC_NOT_COMPARED, a, b);
+		c->what = x->name;
+		snprintf(c->detail, sizeof(c->detail), "%s%s%s and %s: the steps that produced them were compared "
+			 "too long before (more than %u steps) to tell whether they match", ret ? "the return" : x->name,
+			 ret ? " " : ": ", x->text, y->text, RING_CAP);
+		return;
+	}
 	c = add(df, ret ? KSTEP_DC_RETURN : KSTEP_DC_ARG, a, b);
 	c->what = x->name;
 	dval_text(x, tx, sizeof(tx));
@@ -817,7 +1030,8 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-bool kstep_dnode_durs(const struct kstep_dnode *n, uint64_t *med, uint64_t *lo, uint64_t *hi)
+/* Median, lowest and highest measured duration of a node; false when none. */
+static bool dnode_durs(const struct kstep_dnode *n, uint64_t *med, uint64_t *lo, uint64_t *hi)
 {
 	uint64_t *v;
 
@@ -842,12 +1056,12 @@ static void compare_time(struct kstep_diff *df, struct kstep_dnode *a, struct ks
 {
 	uint64_t ma, la, ha, mb, lb, hb;
 	int64_t delta;
-	struct kstep_dchange *c;
+	struct draft *c;
 	char x[32], y[32], d[32];
 
 	if (a->kind != KSTEP_NODE_CALL && a->kind != KSTEP_NODE_SYSCALL)
 		return;
-	if (!kstep_dnode_durs(a, &ma, &la, &ha) || !kstep_dnode_durs(b, &mb, &lb, &hb))
+	if (!dnode_durs(a, &ma, &la, &ha) || !dnode_durs(b, &mb, &lb, &hb))
 		return;
 	delta = (int64_t)mb - (int64_t)ma;
 	if ((uint64_t)(delta < 0 ? -delta : delta) < df->o.min_delta)
@@ -884,14 +1098,14 @@ static void matched(struct kstep_diff *df, struct kstep_dnode *a, struct kstep_d
 		one_side(df, ma ? a : b, ma, note);
 	}
 	if (a->kind == KSTEP_NODE_CALL && !(a->src & KSTEP_SRC_INLINE) != !(b->src & KSTEP_SRC_INLINE)) {
-		struct kstep_dchange *c = add(df, KSTEP_DC_INLINING, a, b);
+		struct draft *c = add(df, KSTEP_DC_INLINING, a, b);
 
 		snprintf(c->detail, sizeof(c->detail), "%s in A, %s in B (DWARF)",
 			 (a->src & KSTEP_SRC_INLINE) ? "inlined" : "a real call",
 			 (b->src & KSTEP_SRC_INLINE) ? "inlined" : "a real call");
 	}
 	if (strcmp(a->name, b->name) && a->kind == KSTEP_NODE_CALL) {
-		struct kstep_dchange *c = add(df, KSTEP_DC_RENAMED, a, b);
+		struct draft *c = add(df, KSTEP_DC_RENAMED, a, b);
 
 		snprintf(c->detail, sizeof(c->detail), "%s → %s", a->name, b->name);
 	}
@@ -902,7 +1116,7 @@ static void matched(struct kstep_diff *df, struct kstep_dnode *a, struct kstep_d
 static void moved(struct kstep_diff *df, struct kstep_dnode *a)
 {
 	struct kstep_dnode *b = a->match;
-	struct kstep_dchange *c = add(df, KSTEP_DC_MOVED, a, b);
+	struct draft *c = add(df, KSTEP_DC_MOVED, a, b);
 
 	if (a->parent->match == b->parent)
 		snprintf(c->detail, sizeof(c->detail), "another place among the calls of %s",
@@ -964,21 +1178,6 @@ static void walk(struct kstep_diff *df, struct kstep_dnode *pa, struct kstep_dno
 	kstep_vec_free(&st);
 }
 
-static bool inferred(const struct kstep_dnode *n)
-{
-	return n->kind == KSTEP_NODE_CALL && (n->src & (KSTEP_SRC_INLINE | KSTEP_SRC_TAIL));
-}
-
-static bool has_inferred(struct kstep_dnode *root)
-{
-	struct kstep_dnode *n;
-
-	for (n = root; n; n = kstep_dnode_next_any(n))
-		if (inferred(n))
-			return true;
-	return false;
-}
-
 /* Dissolves p's inferred children into p; the real ones go on todo. */
 static void flatten_one(struct kstep_dnode *p, struct kstep_vec *todo)
 {
@@ -1023,34 +1222,784 @@ static void flatten(struct kstep_dnode *root)
 	kstep_vec_free(&todo);
 }
 
-void kstep_diff_run(struct kstep_diff *df)
+/* Writing the changes out and reading them back */
+
+static void put_u64(FILE *f, uint64_t v)
 {
-	kstep_vec_init(&df->changes, sizeof(struct kstep_dchange));
-	/* inline steps compare only when both sides have DWARF facts */
-	if (!has_inferred(df->a.root) || !has_inferred(df->b.root)) {
-		flatten(df->a.root);
-		flatten(df->b.root);
-		count_calls(df->a.root);
-		count_calls(df->b.root);
-	}
-	df->a.root->match = df->b.root;
-	df->b.root->match = df->a.root;
-	align(df->a.root, df->b.root);
-	pair_moved(df);
-	walk(df, df->a.root, df->b.root);
+	fwrite(&v, sizeof(v), 1, f);
 }
 
-char *kstep_dnode_path(const struct kstep_dnode *n)
+static void put_str(FILE *f, const char *s)
 {
-	struct kstep_sbuf b = { 0 };
-	const struct kstep_dnode *v[256];
+	uint64_t l = s ? strlen(s) : UINT64_MAX;
+
+	put_u64(f, l);
+	if (s)
+		fwrite(s, 1, (size_t)l, f);
+}
+
+/* A change's node as the views show it: with its path, its durations, its counts. */
+static void put_node(FILE *f, const struct kstep_dnode *n)
+{
+	const struct kstep_dnode *v[256], *p;
+	uint64_t med = 0, lo = 0, hi = 0;
+	bool durs;
 	int k = 0;
 
-	for (; n && n->parent && k < 256; n = n->parent)
-		v[k++] = n;
-	while (k--) {
-		kstep_sbuf_add(&b, v[k]->name);
-		if (k)
+	put_u64(f, n != NULL);
+	if (!n)
+		return;
+	durs = dnode_durs(n, &med, &lo, &hi);
+	put_str(f, n->name);
+	put_u64(f, (uint64_t)(int64_t)n->step);
+	put_u64(f, n->present);
+	put_u64(f, n->calls);
+	put_u64(f, n->kind);
+	put_u64(f, n->src);
+	put_u64(f, durs);
+	put_u64(f, med);
+	put_u64(f, lo);
+	put_u64(f, hi);
+	for (p = n; p && p->parent && k < 256; p = p->parent)
+		v[k++] = p;
+	put_u64(f, (uint64_t)k);
+	while (k--)
+		put_str(f, v[k]->name);
+}
+
+/* Writes the drafts of the part just compared: their nodes are about to go. */
+static void flush(struct kstep_diff *df)
+{
+	size_t i;
+
+	for (i = 0; i < df->drafts.n; i++) {
+		const struct draft *c = kstep_vec_at(&df->drafts, i);
+
+		put_u64(df->spool, (uint64_t)c->kind);
+		put_u64(df->spool, (uint64_t)c->delta_ns);
+		put_u64(df->spool, c->med_a);
+		put_u64(df->spool, c->med_b);
+		put_u64(df->spool, c->lo_a);
+		put_u64(df->spool, c->hi_a);
+		put_u64(df->spool, c->lo_b);
+		put_u64(df->spool, c->hi_b);
+		put_str(df->spool, c->what);
+		put_str(df->spool, c->detail);
+		put_str(df->spool, c->sym);
+		put_str(df->spool, c->note);
+		put_node(df->spool, c->a);
+		put_node(df->spool, c->b);
+	}
+	df->drafts.n = 0;
+}
+
+/* Reading a change back: its strings in one buffer, the pointers set once it is whole. */
+struct kstep_dreader {
+	struct kstep_dchange c;
+	struct kstep_dcnode na, nb;
+	char *buf;
+	size_t len, cap;
+	size_t *offs;			/* each string's offset in buf, SIZE_MAX: NULL */
+	const char **strs;
+	size_t nstr, capstr;
+	bool bad;
+};
+
+static uint64_t get_u64(FILE *f, struct kstep_dreader *rd)
+{
+	uint64_t v = 0;
+
+	if (fread(&v, sizeof(v), 1, f) != 1)
+		rd->bad = true;
+	return v;
+}
+
+/* Reads a string; returns its index among the record's strings. */
+static size_t get_str(FILE *f, struct kstep_dreader *rd)
+{
+	uint64_t l = get_u64(f, rd);
+
+	if (rd->nstr == rd->capstr) {
+		rd->capstr = rd->capstr ? 2 * rd->capstr : 64;
+		rd->offs = kstep_xrealloc(rd->offs, rd->capstr * sizeof(*rd->offs));
+		rd->strs = kstep_xrealloc(rd->strs, rd->capstr * sizeof(*rd->strs));
+	}
+	rd->offs[rd->nstr] = SIZE_MAX;
+	if (rd->bad || l == UINT64_MAX)
+		return rd->nstr++;
+	if (l > (1u << 20)) {
+		rd->bad = true;
+		return rd->nstr++;
+	}
+	if (rd->len + l + 1 > rd->cap) {
+		rd->cap = 2 * (rd->len + l + 1);
+		rd->buf = kstep_xrealloc(rd->buf, rd->cap);
+	}
+	if (fread(rd->buf + rd->len, 1, (size_t)l, f) != l)
+		rd->bad = true;
+	rd->buf[rd->len + l] = '\0';
+	rd->offs[rd->nstr] = rd->len;
+	rd->len += l + 1;
+	return rd->nstr++;
+}
+
+/* Reads a node: *has false when the change has none; returns the index of its name. */
+static size_t get_node(FILE *f, struct kstep_dreader *rd, struct kstep_dcnode *n, bool *has, size_t *path)
+{
+	size_t name, k;
+
+	memset(n, 0, sizeof(*n));
+	*has = get_u64(f, rd);
+	if (!*has || rd->bad)
+		return 0;
+	name = get_str(f, rd);
+	n->step = (int)(int64_t)get_u64(f, rd);
+	n->present = (unsigned)get_u64(f, rd);
+	n->calls = (uint32_t)get_u64(f, rd);
+	n->kind = (uint8_t)get_u64(f, rd);
+	n->src = (unsigned)get_u64(f, rd);
+	n->durs = get_u64(f, rd);
+	n->med = get_u64(f, rd);
+	n->lo = get_u64(f, rd);
+	n->hi = get_u64(f, rd);
+	n->npath = (unsigned)get_u64(f, rd);
+	if (n->npath > 256)
+		rd->bad = true;
+	*path = rd->nstr;
+	for (k = 0; k < n->npath && !rd->bad; k++)
+		get_str(f, rd);
+	return name;
+}
+
+static const char *str_at(const struct kstep_dreader *rd, size_t i)
+{
+	return rd->offs[i] == SIZE_MAX ? NULL : rd->buf + rd->offs[i];
+}
+
+/* Words a DC_ONE_SIDE change now that the other side's sources are known. */
+static void settle(const struct kstep_diff *df, struct kstep_dchange *c, const char *sym, const char *note)
+{
+	bool in_a = c->a != NULL;
+	const struct kstep_dcnode *n = in_a ? c->a : c->b;
+	char why[200], detail[sizeof(c->detail)];
+	const char *bl = blind(in_a ? &df->b : &df->a, n, why, sizeof(why));
+
+	if (bl) {
+		c->kind = KSTEP_DC_NOT_COMPARED;
+		snprintf(c->detail, sizeof(c->detail), "only in %s, but %s %s", in_a ? "A" : "B", in_a ? "B" : "A", bl);
+		return;
+	}
+	c->kind = in_a ? KSTEP_DC_ONLY_A : KSTEP_DC_ONLY_B;
+	snprintf(detail, sizeof(detail), "%" PRIu32 " call%s%s%s%s%s", n->calls, n->calls == 1 ? "" : "s",
+		 *sym ? "; " : "", sym, *note ? "; " : "", note);
+	memcpy(c->detail, detail, sizeof(detail));
+}
+
+const struct kstep_dchange *kstep_diff_next(struct kstep_diff *df)
+{
+	struct kstep_dreader *rd = df->rd;
+	struct kstep_dchange *c = &rd->c;
+	size_t what, detail, sym, note, name_a, name_b, path_a = 0, path_b = 0, i;
+	bool has_a, has_b;
+	uint64_t kind;
+
+	rd->len = rd->nstr = 0;
+	memset(c, 0, sizeof(*c));
+	if (fread(&kind, sizeof(kind), 1, df->spool) != 1)
+		return NULL;
+	c->delta_ns = (int64_t)get_u64(df->spool, rd);
+	c->med_a = get_u64(df->spool, rd);
+	c->med_b = get_u64(df->spool, rd);
+	c->lo_a = get_u64(df->spool, rd);
+	c->hi_a = get_u64(df->spool, rd);
+	c->lo_b = get_u64(df->spool, rd);
+	c->hi_b = get_u64(df->spool, rd);
+	what = get_str(df->spool, rd);
+	detail = get_str(df->spool, rd);
+	sym = get_str(df->spool, rd);
+	note = get_str(df->spool, rd);
+	name_a = get_node(df->spool, rd, &rd->na, &has_a, &path_a);
+	name_b = get_node(df->spool, rd, &rd->nb, &has_b, &path_b);
+	if (rd->bad)
+		return NULL;
+	for (i = 0; i < rd->nstr; i++)
+		rd->strs[i] = str_at(rd, i);
+	c->kind = (enum kstep_dchange_kind)kind;
+	c->what = rd->strs[what];
+	snprintf(c->detail, sizeof(c->detail), "%s", rd->strs[detail] ? rd->strs[detail] : "");
+	if (has_a) {
+		rd->na.name = rd->strs[name_a];
+		rd->na.path = rd->strs + path_a;
+		c->a = &rd->na;
+	}
+	if (has_b) {
+		rd->nb.name = rd->strs[name_b];
+		rd->nb.path = rd->strs + path_b;
+		c->b = &rd->nb;
+	}
+	if (kind == DC_ONE_SIDE)
+		settle(df, c, rd->strs[sym] ? rd->strs[sym] : "", rd->strs[note] ? rd->strs[note] : "");
+	return c;
+}
+
+void kstep_diff_rewind(struct kstep_diff *df)
+{
+	rewind(df->spool);
+	df->rd->bad = false;
+}
+
+int kstep_diff_end(struct kstep_diff *df)
+{
+	const struct kstep_dchange *c;
+
+	if (fflush(df->spool) || ferror(df->spool)) {
+		kstep_error("cannot write the diff's changes to a temporary file: %s", strerror(errno));
+		return -1;
+	}
+	kstep_diff_rewind(df);
+	df->structural = df->values = df->timing = df->not_compared = 0;
+	while ((c = kstep_diff_next(df))) {
+		switch (c->kind) {
+		case KSTEP_DC_NOT_COMPARED:
+			df->not_compared++;
+			break;
+		case KSTEP_DC_RETURN:
+		case KSTEP_DC_ARG:
+			df->values++;
+			break;
+		case KSTEP_DC_TIME:
+			df->timing++;
+			break;
+		default:
+			df->structural++;
+		}
+	}
+	if (df->rd->bad || ferror(df->spool)) {
+		kstep_error("cannot read the diff's changes back from a temporary file");
+		return -1;
+	}
+	kstep_diff_rewind(df);
+	return 0;
+}
+
+int kstep_diff_init(struct kstep_diff *df, const struct kstep_diff_opts *o)
+{
+	memset(df, 0, sizeof(*df));
+	dside_init(&df->a);
+	dside_init(&df->b);
+	df->o = *o;
+	kstep_vec_init(&df->drafts, sizeof(struct draft));
+	df->rd = kstep_xcalloc(1, sizeof(*df->rd));
+	/* the changes can outgrow memory (two unrelated recordings): they wait on disk */
+	df->spool = tmpfile();
+	if (!df->spool) {
+		kstep_error("cannot create a temporary file for the diff's changes: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void kstep_diff_free(struct kstep_diff *df)
+{
+	dside_free(&df->a);
+	dside_free(&df->b);
+	kstep_vec_free(&df->drafts);
+	if (df->spool)
+		fclose(df->spool);
+	df->spool = NULL;
+	if (df->rd) {
+		free(df->rd->buf);
+		free(df->rd->offs);
+		free(df->rd->strs);
+		free(df->rd);
+	}
+	df->rd = NULL;
+}
+
+/* Comparing two parts of the trees */
+
+/* Aligns the children of two roots (a part of each side) and writes what changed. */
+static void compare_trees(struct kstep_diff *df, struct kstep_dnode *ra, struct kstep_dnode *rb, bool flat)
+{
+	/* inline steps compare only when both sides have DWARF facts */
+	if (flat) {
+		flatten(ra);
+		flatten(rb);
+	}
+	count_calls(ra);
+	count_calls(rb);
+	pair_nodes(ra, rb);
+	align(ra, rb);
+	pair_moved(ra, rb);
+	walk(df, ra, rb);
+	flush(df);
+}
+
+/* Reading the runs: each run's top-level subtrees as they come */
+
+static size_t rpending(const struct drun *r)
+{
+	return r->items.n - r->head;
+}
+
+static struct kstep_dnode *ritem(const struct drun *r, size_t i)
+{
+	return *(struct kstep_dnode **)kstep_vec_at(&r->items, r->head + i);
+}
+
+/* The memory of the run's slices still alive (the first may hold compared subtrees too). */
+static size_t live_bytes(const struct drun *r)
+{
+	size_t i, n = 0;
+
+	for (i = r->shead; i < r->slices.n; i++)
+		n += ((const struct slice *)kstep_vec_at(&r->slices, i))->a.used_bytes;
+	return n;
+}
+
+static void stream_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	(void)top;
+	drun_steps(ctx, p->st);
+}
+
+/* Reads run r until its window is full or it ends. Returns 0, or -1 after a message. */
+static int fill_run(struct drun *r, struct kstep_pipeline *p, size_t max_bytes)
+{
+	while (!r->ended && (!rpending(r) || (rpending(r) < WIN_ITEMS && live_bytes(r) < max_bytes))) {
+		int k = kstep_pipeline_pump(p);
+
+		if (k < 0)
+			return -1;
+		r->ended = !k;
+	}
+	return 0;
+}
+
+/*
+ * The first t items of run r (counted from its start) have been compared:
+ * what later values may cite of their steps goes into the ring, and the
+ * slices that held only them are freed.
+ */
+static void run_done(struct drun *r, size_t t)
+{
+	size_t next = r->dhead + (t - r->ndone), k;
+	int upto = next < r->items.n ? (*(struct kstep_dnode **)kstep_vec_at(&r->items, next))->step - 1 :
+				       r->by_off + (int)r->by.n, s;
+
+	for (s = r->by_off + 1; s <= upto; s++) {
+		const struct kstep_dnode *dn = by_step(r, s);
+
+		if (dn)
+			ring_push(r, s, dn);
+	}
+	vec_drop(&r->by, (size_t)(upto - r->by_off));
+	r->by_off = upto;
+	r->dhead = next;
+	r->ndone = t;
+	if (r->dhead > 4096 && r->dhead > r->items.n / 2) {
+		vec_drop(&r->items, r->dhead);
+		r->head -= r->dhead;
+		r->dhead = 0;
+	}
+	for (k = r->shead; k < r->slices.n; k++) {
+		struct slice *sl = kstep_vec_at(&r->slices, k);
+
+		/* the last slice goes too once everything in it is compared */
+		if (sl->end > r->ndone && !(k == r->slices.n - 1 && r->ndone == r->ntotal))
+			break;
+		kstep_arena_free(&sl->a);
+		r->shead++;
+	}
+	if (r->shead > 64 && r->shead > r->slices.n / 2) {
+		vec_drop(&r->slices, r->shead);
+		r->shead = 0;
+	}
+}
+
+/* Merging a side's runs */
+
+/* A merged top-level node of a side, and the merge round that made it. */
+struct mitem {
+	struct kstep_dnode *n;
+	size_t round;
+};
+
+/*
+ * A side being read: its runs and their pipelines, and the merged
+ * top-level nodes waiting to be compared (items[head..n)). Merge round k
+ * took the first upto[k][j] items of each run j (counted from its start).
+ */
+struct kstep_dstream {
+	struct kstep_dside *d;
+	struct drun **runs;
+	struct kstep_dfile *fs;
+	unsigned nruns;
+	struct kstep_dnode *root;	/* the side's: a part to compare goes under it */
+	struct kstep_vec items;		/* struct mitem */
+	size_t head;
+	struct kstep_vec upto;		/* size_t[nruns] a round, from round rbase + 1 on */
+	size_t rounds, rbase, rdone;	/* rounds made; dropped; compared */
+	bool ended;			/* every run read and merged */
+};
+
+static const struct drun *run_of(const struct kstep_dstream *s, unsigned run)
+{
+	return s->runs[run];
+}
+
+static struct kstep_dstream *dstream_new(struct kstep_dside *d, struct kstep_dfile *fs, unsigned n,
+					  const struct kstep_diff_opts *o)
+{
+	struct kstep_dstream *s = kstep_xcalloc(1, sizeof(*s));
+	unsigned j;
+
+	s->d = d;
+	s->nruns = n;
+	s->fs = fs;
+	s->runs = kstep_xcalloc(n, sizeof(*s->runs));
+	for (j = 0; j < n; j++)
+		s->runs[j] = drun_new(d, j, o);
+	s->root = kstep_arena_alloc(&d->arena, sizeof(*s->root));
+	s->root->key = "";
+	s->root->name = "(task)";
+	s->root->present = n;
+	kstep_vec_init(&s->items, sizeof(struct mitem));
+	kstep_vec_init(&s->upto, n * sizeof(size_t));
+	return s;
+}
+
+static void dstream_free(struct kstep_dstream *s)
+{
+	size_t i;
+	unsigned j;
+
+	if (!s)
+		return;
+	for (i = s->head; i < s->items.n; i++)
+		free_durs(((struct mitem *)kstep_vec_at(&s->items, i))->n);
+	for (j = 0; j < s->nruns; j++)
+		drun_free(s->runs[j]);
+	free(s->runs);
+	kstep_vec_free(&s->items);
+	kstep_vec_free(&s->upto);
+	free(s);
+}
+
+static size_t spending(const struct kstep_dstream *s)
+{
+	return s->items.n - s->head;
+}
+
+static struct mitem *sitem(const struct kstep_dstream *s, size_t i)
+{
+	return kstep_vec_at(&s->items, s->head + i);
+}
+
+static bool inferred_side(const struct kstep_dstream *s)
+{
+	unsigned j;
+
+	for (j = 0; j < s->nruns; j++)
+		if (s->runs[j]->inferred)
+			return true;
+	return false;
+}
+
+/* The length of the common prefix of the names of two lists of top-level nodes. */
+static size_t common(struct kstep_dnode *const *x, size_t n, struct kstep_dnode *const *y, size_t m)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < m && !strcmp(x[i]->key, y[i]->key); i++)
+		;
+	return i;
+}
+
+/* The waiting items of run r, as an array (for the LCS). */
+static struct kstep_dnode **run_window(const struct drun *r)
+{
+	return (struct kstep_dnode **)r->items.v + r->head;
+}
+
+/*
+ * How much of each run to merge now, when some run is still being read:
+ * a prefix all runs have in common at once; else the first half of the
+ * first run's window and, of every other run, what its LCS with that window
+ * pairs with that half (what comes after may pair with what is not read
+ * yet); with the first run at its end, the first half of each.
+ */
+static void cut_runs(const struct kstep_dstream *s, size_t *c)
+{
+	const struct drun *r0 = s->runs[0];
+	size_t n0 = rpending(r0) < WIN_ITEMS ? rpending(r0) : WIN_ITEMS, p = n0, half = (n0 + 1) / 2, i;
+	unsigned j;
+
+	for (j = 1; j < s->nruns; j++)
+		p = common(run_window(r0), p, run_window(s->runs[j]), rpending(s->runs[j]));
+	for (j = 0; j < s->nruns; j++) {
+		size_t m = rpending(s->runs[j]) < WIN_ITEMS ? rpending(s->runs[j]) : WIN_ITEMS;
+
+		c[j] = p ? p : !n0 ? (m + 1) / 2 : half;
+	}
+	if (p || !n0)
+		return;
+	for (j = 1; j < s->nruns; j++) {
+		const struct drun *r = s->runs[j];
+		size_t m = rpending(r) < WIN_ITEMS ? rpending(r) : WIN_ITEMS;
+		long *pairs = kstep_xcalloc(n0 + 1, sizeof(*pairs));
+
+		lcs(run_window(r0), n0, run_window(r), m, pairs);
+		c[j] = 0;
+		for (i = 0; i < half; i++)
+			if (pairs[i] >= 0)
+				c[j] = (size_t)pairs[i] + 1;
+		free(pairs);
+	}
+}
+
+/* Puts the first n waiting items of run r under its root, in order (they are no longer waiting). */
+static void take(struct drun *r, size_t n)
+{
+	size_t i;
+
+	r->root->child = r->root->last = NULL;
+	for (i = 0; i < n; i++)
+		add_child(r->root, ritem(r, i));
+	r->head += n;
+}
+
+/*
+ * One round of merging: the first run's part, and each other run's merged
+ * into it in turn, as whole runs were; the result waits to be compared.
+ * With every run at its end, all that is left is merged.
+ */
+static void merge_round(struct kstep_dstream *s)
+{
+	struct kstep_dnode *root = s->runs[0]->root, *k, *next;
+	size_t *c = kstep_xcalloc(s->nruns, sizeof(*c)), *up, any = 0;
+	bool all = true;
+	unsigned j;
+
+	for (j = 0; j < s->nruns; j++) {
+		all = all && s->runs[j]->ended;
+		any += rpending(s->runs[j]);
+	}
+	if (any && (s->nruns == 1 || all))
+		for (j = 0; j < s->nruns; j++)
+			c[j] = rpending(s->runs[j]);
+	else if (any)
+		cut_runs(s, c);
+	take(s->runs[0], c[0]);
+	for (j = 1; j < s->nruns; j++) {
+		take(s->runs[j], c[j]);
+		merge_run(root, s->runs[j]->root);
+		s->runs[j]->root->child = s->runs[j]->root->last = NULL;
+	}
+	s->rounds++;
+	up = kstep_vec_push(&s->upto);
+	for (j = 0; j < s->nruns; j++)
+		up[j] = s->runs[j]->ndone + (s->runs[j]->head - s->runs[j]->dhead);
+	for (k = root->child; k; k = next) {
+		struct mitem *m = kstep_vec_push(&s->items);
+
+		next = k->next;
+		m->n = k;
+		m->round = s->rounds;
+	}
+	root->child = root->last = NULL;
+	s->ended = all && !any;
+	free(c);
+}
+
+static size_t side_bytes(const struct kstep_dstream *s)
+{
+	size_t n = 0;
+	unsigned j;
+
+	for (j = 0; j < s->nruns; j++)
+		n += live_bytes(s->runs[j]);
+	return n;
+}
+
+/* Reads and merges side s until its window is full or every run is read and merged. */
+static int fill_side(struct kstep_dstream *s)
+{
+	size_t bytes = WIN_BYTES / s->nruns;
+	unsigned j;
+
+	while (!s->ended && (!spending(s) || (spending(s) < WIN_ITEMS && side_bytes(s) < WIN_BYTES))) {
+		for (j = 0; j < s->nruns; j++)
+			if (fill_run(s->runs[j], &s->fs[j].p, bytes))
+				return -1;
+		merge_round(s);
+	}
+	return 0;
+}
+
+/* Comparing the sides a window at a time */
+
+/* Puts the first n waiting merged items under the side's root, in order. */
+static void link_part(struct kstep_dstream *s, size_t n)
+{
+	size_t i;
+
+	s->root->child = s->root->last = NULL;
+	for (i = 0; i < n; i++)
+		add_child(s->root, sitem(s, i)->n);
+}
+
+/*
+ * The first n waiting merged items have been compared: their durations go,
+ * and once every item of a merge round is compared, the runs' items it took.
+ */
+static void drop_part(struct kstep_dstream *s, size_t n)
+{
+	size_t rdone = n < spending(s) ? sitem(s, n)->round - 1 : s->rounds;
+	unsigned j;
+
+	free_durs(s->root);
+	s->root->child = s->root->last = NULL;
+	s->head += n;
+	if (s->head > 4096 && s->head > s->items.n / 2) {
+		vec_drop(&s->items, s->head);
+		s->head = 0;
+	}
+	if (rdone <= s->rdone)
+		return;
+	for (j = 0; j < s->nruns; j++)
+		run_done(s->runs[j], ((size_t *)kstep_vec_at(&s->upto, rdone - 1 - s->rbase))[j]);
+	vec_drop(&s->upto, rdone - s->rbase);
+	s->rbase = s->rdone = rdone;
+}
+
+/* Compares the first na waiting items of A with the first nb of B, writes what changed, frees them. */
+static void commit(struct kstep_diff *df, size_t na, size_t nb)
+{
+	struct kstep_dstream *sa = df->a.stream, *sb = df->b.stream;
+
+	link_part(sa, na);
+	link_part(sb, nb);
+	compare_trees(df, sa->root, sb->root, !inferred_side(sa) || !inferred_side(sb));
+	drop_part(sa, na);
+	drop_part(sb, nb);
+}
+
+/*
+ * How much of two full windows to compare now: a common prefix at once (it
+ * starts every LCS); else the items up to the last pair the LCS of the
+ * windows matches in the first half of both (what comes after may still
+ * pair with items not read yet), else up to its first pair, else the first
+ * half of each.
+ */
+static void cut(const struct kstep_dstream *sa, const struct kstep_dstream *sb, size_t *na, size_t *nb)
+{
+	size_t n = spending(sa) < WIN_ITEMS ? spending(sa) : WIN_ITEMS;
+	size_t m = spending(sb) < WIN_ITEMS ? spending(sb) : WIN_ITEMS, i;
+	struct kstep_dnode **x = kstep_xcalloc(n + 1, sizeof(*x)), **y = kstep_xcalloc(m + 1, sizeof(*y));
+	long *pairs = kstep_xcalloc(n + 1, sizeof(*pairs)), best = -1, first = -1;
+
+	for (i = 0; i < n; i++)
+		x[i] = sitem(sa, i)->n;
+	for (i = 0; i < m; i++)
+		y[i] = sitem(sb, i)->n;
+	*na = *nb = common(x, n, y, m);
+	if (*na)
+		goto out;
+	lcs(x, n, y, m, pairs);
+	for (i = 0; i < n; i++) {
+		if (pairs[i] < 0)
+			continue;
+		if (first < 0)
+			first = (long)i;
+		if (i < (n + 1) / 2 && (size_t)pairs[i] < (m + 1) / 2)
+			best = (long)i;
+	}
+	if (best < 0)
+		best = first;
+	*na = best >= 0 ? (size_t)best + 1 : (n + 1) / 2;
+	*nb = best >= 0 ? (size_t)pairs[best] + 1 : (m + 1) / 2;
+out:
+	free(x);
+	free(y);
+	free(pairs);
+}
+
+/* Opens and starts the files of a side, then reads its first window. Returns 0, or -1 after a message. */
+static int start_side(struct kstep_dstream *s)
+{
+	unsigned j;
+
+	for (j = 0; j < s->nruns; j++) {
+		struct kstep_dfile *f = &s->fs[j];
+		struct kstep_sink sink = { .ctx = s->runs[j], .steps = true, .chunk = stream_chunk };
+
+		f->open = true;
+		if (kstep_pipeline_open(&f->p, f->path, f->po))
+			return -1;
+		open_run(s->d, &f->p, f->path);
+		if (kstep_pipeline_start(&f->p, &sink))
+			return -1;
+	}
+	return fill_side(s);
+}
+
+static void stop_side(struct kstep_dstream *s)
+{
+	unsigned j;
+
+	for (j = 0; j < s->nruns; j++) {
+		if (!s->fs[j].open)
+			continue;
+		kstep_pipeline_stop(&s->fs[j].p);
+		s->d->sources = j ? s->d->sources & s->fs[j].p.sources : s->fs[j].p.sources;
+	}
+}
+
+static int stream(struct kstep_diff *df)
+{
+	struct kstep_dstream *sa = df->a.stream, *sb = df->b.stream;
+	size_t na, nb;
+
+	if (start_side(sa) || start_side(sb))
+		return -1;
+	for (;;) {
+		if (fill_side(sa) || fill_side(sb))
+			return -1;
+		if (sa->ended && sb->ended)
+			break;
+		cut(sa, sb, &na, &nb);
+		commit(df, na, nb);
+	}
+	/* all that is left of both is here: compared at once, as if the trees were whole */
+	commit(df, spending(sa), spending(sb));
+	return 0;
+}
+
+int kstep_diff_stream(struct kstep_diff *df, struct kstep_dfile *fa, unsigned na, struct kstep_dfile *fb,
+		      unsigned nb)
+{
+	int ret;
+
+	df->a.stream = dstream_new(&df->a, fa, na, &df->o);
+	df->b.stream = dstream_new(&df->b, fb, nb, &df->o);
+	ret = stream(df);
+	stop_side(df->a.stream);
+	stop_side(df->b.stream);
+	dstream_free(df->a.stream);
+	dstream_free(df->b.stream);
+	df->a.stream = df->b.stream = NULL;
+	return ret;
+}
+
+char *kstep_dcnode_path(const struct kstep_dcnode *n)
+{
+	struct kstep_sbuf b = { 0 };
+	unsigned i;
+
+	for (i = 0; i < n->npath; i++) {
+		kstep_sbuf_add(&b, n->path[i]);
+		if (i + 1 < n->npath)
 			kstep_sbuf_add(&b, " > ");
 	}
 	return kstep_sbuf_steal(&b);

@@ -70,89 +70,127 @@ int kstep_pipeline_open(struct kstep_pipeline *p, const char *path, const struct
 }
 
 /* One subtree through DWARF, steps and the view; then its memory goes. */
-static void one(struct kstep_pipeline *p, struct kstep_chain *c, struct kstep_gaps_run *gr,
-		const struct kstep_sink *sink, struct kstep_node *top)
+static void one(struct kstep_pipeline *p, struct kstep_node *top)
 {
-	kstep_gaps_subtree(gr, c, top);
+	kstep_gaps_subtree(p->gr, p->chain, top);
 	if (p->st)
 		kstep_steps_add(p->st, top);
-	if (sink->chunk)
-		sink->chunk(sink->ctx, p, top);
+	if (p->sink.chunk)
+		p->sink.chunk(p->sink.ctx, p, top);
 }
 
-static void drain(struct kstep_pipeline *p, struct kstep_chain *c, struct kstep_gaps_run *gr,
-		  const struct kstep_sink *sink)
+/* Hands every finished subtree to the sink; returns whether there was one. */
+static bool drain(struct kstep_pipeline *p)
 {
 	struct kstep_node *top;
 	bool any = false;
 
-	while ((top = kstep_chain_take(c))) {
-		one(p, c, gr, sink, top);
+	while ((top = kstep_chain_take(p->chain))) {
+		one(p, top);
 		any = true;
 	}
 	if (any)
-		kstep_chain_release(c);
+		kstep_chain_release(p->chain);
+	return any;
 }
 
-int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
+int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink)
 {
-	struct kstep_chain *c = kstep_chain_new(kstep_load_ksyms(p->s.ld), kstep_dat_long_size(p->s.dat));
-	struct kstep_facts *fx = kstep_facts_new(c, kstep_dat_long_size(p->s.dat));
-	struct tep_handle *tep = kstep_load_tep(p->s.ld);
-	struct kstep_gaps_run *gr = NULL;
-	struct kstep_progress pg;
-	struct kstep_rec rec;
 	char err[1024];
 	size_t i;
-	int r, ret = -1;
 
+	p->sink = *sink;
+	p->state = -1;
+	p->chain = kstep_chain_new(kstep_load_ksyms(p->s.ld), kstep_dat_long_size(p->s.dat));
+	p->fx = kstep_facts_new(p->chain, kstep_dat_long_size(p->s.dat));
 	for (i = 0; i < p->sel.nretfuncs; i++)
-		kstep_chain_note_retprobe(c, p->sel.retfuncs[i]);
-	if (kstep_gaps_begin(&gr, &p->s, &p->o->gaps, p->o->record_facts, &p->g, err, sizeof(err)))
-		goto out_err;
-	if (kstep_load_rewind(p->s.ld, err, sizeof(err)))
-		goto out_err;
-	p->c = c;
+		kstep_chain_note_retprobe(p->chain, p->sel.retfuncs[i]);
+	if (kstep_gaps_begin(&p->gr, &p->s, &p->o->gaps, p->o->record_facts, &p->g, err, sizeof(err)) ||
+	    kstep_load_rewind(p->s.ld, err, sizeof(err))) {
+		kstep_error("%s", err);
+		return -1;
+	}
+	p->c = p->chain;
 	p->steps_opts = p->o->steps;
 	p->steps_opts.gaps = &p->g;
 	if (sink->steps)
 		p->st = kstep_steps_new(&p->s, &p->sel, &p->steps_opts);
 	if (sink->begin)
 		sink->begin(sink->ctx, p);
-	kstep_progress_start(&pg, p->o->progress, p->sel.records, "analysing");
+	kstep_progress_start(&p->pg, p->o->progress, p->sel.records, "analysing");
+	p->state = 1;
+	return 0;
+}
+
+/* The end of the selection: the last subtrees, the footer, the sink's end. */
+static void at_end(struct kstep_pipeline *p)
+{
+	kstep_chain_finish(p->chain);
+	drain(p);
+	kstep_gaps_end(p->gr);
+	p->gr = NULL;
+	p->sources = kstep_chain_stats(p->chain)->sources;
+	if (p->st)
+		kstep_steps_end(p->st, p->chain);
+	if (p->sink.end)
+		p->sink.end(p->sink.ctx, p);
+}
+
+int kstep_pipeline_pump(struct kstep_pipeline *p)
+{
+	struct tep_handle *tep = kstep_load_tep(p->s.ld);
+	struct kstep_rec rec;
+	char err[1024];
+	int r;
+
+	if (p->state != 1)
+		return p->state;
 	while ((r = kstep_load_next(p->s.ld, &rec, err, sizeof(err))) > 0) {
-		kstep_progress_tick(&pg);
+		kstep_progress_tick(&p->pg);
 		if (rec.ts < p->sel.from)
 			continue;
 		if (rec.ts > p->sel.to)
 			break;
-		if (kstep_facts_add_record(fx, tep, &rec, kstep_evtab_get(p->s.evtab, rec.event), p->sel.pid))
-			drain(p, c, gr, sink);
+		if (kstep_facts_add_record(p->fx, tep, &rec, kstep_evtab_get(p->s.evtab, rec.event), p->sel.pid) &&
+		    drain(p))
+			return 1;
 	}
-	kstep_progress_end(&pg);
-	if (r < 0)
-		goto out_err;
-	kstep_chain_finish(c);
-	drain(p, c, gr, sink);
-	kstep_gaps_end(gr);
-	gr = NULL;
-	p->sources = kstep_chain_stats(c)->sources;
-	if (p->st)
-		kstep_steps_end(p->st, c);
-	if (sink->end)
-		sink->end(sink->ctx, p);
-	ret = 0;
-	goto out;
-out_err:
-	kstep_error("%s", err);
-out:
-	kstep_gaps_end(gr);
+	kstep_progress_end(&p->pg);
+	if (r < 0) {
+		kstep_error("%s", err);
+		p->state = -1;
+		return -1;
+	}
+	at_end(p);
+	p->state = 0;
+	return 0;
+}
+
+void kstep_pipeline_stop(struct kstep_pipeline *p)
+{
+	if (p->state == 1)
+		kstep_progress_end(&p->pg);
+	kstep_gaps_end(p->gr);
+	p->gr = NULL;
 	kstep_steps_free(p->st);
 	p->st = NULL;
 	p->c = NULL;
-	kstep_facts_free(fx);
-	kstep_chain_free(c);
-	return ret;
+	kstep_facts_free(p->fx);
+	p->fx = NULL;
+	kstep_chain_free(p->chain);
+	p->chain = NULL;
+	p->state = 0;
+}
+
+int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink)
+{
+	int r = kstep_pipeline_start(p, sink);
+
+	if (!r)
+		while ((r = kstep_pipeline_pump(p)) > 0)
+			;
+	kstep_pipeline_stop(p);
+	return r;
 }
 
 int kstep_pipeline_finish(struct kstep_pipeline *p, bool strict)

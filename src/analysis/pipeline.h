@@ -16,7 +16,9 @@
 #include <stdbool.h>
 
 #include "chain.h"
+#include "facts.h"
 #include "gaps.h"
+#include "progress.h"
 #include "select.h"
 #include "session.h"
 #include "steps.h"
@@ -55,6 +57,13 @@ struct kstep_pipeline {
 	struct kstep_log_header h;		/* what the views show of the file and the selection */
 	unsigned sources;		/* every evidence source the last run saw */
 	bool opened;
+	/* a run in progress (kstep_pipeline_start .. kstep_pipeline_stop) */
+	struct kstep_chain *chain;
+	struct kstep_facts *fx;
+	struct kstep_gaps_run *gr;
+	struct kstep_progress pg;
+	struct kstep_sink sink;
+	int state;		/* what kstep_pipeline_pump returns next: 1 more to read, 0 at the end, -1 failed */
 };
 
 /*
@@ -65,9 +74,31 @@ int kstep_pipeline_open(struct kstep_pipeline *p, const char *path, const struct
 /*
  * Pass 2: streams the selection through the chain, DWARF and steps into
  * sink. May run more than once (a view that measures first). Returns 0, or
- * -1 after printing one message.
+ * -1 after printing one message. The same as kstep_pipeline_start, then
+ * kstep_pipeline_pump until it returns 0 or -1, then kstep_pipeline_stop.
  */
 int kstep_pipeline_run(struct kstep_pipeline *p, const struct kstep_sink *sink);
+/*
+ * Pass 2 pulled a step at a time, so that several files can advance in
+ * lockstep (kstep diff). kstep_pipeline_start begins a run into sink (copied;
+ * its ctx must outlive the run) and calls its begin. Returns 0, or -1 after
+ * printing one message (then call kstep_pipeline_stop all the same).
+ */
+int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink);
+/*
+ * Reads records until at least one finished subtree has been handed to the
+ * sink's chunk callback, or to the end of the selection (then the last
+ * subtrees and the sink's end follow, and p->sources is set). Returns 1 when
+ * there may be more, 0 at the end, -1 after printing one message. After 0
+ * or -1 it returns the same again without reading.
+ */
+int kstep_pipeline_pump(struct kstep_pipeline *p);
+/*
+ * Ends a run, finished or not, and frees what it held (the chain, the steps,
+ * the DWARF stage); the subtrees handed out are gone with it. Harmless when
+ * no run was started or it was stopped already.
+ */
+void kstep_pipeline_stop(struct kstep_pipeline *p);
 /*
  * Warns about lost or damaged data and returns the exit status: 0, or 2
  * when strict and data was lost (or when the pipeline failed).

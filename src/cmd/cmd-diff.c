@@ -46,7 +46,9 @@ static const struct kstep_cli_cmd cli = {
 		"(no function_graph, no probe on it) is listed as not compared, not as\n"
 		"removed. With several runs per side, a call counts when it is in most runs\n"
 		"of its side, and durations are compared by median, only when the runs'\n"
-		"ranges do not overlap. Options come before the files.\n",
+		"ranges do not overlap. All files are read together and compared a window\n"
+		"at a time, so memory stays bounded however long the recordings are.\n"
+		"Options come before the files.\n",
 	.opts = opts,
 	.formats = FORMATS,
 	.epilogue = "Exit status: 0 equal under these filters, 1 different, 2 unusable input or\n"
@@ -101,10 +103,6 @@ static int sides(struct args *a)
 	return 0;
 }
 
-struct view {
-	struct kstep_drun *r;
-};
-
 /* --vmlinux: the runs that could use it, and what was refused. */
 struct vm_use {
 	unsigned used;
@@ -123,59 +121,80 @@ static void note_vmlinux(struct vm_use *u, int side, bool first, const struct ks
 		snprintf(u->file_id, sizeof(u->file_id), "%s", p->g.file_id);
 }
 
-static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+/* What a read run tells its side: DWARF (the first run's), --vmlinux use, the action. */
+static void after_run(struct kstep_dside *d, struct kstep_pipeline *p, const struct kstep_pipeline_opts *po,
+		      struct vm_use *u, int side, bool first, char *action, size_t alen)
 {
-	struct view *v = ctx;
-
-	(void)top;
-	kstep_drun_steps(v->r, p->st);
-}
-
-/* One file of a side, streamed into it; the first run's pipeline stays open (its kallsyms are used). */
-static int add_run(struct kstep_dside *d, const char *path, struct args *a, struct kstep_pipeline *keep,
-		   struct vm_use *u, int side, char *action, size_t alen)
-{
-	struct kstep_pipeline tmp, *p = d->runs ? &tmp : keep;
-	struct kstep_pipeline_opts po = a->cli.po;
-	struct view v = { 0 };
-	struct kstep_sink sink = { .ctx = &v, .steps = true, .chunk = view_chunk };
-
-	/* a debug file may fit one side only: the other goes without it */
-	po.gaps.only_if_matching = true;
-	if (kstep_pipeline_open(p, path, &po))
-		goto fail;
-	v.r = kstep_drun_new(d, &a->cli.diff);
-	if (kstep_pipeline_run(p, &sink)) {
-		kstep_drun_free(v.r);
-		goto fail;
-	}
 	/* said when DWARF was asked for or used */
-	if (!d->runs && (p->g.used || po.gaps.vmlinux || po.gaps.debug_dir))
+	if (first && (p->g.used || po->gaps.vmlinux || po->gaps.debug_dir))
 		snprintf(d->dwarf, sizeof(d->dwarf), "%.500s%s%.590s", p->g.from, *p->g.why_not ? ": " : "",
 			 p->g.why_not);
-	if (po.gaps.vmlinux)
-		note_vmlinux(u, side, !d->runs, p);
-	kstep_dside_add_run(d, v.r, p->sources, &p->s, &p->sel, path);
+	if (po->gaps.vmlinux)
+		note_vmlinux(u, side, first, p);
 	if (!*action)
 		snprintf(action, alen, "%s", p->sel.action);
 	kstep_pipeline_finish(p, false);
-	if (p == &tmp)
-		kstep_pipeline_close(p);
+}
+
+/* Every file of both sides (A's, then B's) and the options of each. */
+struct runs {
+	struct kstep_dfile *f;
+	struct kstep_pipeline_opts *po;
+	int n;
+};
+
+static void runs_free(struct runs *r)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->f[i].open)
+			kstep_pipeline_close(&r->f[i].p);
+	free(r->f);
+	free(r->po);
+}
+
+/*
+ * Reads every file of both sides in lockstep, so that memory follows a
+ * window of each, not the length of the recordings; then what each run
+ * tells its side. Returns 0, or -1 after one message.
+ */
+static int read_sides(struct kstep_diff *df, struct args *a, struct runs *r, struct vm_use *u, char *action,
+		      size_t alen)
+{
+	int i;
+
+	r->n = a->na + a->nb;
+	r->f = kstep_xcalloc((size_t)r->n, sizeof(*r->f));
+	r->po = kstep_xcalloc((size_t)r->n, sizeof(*r->po));
+	for (i = 0; i < r->n; i++) {
+		r->f[i].path = i < a->na ? a->a[i] : a->b[i - a->na];
+		r->f[i].po = &r->po[i];
+		r->po[i] = a->cli.po;
+		/* a debug file may fit one side only: the other goes without it */
+		r->po[i].gaps.only_if_matching = true;
+		/* one progress line, the first file's: they all advance together */
+		r->po[i].progress = r->po[i].progress && !i;
+	}
+	if (kstep_diff_stream(df, r->f, (unsigned)a->na, r->f + a->na, (unsigned)a->nb))
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		bool in_a = i < a->na;
+
+		after_run(in_a ? &df->a : &df->b, &r->f[i].p, &r->po[i], u, !in_a, i == 0 || i == a->na, action,
+			  alen);
+	}
 	return 0;
-fail:
-	kstep_pipeline_close(p);
-	return -1;
 }
 
 static int run(int argc, char **argv)
 {
 	struct args a;
 	struct kstep_diff df;
-	struct kstep_pipeline ka, kb;
+	struct runs rs = { 0 };
 	struct vm_use u = { 0 };
 	char action[256] = "";
-	int p, i, ret = KSTEP_EXIT_ERROR;
-	bool open_a = false, open_b = false;
+	int p, ret = KSTEP_EXIT_ERROR;
 
 	memset(&a, 0, sizeof(a));
 	p = kstep_cli_parse(&cli, argc, argv, &a.cli);
@@ -185,20 +204,8 @@ static int run(int argc, char **argv)
 		kstep_cli_free(&a.cli);
 		return p > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
 	}
-	memset(&df, 0, sizeof(df));
-	kstep_dside_init(&df.a);
-	kstep_dside_init(&df.b);
-	df.o = a.cli.diff;
-	for (i = 0; i < a.na; i++) {
-		if (add_run(&df.a, a.a[i], &a, &ka, &u, 0, action, sizeof(action)))
-			goto out;
-		open_a = true;
-	}
-	for (i = 0; i < a.nb; i++) {
-		if (add_run(&df.b, a.b[i], &a, &kb, &u, 1, action, sizeof(action)))
-			goto out;
-		open_b = true;
-	}
+	if (kstep_diff_init(&df, &a.cli.diff) || read_sides(&df, &a, &rs, &u, action, sizeof(action)))
+		goto out;
 	/* a debug file is applied to the side it matches: one that matches no side is an error */
 	if (a.cli.po.gaps.vmlinux && !a.cli.po.gaps.no_dwarf && !u.used) {
 		kstep_error("%s is %s, the debug file of neither side: A was recorded on %s, B on %s: give "
@@ -206,7 +213,8 @@ static int run(int argc, char **argv)
 			    u.kernel[0], u.kernel[1]);
 		goto out;
 	}
-	kstep_diff_run(&df);
+	if (kstep_diff_end(&df))
+		goto out;
 	if (a.cli.format && !strcmp(a.cli.format, "json"))
 		kstep_render_diff_json(stdout, &df, action);
 	else if (a.cli.format && !strcmp(a.cli.format, "jsonl"))
@@ -215,14 +223,9 @@ static int run(int argc, char **argv)
 		kstep_render_diff_text(stdout, &df, action);
 	fflush(stdout);
 	ret = df.structural + df.values + df.timing ? KSTEP_EXIT_DIFF : KSTEP_EXIT_OK;
-	kstep_vec_free(&df.changes);
 out:
-	kstep_dside_free(&df.a);
-	kstep_dside_free(&df.b);
-	if (open_a)
-		kstep_pipeline_close(&ka);
-	if (open_b)
-		kstep_pipeline_close(&kb);
+	kstep_diff_free(&df);
+	runs_free(&rs);
 	kstep_cli_free(&a.cli);
 	return ret;
 }

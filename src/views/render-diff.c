@@ -2,7 +2,8 @@
 /*
  * render-diff.c - kstep diff's output: a header per side, one numbered line
  * per change in tree order, what could not be compared, a summary (text);
- * or the same as one JSON object (schema in doc/formats.md).
+ * or the same as one JSON object (schema in doc/formats.md). The changes are
+ * read back from the diff (kstep_diff_next), not held in memory.
  */
 #include "config.h"
 
@@ -48,9 +49,9 @@ static void steps_of(const struct kstep_dchange *c, char *out, size_t len)
 		snprintf(out, len, "B#%d", c->b->step);
 }
 
-void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *action)
+void kstep_render_diff_text(FILE *out, struct kstep_diff *df, const char *action)
 {
-	size_t i;
+	const struct kstep_dchange *c;
 	int n = 0;
 	bool any_nc = false;
 
@@ -62,16 +63,17 @@ void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *
 		"least %" PRIu64 " ns%s\n\n", df->o.irqs ? "" : "; interrupts, softirqs, scheduling and time off the CPU "
 		"left out, also of the durations of the calls they happened in", df->o.min_delta, (df->a.runs > 1 && df->b.runs > 1) ?
 		" and the runs' ranges do not overlap" : "");
-	for (i = 0; i < df->changes.n; i++) {
-		const struct kstep_dchange *c = kstep_vec_at(&df->changes, i);
-		const struct kstep_dnode *node = c->a ? c->a : c->b;
+	/* the changes in tree order, then what could not be compared: two passes over them */
+	kstep_diff_rewind(df);
+	while ((c = kstep_diff_next(df))) {
+		const struct kstep_dcnode *node = c->a ? c->a : c->b;
 		char *path, st[48];
 
 		if (c->kind == KSTEP_DC_NOT_COMPARED) {
 			any_nc = true;
 			continue;
 		}
-		path = kstep_dnode_path(node);
+		path = kstep_dcnode_path(node);
 		steps_of(c, st, sizeof(st));
 		fprintf(out, "%3d  %-10s  %s  [%s]\n       %s\n", ++n, kstep_dchange_name(c->kind), path, st,
 			c->detail);
@@ -81,13 +83,13 @@ void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *
 		fprintf(out, "no differences\n");
 	if (any_nc) {
 		fprintf(out, "\nNOT COMPARED (one side could not have recorded it)\n");
-		for (i = 0; i < df->changes.n; i++) {
-			const struct kstep_dchange *c = kstep_vec_at(&df->changes, i);
+		kstep_diff_rewind(df);
+		while ((c = kstep_diff_next(df))) {
 			char *path;
 
 			if (c->kind != KSTEP_DC_NOT_COMPARED)
 				continue;
-			path = kstep_dnode_path(c->a ? c->a : c->b);
+			path = kstep_dcnode_path(c->a ? c->a : c->b);
 			fprintf(out, "  • %s: %s\n", path, c->detail);
 			free(path);
 		}
@@ -120,11 +122,9 @@ static void side_json(struct kstep_json *j, const char *key, const struct kstep_
 	kstep_json_obj_close(j);
 }
 
-static void node_json(struct kstep_json *j, const char *key, const struct kstep_dnode *n)
+static void node_json(struct kstep_json *j, const char *key, const struct kstep_dcnode *n)
 {
-	const struct kstep_dnode *v[256], *orig = n;
-	int k = 0;
-	uint64_t med, lo, hi;
+	unsigned k;
 
 	if (!n) {
 		kstep_json_null(j, key);
@@ -136,15 +136,13 @@ static void node_json(struct kstep_json *j, const char *key, const struct kstep_
 	kstep_json_u64(j, "present", n->present);
 	kstep_json_u64(j, "calls", n->calls);
 	kstep_json_arr_open(j, "path");
-	for (; n && n->parent && k < 256; n = n->parent)
-		v[k++] = n;
-	while (k--)
-		kstep_json_str(j, NULL, v[k]->name);
+	for (k = 0; k < n->npath; k++)
+		kstep_json_str(j, NULL, n->path[k]);
 	kstep_json_arr_close(j);
-	if (kstep_dnode_durs(orig, &med, &lo, &hi)) {
-		kstep_json_u64(j, "median_ns", med);
-		kstep_json_u64(j, "min_ns", lo);
-		kstep_json_u64(j, "max_ns", hi);
+	if (n->durs) {
+		kstep_json_u64(j, "median_ns", n->med);
+		kstep_json_u64(j, "min_ns", n->lo);
+		kstep_json_u64(j, "max_ns", n->hi);
 	}
 	kstep_json_obj_close(j);
 }
@@ -174,10 +172,10 @@ static void summary_json(struct kstep_json *j, const struct kstep_diff *df)
 	kstep_json_obj_close(j);
 }
 
-void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action)
+void kstep_render_diff_json(FILE *out, struct kstep_diff *df, const char *action)
 {
+	const struct kstep_dchange *c;
 	struct kstep_json j;
-	size_t i;
 
 	kstep_json_init(&j, out, true);
 	kstep_json_obj_open(&j, NULL);
@@ -191,9 +189,8 @@ void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *
 	kstep_json_u64(&j, "min_delta_ns", df->o.min_delta);
 	kstep_json_obj_close(&j);
 	kstep_json_arr_open(&j, "changes");
-	for (i = 0; i < df->changes.n; i++) {
-		const struct kstep_dchange *c = kstep_vec_at(&df->changes, i);
-
+	kstep_diff_rewind(df);
+	while ((c = kstep_diff_next(df))) {
 		kstep_json_obj_open(&j, NULL);
 		change_members(&j, c);
 		kstep_json_obj_close(&j);
@@ -215,15 +212,14 @@ static void diff_identity(struct kstep_json *j, const struct kstep_diff *df, con
 	kstep_json_obj_close(j);
 }
 
-void kstep_render_diff_jsonl(FILE *out, const struct kstep_diff *df, const char *action)
+void kstep_render_diff_jsonl(FILE *out, struct kstep_diff *df, const char *action)
 {
+	const struct kstep_dchange *c;
 	struct kstep_json j;
-	size_t i;
 
 	kstep_json_init(&j, out, false);
-	for (i = 0; i < df->changes.n; i++) {
-		const struct kstep_dchange *c = kstep_vec_at(&df->changes, i);
-
+	kstep_diff_rewind(df);
+	while ((c = kstep_diff_next(df))) {
 		kstep_json_obj_open(&j, NULL);
 		diff_identity(&j, df, action, "change");
 		change_members(&j, c);

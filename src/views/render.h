@@ -98,10 +98,10 @@ void kstep_dot_tree_end(FILE *out, struct kstep_dot_tree *t);
 
 /* kstep diff: the changes between two sides (diff.h), as text or JSON. */
 struct kstep_diff;
-void kstep_render_diff_text(FILE *out, const struct kstep_diff *df, const char *action);
-void kstep_render_diff_json(FILE *out, const struct kstep_diff *df, const char *action);
+void kstep_render_diff_text(FILE *out, struct kstep_diff *df, const char *action);
+void kstep_render_diff_json(FILE *out, struct kstep_diff *df, const char *action);
 /* JSON lines: one record per change with the action and both sides' identity, then a summary record. */
-void kstep_render_diff_jsonl(FILE *out, const struct kstep_diff *df, const char *action);
+void kstep_render_diff_jsonl(FILE *out, struct kstep_diff *df, const char *action);
 
 /* Shared helpers of the renderers */
 
