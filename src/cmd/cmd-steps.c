@@ -22,8 +22,9 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_SECTION, "What to show:" },
 	{ KSTEP_CLI_FORMAT, "text (default), records, json, jsonl (JSON lines: one record\n"
 	  "per step with the trace's identity) or perfetto (Trace Event\n"
-	  "Format for ui.perfetto.dev); see kstep-formats(5)" },
-	{ KSTEP_CLI_ASCII, "text: ASCII characters only" },
+	  "Format for ui.perfetto.dev) or proof (one dense line per step,\n"
+	  "marked observed, derived or failed); see kstep-formats(5)" },
+	{ KSTEP_CLI_ASCII, "text and proof: ASCII characters only" },
 	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
 	  "and time are added to the parent step" },
 	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
@@ -33,7 +34,7 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_END, NULL },
 };
 
-#define FORMATS "text|records|json|jsonl|perfetto"
+#define FORMATS "text|records|json|jsonl|perfetto|proof"
 
 static const struct kstep_cli_cmd cli = {
 	.name = "steps",
@@ -70,6 +71,7 @@ struct view {
 	struct kstep_text_cols w;
 	struct kstep_json j;
 	struct kstep_perfetto *pf;
+	struct kstep_proof proof;
 };
 
 static void view_begin(void *ctx, const struct kstep_pipeline *p)
@@ -88,6 +90,8 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 		v->pf = kstep_perfetto_begin(stdout, &v->r);
 	else if (!strcmp(v->format, "text"))
 		kstep_text_begin(stdout, &v->r, &v->w);
+	else if (!strcmp(v->format, "proof"))
+		kstep_proof_begin(stdout, &v->r, &v->proof);
 }
 
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
@@ -106,6 +110,8 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 		kstep_perfetto_steps(v->pf, &v->r);
 	else if (!strcmp(v->format, "records"))
 		kstep_records_steps(stdout, &v->r);
+	else if (!strcmp(v->format, "proof"))
+		kstep_proof_steps(stdout, &v->r, &v->proof);
 	else
 		kstep_text_rows(stdout, &v->r, &v->w);
 }
@@ -127,6 +133,8 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		v->pf = NULL;
 	} else if (!strcmp(v->format, "records"))
 		kstep_records_end(stdout, &v->r);
+	else if (!strcmp(v->format, "proof"))
+		kstep_proof_end(stdout, &v->r);
 	else
 		kstep_text_end(stdout, &v->r);
 }
