@@ -39,6 +39,7 @@ enum kstep_cli_code {
 	KSTEP_CLI_COLOR,
 	KSTEP_CLI_QUIET,
 	KSTEP_CLI_AT,
+	KSTEP_CLI_STEPS,
 	KSTEP_CLI_SECTION,	/* not an option: a heading in the help */
 };
 

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "json.h"
+#include "keep.h"
 #include "log.h"
 #include "pipeline.h"
 #include "render.h"
@@ -28,6 +29,11 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
 	  "and time are added to the parent step" },
 	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
+	{ KSTEP_CLI_STEPS, "at most N steps (about 60 is what one checks by hand): the way\n"
+	  "in and out, every failure, every producer and user of a cited\n"
+	  "value, every object read, inferred steps, then the longest; the\n"
+	  "others are folded into the step above them with their count and\n"
+	  "time. Footer and verdict are the full log's" },
 	{ KSTEP_CLI_ALL, "no default hide list; expand interrupts and probe handlers" },
 	{ KSTEP_CLI_STRICT, NULL },
 	KSTEP_CLI_TTY_OPTS,
@@ -139,6 +145,34 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		kstep_text_end(stdout, &v->r);
 }
 
+static void plan_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	(void)top;
+	kstep_keep_add(ctx, p->st);
+}
+
+/*
+ * --steps N: a first build of the full log chooses what to keep; the next
+ * ones fold the rest. Returns the choice (the caller frees it), or NULL
+ * after a message.
+ */
+static struct kstep_keep *plan(struct kstep_pipeline *p, struct kstep_cli *a)
+{
+	struct kstep_keep *k = kstep_keep_new();
+	struct kstep_sink sink = { .ctx = k, .steps = true, .chunk = plan_chunk };
+
+	if (kstep_pipeline_run(p, &sink)) {
+		kstep_keep_free(k);
+		return NULL;
+	}
+	kstep_keep_choose(k, a->po.steps.budget);
+	a->po.steps.keep = k;
+	p->h.budget = a->po.steps.budget;
+	p->h.budget_shown = kstep_keep_shown(k);
+	p->h.budget_full = kstep_keep_total(k);
+	return k;
+}
+
 static int run(int argc, char **argv)
 {
 	struct kstep_cli a;
@@ -147,6 +181,7 @@ static int run(int argc, char **argv)
 	struct kstep_sink sink = { .ctx = &v, .steps = true, .begin = view_begin, .chunk = view_chunk,
 				   .end = view_end };
 	const char *path = "trace.dat";
+	struct kstep_keep *keep = NULL;
 	int ret = KSTEP_EXIT_ERROR, r;
 
 	r = kstep_cli_parse(&cli, argc, argv, &a);
@@ -167,6 +202,8 @@ static int run(int argc, char **argv)
 	kstep_text_cols_init(&v.w);
 	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;
+	if (a.po.steps.budget && !(keep = plan(&p, &a)))
+		goto out;
 	if (!strcmp(v.format, "text")) {
 		v.measuring = true;
 		if (kstep_pipeline_run(&p, &sink))
@@ -179,6 +216,7 @@ static int run(int argc, char **argv)
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
 	kstep_pipeline_close(&p);
+	kstep_keep_free(keep);
 	kstep_cli_free(&a);
 	return ret;
 }

@@ -30,25 +30,6 @@ struct glyphs {
 static const struct glyphs utf8 = { "\xe2\x9c\x93", "\xe2\x88\xb4", "\xe2\x9c\x97", "\xe2\x86\x90", "\xe2\x86\x92" };
 static const struct glyphs ascii = { "ok", "so", "no", "<-", "->" };
 
-/* What a shown value says about its line's mark. */
-enum vclass { V_OBSERVED, V_DERIVED, V_BAD };
-
-static enum vclass vclass(const struct kstep_val *v)
-{
-	if (v->unreadable)
-		return V_BAD;
-	switch (v->deriv) {
-	case KSTEP_DERIV_STEP:
-	case KSTEP_DERIV_SYMBOL:
-		return V_DERIVED;
-	case KSTEP_DERIV_UNDERIVED:
-	case KSTEP_DERIV_AMBIGUOUS:
-		return V_BAD;
-	default:
-		return V_OBSERVED;
-	}
-}
-
 /* NAME=RAW [MEANING] [WHERE FROM], appended to b. */
 static void put_val(struct kstep_sbuf *b, const struct kstep_val *v, const struct glyphs *g)
 {
@@ -79,6 +60,8 @@ static void put_val(struct kstep_sbuf *b, const struct kstep_val *v, const struc
 	case KSTEP_DERIV_STEP:
 		if (v->from_step)
 			kstep_sbuf_addf(b, " %s#%d", g->from, v->from_step);
+		else if (v->from_into)
+			kstep_sbuf_addf(b, " %s#%d/%s", g->from, v->from_into, v->from_name ? v->from_name : "?");
 		else
 			kstep_sbuf_addf(b, " %s%s(hidden)", g->from, v->from_name ? v->from_name : "?");
 		break;
@@ -126,22 +109,8 @@ static void put_what(struct kstep_sbuf *b, const struct kstep_step *st)
 		kstep_sbuf_add(b, " returned");
 }
 
-struct proof_line {
-	struct kstep_sbuf b;
-	unsigned shown, derived, bad;
-};
-
-static void note_val(struct proof_line *l, const struct kstep_val *v)
-{
-	enum vclass c = vclass(v);
-
-	l->shown++;
-	l->derived += c == V_DERIVED;
-	l->bad += c == V_BAD;
-}
-
 /* (VALUE ...): the step's own values, then the objects it read. */
-static void put_vals(struct proof_line *l, const struct kstep_step *st, const struct glyphs *g, bool asc)
+static void put_vals(struct kstep_sbuf *b, const struct kstep_step *st, const struct glyphs *g, bool asc)
 {
 	const struct kstep_val *v;
 	struct kstep_sbuf objs = { 0 };
@@ -150,46 +119,18 @@ static void put_vals(struct proof_line *l, const struct kstep_step *st, const st
 	for (v = st->node->vals; v; v = v->next) {
 		if (!kstep_render_val_here(st, v) || v->obj)
 			continue;
-		kstep_sbuf_add(&l->b, k++ ? " " : "(");
-		kstep_sbuf_addf(&l->b, "%s%s=", v->role == KSTEP_VAL_OUT ? "out:" : "", v->name);
-		put_val(&l->b, v, g);
-		note_val(l, v);
+		kstep_sbuf_add(b, k++ ? " " : "(");
+		kstep_sbuf_addf(b, "%s%s=", v->role == KSTEP_VAL_OUT ? "out:" : "", v->name);
+		put_val(b, v, g);
 	}
 	kstep_render_objs(st, asc, &objs);
-	/* the fields read are facts observed here, whatever their addresses cite */
 	if (objs.len) {
-		l->shown++;
-		kstep_sbuf_add(&l->b, k++ ? "; " : "(");
-		kstep_sbuf_add(&l->b, objs.s);
+		kstep_sbuf_add(b, k++ ? "; " : "(");
+		kstep_sbuf_add(b, objs.s);
 	}
 	kstep_sbuf_free(&objs);
 	if (k)
-		kstep_sbuf_add(&l->b, ")");
-}
-
-/*
- * The mark: ✗ for what failed or cannot be accounted for, ∴ for a line
- * whose every shown value is cited or a symbol (or an inferred step), ✓
- * for the rest. errno_before: an earlier syscall of the log failed, so a
- * user-space -1 is that failure arriving in the program.
- */
-static const char *mark(const struct kstep_step *st, const struct proof_line *l, bool ret_errno,
-			bool errno_before, const struct glyphs *g)
-{
-	const struct kstep_node *n = st->node;
-	const struct kstep_val *r = kstep_step_shows_ret(st) ? n->retv : NULL;
-
-	if (l->bad || ret_errno || (n->flags & (KSTEP_NF_NO_ENTRY | KSTEP_NF_NO_EXIT)))
-		return g->no;
-	if (r && errno_before && n->kind == KSTEP_NODE_CALL && n->fn && (n->fn->flags & KSTEP_FN_USER) &&
-	    (int64_t)r->num == -1)
-		return g->no;
-	/* a step the trace does not show (an inline, a tail call, a frame merged from stacks) */
-	if (!st->ret && n->src && kstep_src_inferred(n->src))
-		return g->so;
-	if (l->shown && l->derived == l->shown)
-		return g->so;
-	return g->ok;
+		kstep_sbuf_add(b, ")");
 }
 
 /* One step as one line. *errno_seen carries a failed syscall forward to the program's -1. */
@@ -197,36 +138,33 @@ static void proof_step(FILE *out, const struct kstep_step *st, bool asc, bool *e
 {
 	const struct glyphs *g = asc ? &ascii : &utf8;
 	const struct kstep_node *n = st->node;
-	struct proof_line l = { 0 };
-	struct kstep_sbuf head = { 0 };
+	const char *marks[] = { g->ok, g->so, g->no };
+	struct kstep_sbuf b = { 0 };
 	bool ret_errno = false;
 	char tags[96];
 
-	put_what(&l.b, st);
-	put_vals(&l, st, g, asc);
+	put_what(&b, st);
+	put_vals(&b, st, g, asc);
 	if (n->retv && kstep_step_shows_ret(st)) {
-		kstep_sbuf_addf(&l.b, " %s ", g->to);
-		put_val(&l.b, n->retv, g);
-		note_val(&l, n->retv);
+		kstep_sbuf_addf(&b, " %s ", g->to);
+		put_val(&b, n->retv, g);
 		ret_errno = kstep_val_errno(n->retv) != NULL;
 	}
 	if (st->hidden_count && !st->ret) {
 		char d[32];
 
 		kstep_fmt_dur(d, sizeof(d), st->hidden_ns);
-		kstep_sbuf_addf(&l.b, " +%" PRIu32 " folded%s%s", st->hidden_count, st->hidden_ns ? " " : "",
+		kstep_sbuf_addf(&b, " +%" PRIu32 " folded%s%s", st->hidden_count, st->hidden_ns ? " " : "",
 				st->hidden_ns ? d : "");
 	}
 	kstep_src_tags(n->src, tags, sizeof(tags));
-	kstep_sbuf_addf(&l.b, " [%s]", tags);
-	kstep_sbuf_addf(&head, "%d. %s ", st->n, mark(st, &l, ret_errno, *errno_seen, g));
+	kstep_sbuf_addf(&b, " [%s]", tags);
+	fprintf(out, "%d. %s ", st->n, marks[kstep_step_mark(st, *errno_seen)]);
 	if (ret_errno && n->kind == KSTEP_NODE_SYSCALL)
 		*errno_seen = true;
-	fputs(head.s, out);
-	kstep_fputs_safe(out, l.b.s);
+	kstep_fputs_safe(out, b.s);
 	fputc('\n', out);
-	kstep_sbuf_free(&head);
-	kstep_sbuf_free(&l.b);
+	kstep_sbuf_free(&b);
 }
 
 void kstep_proof_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_proof *p)
