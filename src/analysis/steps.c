@@ -182,6 +182,64 @@ bool kstep_step_shows_ret(const struct kstep_step *st)
 	return st->ret || !st->node->retstep;
 }
 
+/* The machine name: the last word of a uname line ("Linux host 6.1.0-56-amd64 x86_64"). */
+static const char *uname_machine(const char *uname, char *out, size_t len)
+{
+	const char *sp = strrchr(uname, ' ');
+
+	snprintf(out, len, "%s", sp ? sp + 1 : uname);
+	return out;
+}
+
+bool kstep_step_regs(const char *uname, const struct kstep_step *st, struct kstep_sbuf *b)
+{
+	const char *const *abi = kstep_list_get("abi");
+	const struct kstep_node *n = st->node;
+	const struct kstep_val *v;
+	char arch[64], row[256], *save, *nr, *args, *ret, *reg;
+
+	if (n->kind != KSTEP_NODE_SYSCALL)
+		return false;
+	if (!uname) {
+		kstep_sbuf_add(b, "unknown: the file does not name its machine");
+		return true;
+	}
+	uname_machine(uname, arch, sizeof(arch));
+	for (; abi && *abi; abi++)
+		if (!strncmp(*abi, arch, strlen(arch)) && (*abi)[strlen(arch)] == ' ')
+			break;
+	if (!abi || !*abi) {
+		kstep_sbuf_addf(b, "unknown: no system call ABI for %s in plugins/abi.tbl", arch);
+		return true;
+	}
+	snprintf(row, sizeof(row), "%s", *abi + strlen(arch) + 1);
+	nr = strtok_r(row, " ", &save);
+	args = strtok_r(NULL, " ", &save);
+	ret = strtok_r(NULL, " ", &save);
+	if (!st->ret) {
+		if (n->sysnr >= 0)
+			kstep_sbuf_addf(b, "%s=%d", nr, n->sysnr);
+		else
+			kstep_sbuf_addf(b, "%s=?", nr);
+		for (v = n->vals, reg = strtok_r(args, ",", &save); v && reg; v = v->next) {
+			char raw[128];
+
+			if (v->role == KSTEP_VAL_OUT)
+				continue;
+			kstep_val_raw(v, raw, sizeof(raw));
+			kstep_sbuf_addf(b, " %s=%s", reg, raw);
+			reg = strtok_r(NULL, ",", &save);
+		}
+	}
+	if (n->retv && kstep_step_shows_ret(st)) {
+		char raw[128];
+
+		kstep_val_raw(n->retv, raw, sizeof(raw));
+		kstep_sbuf_addf(b, "%s%s=%s", b->len ? " " : "", ret, raw);
+	}
+	return true;
+}
+
 /* What one shown value makes of its step's mark. */
 static void mark_val(const struct kstep_val *v, unsigned *shown, unsigned *derived, unsigned *bad)
 {

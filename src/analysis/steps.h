@@ -161,6 +161,15 @@ enum kstep_mark {
 	KSTEP_MARK_FAILED,
 };
 enum kstep_mark kstep_step_mark(const struct kstep_step *st, bool errno_before);
+/*
+ * A system call step's registers as the CPU held them, by the ABI of the
+ * machine uname names (plugins/abi.tbl): "rax=41 rdi=0x2 rsi=0x1 rdx=0x0" at
+ * entry, "rax=3" where the return is shown. Appends them to b and returns
+ * true on a system call step (an architecture kstep does not know is said,
+ * "unknown: ..."); returns false on any other step.
+ */
+struct kstep_sbuf;
+bool kstep_step_regs(const char *uname, const struct kstep_step *st, struct kstep_sbuf *b);
 /* Returns true when the value is shown among the step's values (not internal). */
 bool kstep_val_shown(const struct kstep_val *v);
 /*

@@ -235,6 +235,13 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 	json_sources(j, "sources", n->src);
 	if (n->kind == KSTEP_NODE_SYSCALL)
 		kstep_json_i64(j, "syscall_nr", n->sysnr);
+	if (n->kind == KSTEP_NODE_SYSCALL) {
+		struct kstep_sbuf regs = { 0 };
+
+		if (kstep_step_regs(r->h->uname, st, &regs) && regs.len)
+			kstep_json_str(j, "regs", regs.s);
+		kstep_sbuf_free(&regs);
+	}
 	if (n->kind == KSTEP_NODE_CALL && n->fn->addr)
 		hex_str(j, "addr", n->fn->addr);
 	if (n->kind == KSTEP_NODE_CALL)

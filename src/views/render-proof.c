@@ -134,7 +134,8 @@ static void put_vals(struct kstep_sbuf *b, const struct kstep_step *st, const st
 }
 
 /* One step as one line. *errno_seen carries a failed syscall forward to the program's -1. */
-static void proof_step(FILE *out, const struct kstep_step *st, bool asc, bool *errno_seen)
+static void proof_step(FILE *out, const struct kstep_render_ctx *r, const struct kstep_step *st, bool asc,
+		       bool *errno_seen)
 {
 	const struct glyphs *g = asc ? &ascii : &utf8;
 	const struct kstep_node *n = st->node;
@@ -149,6 +150,13 @@ static void proof_step(FILE *out, const struct kstep_step *st, bool asc, bool *e
 		kstep_sbuf_addf(&b, " %s ", g->to);
 		put_val(&b, n->retv, g);
 		ret_errno = kstep_val_errno(n->retv) != NULL;
+	}
+	if (n->kind == KSTEP_NODE_SYSCALL) {
+		struct kstep_sbuf regs = { 0 };
+
+		if (kstep_step_regs(r->h->uname, st, &regs) && regs.len)
+			kstep_sbuf_addf(&b, " regs(%s)", regs.s);
+		kstep_sbuf_free(&regs);
 	}
 	if (st->hidden_count && !st->ret) {
 		char d[32];
@@ -182,7 +190,7 @@ void kstep_proof_steps(FILE *out, const struct kstep_render_ctx *r, struct kstep
 	size_t i;
 
 	for (i = 0; i < r->st->n; i++)
-		proof_step(out, &r->st->v[i], r->ascii, &p->errno_seen);
+		proof_step(out, r, &r->st->v[i], r->ascii, &p->errno_seen);
 }
 
 void kstep_proof_end(FILE *out, const struct kstep_render_ctx *r)
