@@ -140,7 +140,7 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 	} else if (!strcmp(v->format, "records"))
 		kstep_records_end(stdout, &v->r);
 	else if (!strcmp(v->format, "proof"))
-		kstep_proof_end(stdout, &v->r);
+		kstep_proof_end(stdout, &v->r, &v->proof);
 	else
 		kstep_text_end(stdout, &v->r);
 }

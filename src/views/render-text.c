@@ -173,19 +173,13 @@ static void obj_text(const struct kstep_objdelta *d, bool obj, bool ascii, struc
 	}
 }
 
-void kstep_render_objs(const struct kstep_step *st, bool ascii, struct kstep_sbuf *b)
-{
-	unsigned i;
-
-	for (i = 0; i < st->nobjs; i++)
-		obj_text(&st->objs[i], i > 0, ascii, b);
-}
-
 static void vals_text(const struct kstep_step *st, bool ascii, struct kstep_sbuf *b)
 {
 	const struct kstep_node *n = st->node;
 	const struct kstep_val *v;
 	char one[512];
+
+	unsigned i;
 
 	for (v = n->vals; v; v = v->next) {
 		if (!kstep_render_val_here(st, v) || v->obj)
@@ -194,7 +188,8 @@ static void vals_text(const struct kstep_step *st, bool ascii, struct kstep_sbuf
 		kstep_sbuf_addf(b, "%s%s%s=%s", b->len ? " " : "",
 				v->role == KSTEP_VAL_OUT ? "out:" : "", v->name, one);
 	}
-	kstep_render_objs(st, ascii, b);
+	for (i = 0; i < st->nobjs; i++)
+		obj_text(&st->objs[i], i > 0, ascii, b);
 	if (!st->ret && n->kind == KSTEP_NODE_EVENT && n->nstack && !(n->flags & KSTEP_NF_STACK_MERGED))
 		kstep_sbuf_addf(b, "%s[stack of %" PRIu32 " frames]", b->len ? " " : "", n->nstack);
 }

@@ -49,13 +49,15 @@ void kstep_text_end(FILE *out, const struct kstep_render_ctx *r);
  * Proof: one dense line per step with its mark (observed, derived, failed),
  * the text format's header and footer. p lives across the calls.
  */
+struct proof_state;
 struct kstep_proof {
 	bool errno_seen;	/* a syscall of the log failed: the program's -1 is that failure */
+	struct proof_state *objs;	/* the objects read, for the end (bounded) */
 };
 void kstep_proof_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_proof *p);
 void kstep_proof_steps(FILE *out, const struct kstep_render_ctx *r, struct kstep_proof *p);
-/* The sources the log saw, then the text footer. */
-void kstep_proof_end(FILE *out, const struct kstep_render_ctx *r);
+/* The objects as they ended, the sources the log saw, then the text footer; frees what p holds. */
+void kstep_proof_end(FILE *out, const struct kstep_render_ctx *r, struct kstep_proof *p);
 
 /* Records: one line per step, the footer after. */
 void kstep_records_steps(FILE *out, const struct kstep_render_ctx *r);
@@ -127,9 +129,6 @@ void kstep_render_name(const struct kstep_node *n, char *out, size_t len);
 void kstep_render_val(const struct kstep_val *v, bool with_deriv, char *out, size_t len);
 /* Writes where a cited value came from: " (#15)", " (sk_alloc, hidden)", " (ambiguous: ...)". */
 void kstep_render_cite(const struct kstep_val *v, char *out, size_t len);
-/* Appends the objects step st read, as text shows them ("socket 0x… new: state 1 …; sock …"). */
-struct kstep_sbuf;
-void kstep_render_objs(const struct kstep_step *st, bool ascii, struct kstep_sbuf *b);
 /* Returns true when value v is shown on step st (a call's return-probe values go to its return step). */
 bool kstep_render_val_here(const struct kstep_step *st, const struct kstep_val *v);
 /* The header lines every format starts with. */

@@ -10,6 +10,7 @@ import sys
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import kstepjson  # noqa: E402
+import objcheck  # noqa: E402
 import oracle  # noqa: E402
 from tap import Tap, env  # noqa: E402
 
@@ -27,10 +28,14 @@ def line_re(kind):
 
 
 def body(out):
+    """The step lines: after the header, before the objects' end state and the footer
+    (the boxes under a step are indented)."""
     lines = out.splitlines()
     start = lines.index("") + 1
     end = lines.index("NEW THINGS INTRODUCED WITHOUT DERIVATION")
-    return [l for l in lines[start:end] if l and not l.startswith("sources: ")]
+    if "OBJECTS AT THE END" in lines:
+        end = lines.index("OBJECTS AT THE END")
+    return [l for l in lines[start:end] if l and not l.startswith((" ", "sources: "))]
 
 
 def footer(out):
@@ -104,4 +109,55 @@ fd3 = oracle.num(oracle.first(sock, "get_unused_fd_flags_ret").f["ret"])
 gu = [l for l in lines if "get_unused_fd_flags returned" in l]
 t.ok(len(gu) == 1 and gu[0].endswith("✓ get_unused_fd_flags returned → %d [fgraph+kprobe]" % fd3),
      "vm6.1 socket: ✓ get_unused_fd_flags returned → %d, as trace-cmd -R records it" % fd3)
+
+# Objects drawn where they change and as they end (issue 18, item 6), on the
+# socket_kinds recordings: the chain fd -> file -> socket -> sock and the last
+# boxes against trace-cmd report -R (fd_install's arguments, what sock_alloc,
+# sk_alloc and sock_alloc_file returned) and the headers' constants.
+c = objcheck.constants()
+
+
+def box(lines, title):
+    """{field: value} of the box whose title starts with title."""
+    for i, l in enumerate(lines):
+        if l.strip().startswith("\u2502 " + title):
+            rows = {}
+            for r in lines[i + 2:]:
+                if not r.strip().startswith("\u2502"):
+                    break
+                cells = r.strip().strip("\u2502").strip().split(None, 1)
+                rows[cells[0]] = cells[1].rstrip() if len(cells) > 1 else ""
+            return rows
+    return None
+
+
+for f in ("vm6.1-kinds.kstep.dat", "vm6.12-kinds.kstep.dat"):
+    path = os.path.join(FIX, f)
+    recs = [r for r in oracle.records(path) if r.comm.startswith("socket_kinds")]
+    rets = lambda ev: [int(r.f["ret"], 16) for r in recs if r.event == ev]  # noqa: E731
+    socks, sks, files = rets("sock_alloc_ret"), rets("sk_alloc_ret"), rets("sock_alloc_file_ret")
+    fdi = [(int(r.f["fd"], 0), int(r.f["file"], 16)) for r in recs if r.event == "fd_install"]
+    for k in range(3):
+        rc, out, err = kstepjson.run("steps", "--no-dwarf", "--format", "proof", "--syscall", "socket", "--nth",
+                                     str(k + 1), path, check=False)
+        what = "%s socket() #%d" % (f, k + 1)
+        lines = out.splitlines()
+        end = lines[lines.index("OBJECTS AT THE END"):] if "OBJECTS AT THE END" in lines else []
+        chain = [l for l in end if l.startswith("  fd ")]
+        want = "  fd %d (#" % fdi[k][0]
+        t.ok(len(chain) == 1 and chain[0].startswith(want) and chain[0].endswith(
+             " → file 0x%x → socket 0x%x → sock 0x%x" % (fdi[k][1], socks[k], sks[k])),
+             "%s: fd %d → file → socket → sock, as trace-cmd -R (fd_install, sock_alloc_file, sock_alloc, "
+             "sk_alloc)" % (what, fdi[k][0]), chain)
+        so, sk, fi = box(end, "socket 0x%x" % socks[k]), box(end, "sock 0x%x" % sks[k]), box(end, "file 0x%x" % files[k])
+        t.ok(so and so.get("state") == "%d SS_UNCONNECTED" % c["SS_UNCONNECTED"] and
+             so.get("sk", "").startswith("0x%x" % sks[k]) and so.get("file", "").startswith("0x%x" % files[k]),
+             "%s: the socket ends SS_UNCONNECTED, sk = the sock, file = the file" % what, so)
+        t.ok(sk and sk.get("sk_state") == "%d TCP_CLOSE" % c["TCP_CLOSE"] and
+             sk.get("sk_socket", "").startswith("0x%x" % socks[k]),
+             "%s: the sock ends TCP_CLOSE, sk_socket = the socket" % what, sk)
+        t.ok(fi and fi.get("private_data", "").startswith("0x%x" % socks[k]),
+             "%s: the file's private_data is the socket" % what, fi)
+        born = [l for l in lines if re.match(r"\s+\u2502 socket 0x%x \u2190#\d+ new \(allocated at #\d+\)" % socks[k], l)]
+        t.eq(len(born), 1, "%s: the socket is drawn new where sock_alloc returned it" % what)
 t.done()
