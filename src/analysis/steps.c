@@ -972,7 +972,9 @@ static bool derive_passed(struct builder *b, struct kstep_val *v)
 				set_cite(v, (struct cite){ f->n->step, f->n->into, intern(b->x, kstep_node_name(f->n)) });
 				return true;
 			}
-		if (small)
+		/* a small value only from the direct caller; an inline step DWARF put between
+		 * them has no values of its own, so the caller is the call above it */
+		if (small && !(f->n->flags & KSTEP_NF_INLINE))
 			return false;
 	}
 	return false;

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "json.h"
+#include "kdoc.h"
 #include "keep.h"
 #include "log.h"
 #include "pipeline.h"
@@ -26,6 +27,9 @@ static const struct kstep_cli_use opts[] = {
 	  "Format for ui.perfetto.dev) or proof (one dense line per step,\n"
 	  "marked observed, derived or failed); see kstep-formats(5)" },
 	{ KSTEP_CLI_ASCII, "text and proof: ASCII characters only" },
+	{ KSTEP_CLI_SOURCE, "proof: under each kernel call, the kernel-doc summary of its\n"
+	  "definition from DIR, the recorded kernel's source tree (same\n"
+	  "version; the definition's line comes from DWARF)" },
 	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
 	  "and time are added to the parent step" },
 	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
@@ -78,6 +82,7 @@ struct view {
 	struct kstep_json j;
 	struct kstep_perfetto *pf;
 	struct kstep_proof proof;
+	const char *source;		/* --source */
 };
 
 static void view_begin(void *ctx, const struct kstep_pipeline *p)
@@ -96,8 +101,13 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 		v->pf = kstep_perfetto_begin(stdout, &v->r);
 	else if (!strcmp(v->format, "text"))
 		kstep_text_begin(stdout, &v->r, &v->w);
-	else if (!strcmp(v->format, "proof"))
+	else if (!strcmp(v->format, "proof")) {
+		/* the tree must be the kernel's own version, which the DWARF stage has just read */
+		if (v->source && !v->proof.kdoc)
+			v->proof.kdoc = kstep_kdoc_open(v->source, p->g.version, v->proof.kdoc_why,
+							sizeof(v->proof.kdoc_why));
 		kstep_proof_begin(stdout, &v->r, &v->proof);
+	}
 }
 
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
@@ -197,6 +207,7 @@ static int run(int argc, char **argv)
 	if (a.nargs)
 		path = a.args[0];
 	v.format = a.format ? a.format : "text";
+	v.source = a.source;
 	v.r.ascii = a.ascii;
 	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
 	kstep_text_cols_init(&v.w);
@@ -215,6 +226,7 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
+	kstep_kdoc_close(v.proof.kdoc);
 	kstep_pipeline_close(&p);
 	kstep_keep_free(keep);
 	kstep_cli_free(&a);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "kdoc.h"
 #include "render-objects.h"
 #include "render.h"
 
@@ -382,6 +383,16 @@ static void proof_step(FILE *out, const struct kstep_render_ctx *r, const struct
 	kstep_fputs_safe(out, b.s);
 	fputc('\n', out);
 	kstep_sbuf_free(&b);
+	if (p->kdoc && !st->ret && n->kind == KSTEP_NODE_CALL && n->decl) {
+		char where[512];
+		const char *why = kstep_kdoc_summary(p->kdoc, kstep_node_name(n), n->decl, where, sizeof(where));
+
+		if (why) {
+			fprintf(out, "    kernel-doc %s: %s - ", where, kstep_node_name(n));
+			kstep_fputs_safe(out, why);
+			fputc('\n', out);
+		}
+	}
 	for (i = 0; i < st->nobjs; i++)
 		draw(out, &st->objs[i], asc, g);
 	remember(p->objs, st);
@@ -413,6 +424,11 @@ void kstep_proof_end(FILE *out, const struct kstep_render_ctx *r, struct kstep_p
 	objects_end(out, p->objs, r->ascii, r->ascii ? &ascii : &utf8);
 	free(p->objs);
 	p->objs = NULL;
+	if (*p->kdoc_why) {
+		fputs("\nkernel-doc: not used: ", out);
+		kstep_fputs_safe(out, p->kdoc_why);
+		fputc('\n', out);
+	}
 	kstep_src_tags(r->sources, tags, sizeof(tags));
 	fprintf(out, "\nsources: %s\n", tags[0] ? tags : "none");
 	kstep_text_end(out, r);
