@@ -110,6 +110,7 @@ struct kstep_val {
 	int from_step;		/* STEP: 0 = the producer is hidden in this view (from_name) */
 	int from_step2;		/* AMBIGUOUS: the second candidate (0: hidden) */
 	const char *from_name;	/* the producer's name (kept when it is hidden) */
+	int from_into;		/* STEP, hidden: --steps folded the producer into this shown step */
 	const char *sym;
 	uint64_t symoff;
 };
@@ -147,6 +148,7 @@ struct kstep_node {
 	/* set by the step builder for the current view: 0 = not a step */
 	int32_t step;			/* the node's step number */
 	int32_t retstep;		/* its return step's number (a call with steps inside) */
+	int32_t into;			/* --steps folded it: the shown step it is folded into */
 };
 
 /* Facts: one traced happening, independent of the event format. */

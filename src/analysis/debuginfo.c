@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -213,6 +214,21 @@ static void banner_release(struct kstep_dwarf *d, char *out, size_t len)
 	if (!at || read_cstr(d, at, banner, sizeof(banner)) || strncmp(banner, "Linux version ", 14))
 		return;
 	snprintf(out, len, "%.*s", (int)strcspn(banner + 14, " \n"), banner + 14);
+}
+
+void kstep_dwarf_version(struct kstep_dwarf *d, char *out, size_t len)
+{
+	uint64_t at = kstep_dwarf_symbol(d, "linux_banner");
+	char banner[512];
+	const char *v, *deb;
+
+	out[0] = '\0';
+	if (!at || read_cstr(d, at, banner, sizeof(banner)) || strncmp(banner, "Linux version ", 14))
+		return;
+	/* a distribution's release names its ABI ("6.1.0-56-amd64"); Debian says the upstream one at the end */
+	deb = strstr(banner, " Debian ");
+	v = deb && isdigit((unsigned char)deb[8]) ? deb + 8 : banner + 14;
+	snprintf(out, len, "%.*s", (int)strspn(v, "0123456789."), v);
 }
 
 /*

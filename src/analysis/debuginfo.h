@@ -83,6 +83,12 @@ int kstep_dwarf_check_kernel(struct kstep_dwarf *d, const char *release, const s
 /* Writes what d is, for messages: "Linux 6.1.0-56-amd64 (build-id ...)". */
 void kstep_dwarf_identity(struct kstep_dwarf *d, char *out, size_t len);
 /*
+ * Writes the kernel's upstream version as its linux_banner says it
+ * ("6.1.192" from "... Debian 6.1.192-2 ...", else the release's leading
+ * numbers), or "" when the file has no banner.
+ */
+void kstep_dwarf_version(struct kstep_dwarf *d, char *out, size_t len);
+/*
  * The same for the file at path, which need not have DWARF (then " without
  * DWARF" is added), nor be an ELF file (then why it cannot be read).
  */

@@ -811,6 +811,7 @@ static int open_kernel(struct resolver *r, const struct kstep_session *s, const 
 		r->kernel.bias = bias;
 	snprintf(g->from, sizeof(g->from), "the kernel's DWARF (build-id %s)",
 		 kstep_dwarf_build_id(r->kernel.dw));
+	kstep_dwarf_version(r->kernel.dw, g->version, sizeof(g->version));
 	return 0;
 }
 

@@ -28,6 +28,7 @@ struct kstep_gaps {
 	char from[512];		/* "vmlinux PATH (build-id X)" or "facts stored in the file" */
 	char why_not[1024];	/* when not used: why */
 	char kernel[256];	/* the trace's kernel, when a debug file was looked for: "Linux REL (build-id X)" */
+	char version[64];	/* the upstream version of the kernel's debug file ("6.1.192"), or "" */
 	bool refused;		/* diff (only_if_matching): the debug file asked for is not this trace's */
 	char file_id[512];	/* then what that file is (kstep_dwarf_describe) */
 	unsigned decls, sites, inlines, tails, unresolved;

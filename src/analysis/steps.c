@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "kopts.h"
 #include "log.h"
+#include "keep.h"
 #include "steps.h"
 
 /*
@@ -29,6 +30,7 @@
 
 struct cite {
 	int step;		/* 0: hidden in this view */
+	int into;		/* hidden by --steps: the shown step it is folded into */
 	const char *name;	/* interned: lives as long as the log */
 };
 
@@ -67,6 +69,7 @@ struct kstep_steps_state {
 	const struct kstep_selection *sel;
 	const struct kstep_ksyms *ks;
 	bool keep;		/* keep every step (kstep_steps_build) */
+	int full_total;		/* --steps: steps of the full log numbered or folded so far */
 	struct kstep_vec steps;
 	struct kstep_arena chunk;	/* the current steps' strings */
 	struct prodmap m;
@@ -177,6 +180,98 @@ bool kstep_step_val_here(const struct kstep_step *st, const struct kstep_val *v)
 bool kstep_step_shows_ret(const struct kstep_step *st)
 {
 	return st->ret || !st->node->retstep;
+}
+
+/* The machine name: the last word of a uname line ("Linux host 6.1.0-56-amd64 x86_64"). */
+static const char *uname_machine(const char *uname, char *out, size_t len)
+{
+	const char *sp = strrchr(uname, ' ');
+
+	snprintf(out, len, "%s", sp ? sp + 1 : uname);
+	return out;
+}
+
+bool kstep_step_regs(const char *uname, const struct kstep_step *st, struct kstep_sbuf *b)
+{
+	const char *const *abi = kstep_list_get("abi");
+	const struct kstep_node *n = st->node;
+	const struct kstep_val *v;
+	char arch[64], row[256], *save, *nr, *args, *ret, *reg;
+
+	if (n->kind != KSTEP_NODE_SYSCALL)
+		return false;
+	if (!uname) {
+		kstep_sbuf_add(b, "unknown: the file does not name its machine");
+		return true;
+	}
+	uname_machine(uname, arch, sizeof(arch));
+	for (; abi && *abi; abi++)
+		if (!strncmp(*abi, arch, strlen(arch)) && (*abi)[strlen(arch)] == ' ')
+			break;
+	if (!abi || !*abi) {
+		kstep_sbuf_addf(b, "unknown: no system call ABI for %s in plugins/abi.tbl", arch);
+		return true;
+	}
+	snprintf(row, sizeof(row), "%s", *abi + strlen(arch) + 1);
+	nr = strtok_r(row, " ", &save);
+	args = strtok_r(NULL, " ", &save);
+	ret = strtok_r(NULL, " ", &save);
+	if (!st->ret) {
+		if (n->sysnr >= 0)
+			kstep_sbuf_addf(b, "%s=%d", nr, n->sysnr);
+		else
+			kstep_sbuf_addf(b, "%s=?", nr);
+		for (v = n->vals, reg = strtok_r(args, ",", &save); v && reg; v = v->next) {
+			char raw[128];
+
+			if (v->role == KSTEP_VAL_OUT)
+				continue;
+			kstep_val_raw(v, raw, sizeof(raw));
+			kstep_sbuf_addf(b, " %s=%s", reg, raw);
+			reg = strtok_r(NULL, ",", &save);
+		}
+	}
+	if (n->retv && kstep_step_shows_ret(st)) {
+		char raw[128];
+
+		kstep_val_raw(n->retv, raw, sizeof(raw));
+		kstep_sbuf_addf(b, "%s%s=%s", b->len ? " " : "", ret, raw);
+	}
+	return true;
+}
+
+/* What one shown value makes of its step's mark. */
+static void mark_val(const struct kstep_val *v, unsigned *shown, unsigned *derived, unsigned *bad)
+{
+	++*shown;
+	if (v->unreadable || v->deriv == KSTEP_DERIV_UNDERIVED || v->deriv == KSTEP_DERIV_AMBIGUOUS)
+		++*bad;
+	else if (v->deriv == KSTEP_DERIV_STEP || v->deriv == KSTEP_DERIV_SYMBOL)
+		++*derived;
+}
+
+enum kstep_mark kstep_step_mark(const struct kstep_step *st, bool errno_before)
+{
+	const struct kstep_node *n = st->node;
+	const struct kstep_val *v, *r = n->retv && kstep_step_shows_ret(st) ? n->retv : NULL;
+	unsigned shown = 0, derived = 0, bad = 0;
+
+	for (v = n->vals; v; v = v->next)
+		if (kstep_step_val_here(st, v) && !v->obj)
+			mark_val(v, &shown, &derived, &bad);
+	if (r)
+		mark_val(r, &shown, &derived, &bad);
+	/* the fields of an object read are facts observed here, whatever its address cites */
+	shown += st->nobjs;
+	if (bad || (r && kstep_val_errno(r)) || (n->flags & (KSTEP_NF_NO_ENTRY | KSTEP_NF_NO_EXIT)))
+		return KSTEP_MARK_FAILED;
+	if (r && errno_before && n->kind == KSTEP_NODE_CALL && n->fn && (n->fn->flags & KSTEP_FN_USER) &&
+	    (int64_t)r->num == -1)
+		return KSTEP_MARK_FAILED;
+	/* a step the trace does not show: an inline, a tail call, a frame merged from stacks */
+	if (!st->ret && n->src && kstep_src_inferred(n->src))
+		return KSTEP_MARK_DERIVED;
+	return shown && derived == shown ? KSTEP_MARK_DERIVED : KSTEP_MARK_OBSERVED;
 }
 
 const char *kstep_step_kind(const struct kstep_step *st)
@@ -314,6 +409,11 @@ static void return_step(struct builder *b, long idx)
 	struct kstep_node *k = call->node;
 	const struct kstep_val *v;
 	bool out = k->retv != NULL;
+	int full = 0;
+
+	/* the full log's return step is numbered whether or not this view shows it */
+	if (b->o->keep && kstep_keep_has_ret(b->o->keep, call->full))
+		full = ++b->x->full_total;
 
 	for (v = k->vals; v && !out; v = v->next)
 		out = v->role == KSTEP_VAL_OUT && kstep_val_shown(v);
@@ -323,6 +423,7 @@ static void return_step(struct builder *b, long idx)
 	call = step_at(b, idx);
 	*r = (struct kstep_step){ .n = ++b->st->total, .depth = call->depth, .parent = call->parent,
 				  .node = k, .ret = true, .call = call->n };
+	r->full = b->o->keep ? full : r->n;
 	k->retstep = r->n;
 }
 
@@ -376,11 +477,30 @@ static bool outside_view(const struct builder *b, const struct kstep_node *k)
 	return end < sel->view_from || start > sel->view_to;
 }
 
+/*
+ * --steps: k is the full log's step full, which the choice does not keep:
+ * its subtree is summed into the parent step, and each of its nodes
+ * remembers that step, so that a value it produced is cited there.
+ */
+static void fold(struct builder *b, long parent, struct kstep_node *k, int full)
+{
+	const struct kstep_step *a = step_at(b, parent);
+	int span = kstep_keep_span(b->o->keep, full);
+	struct kstep_node *x;
+
+	add_hidden(b, parent, k);
+	b->x->full_total += span - 1;
+	b->st->folded += span;
+	for (x = k; x; x = kstep_node_next(x, k))
+		x->into = a ? a->n : 0;
+}
+
 /* Visits k: a step, hidden and summed into parent, or walked through. */
 static void visit(struct builder *b, struct kstep_node *k, long parent, int depth)
 {
 	struct kstep_step *st;
 	long idx;
+	int full = 0;
 
 	if (outside_view(b, k))
 		return;
@@ -407,10 +527,18 @@ static void visit(struct builder *b, struct kstep_node *k, long parent, int dept
 		add_hidden(b, parent, k);
 		return;
 	}
+	if (b->o->keep) {
+		full = ++b->x->full_total;
+		if (!kstep_keep_has(b->o->keep, full)) {
+			fold(b, parent, k, full);
+			return;
+		}
+	}
 	st = kstep_vec_push(&b->x->steps);
 	idx = (long)b->x->steps.n - 1;
 	*st = (struct kstep_step){ 0 };
 	st->n = ++b->st->total;
+	st->full = full ? full : st->n;
 	st->depth = depth;
 	st->node = k;
 	st->parent = parent >= 0 ? step_at(b, parent)->n : 0;
@@ -681,13 +809,14 @@ static void set_cite(struct kstep_val *v, struct cite c)
 {
 	v->deriv = KSTEP_DERIV_STEP;
 	v->from_step = c.step;
+	v->from_into = c.step ? 0 : c.into;
 	v->from_name = c.name;
 }
 
 /* Where the view shows n's return: its return step, else its own line (0: hidden). */
 static struct cite cite_of(struct builder *b, const struct kstep_node *n)
 {
-	return (struct cite){ n->retstep ? n->retstep : n->step, intern(b->x, kstep_node_name(n)) };
+	return (struct cite){ n->retstep ? n->retstep : n->step, n->into, intern(b->x, kstep_node_name(n)) };
 }
 
 /* "sock_alloc at 12.345678" (view-independent: a footer line must not depend on the view). */
@@ -801,6 +930,7 @@ static long derive_int(struct builder *b, const struct oframe *f, struct kstep_v
 	v->deriv = KSTEP_DERIV_AMBIGUOUS;
 	v->ncand = (uint8_t)(found > 255 ? 255 : found);
 	v->from_step = second->c.step;	/* the earlier of the two latest */
+	v->from_into = second->c.step ? 0 : second->c.into;
 	v->from_step2 = first->c.step;
 	v->from_name = second->c.name;
 	return -1;
@@ -839,10 +969,12 @@ static bool derive_passed(struct builder *b, struct kstep_val *v)
 			if (w->role == KSTEP_VAL_IN && int_flows(w) && w->num == v->num &&
 			    (!small || !strcmp(w->name, v->name))) {
 				/* the call's own step: its arguments are known when it starts */
-				set_cite(v, (struct cite){ f->n->step, intern(b->x, kstep_node_name(f->n)) });
+				set_cite(v, (struct cite){ f->n->step, f->n->into, intern(b->x, kstep_node_name(f->n)) });
 				return true;
 			}
-		if (small)
+		/* a small value only from the direct caller; an inline step DWARF put between
+		 * them has no values of its own, so the caller is the call above it */
+		if (small && !(f->n->flags & KSTEP_NF_INLINE))
 			return false;
 	}
 	return false;
@@ -921,6 +1053,7 @@ static void same_as(struct kstep_val *v, const struct kstep_val *w)
 {
 	v->deriv = w->deriv;
 	v->from_step = w->from_step;
+	v->from_into = w->from_into;
 	v->ncand = w->ncand;
 	v->from_step2 = w->from_step2;
 	v->from_name = w->from_name;
@@ -1179,7 +1312,7 @@ static void derive(struct builder *b, struct kstep_node *top)
 		mark_unreadable(b, n);
 		decode_vals(b, n);
 		graph_call_site(b, n);
-		here = (struct cite){ n->step, intern(b->x, kstep_node_name(n)) };
+		here = (struct cite){ n->step, n->into, intern(b->x, kstep_node_name(n)) };
 		for (v = n->vals; v; v = v->next) {
 			if (v->role != KSTEP_VAL_IN || is_producer_field(b, n, v))
 				continue;
@@ -1353,6 +1486,9 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 	if (x->hidden_user)
 		note(st, &st->gaps, 0, "%" PRIu64 " nodes matching --hide are summed into their parent "
 		     "steps", x->hidden_user);
+	if (st->folded)
+		note(st, &st->gaps, 0, "%d steps of the full log are folded into the steps shown, with their "
+		     "count and time (--steps %d; without --steps they are shown)", st->folded, b->o->budget);
 	if (x->irqs_collapsed)
 		note(st, &st->gaps, 0, "%" PRIu64 " interrupt%s inside the action shown collapsed, "
 		     "with their work summed (--all expands them)", x->irqs_collapsed,
@@ -1475,6 +1611,27 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 	return st;
 }
 
+/*
+ * --steps: a value whose producer is folded into the very step that shows
+ * it (a call's return, produced by a folded callee) is hidden inside that
+ * step, not folded into another one: it is cited by name alone.
+ */
+static void own_folds(struct builder *b, size_t first)
+{
+	size_t i;
+
+	for (i = first; i < b->x->steps.n; i++) {
+		const struct kstep_step *s = step_at(b, (long)i);
+		struct kstep_val *v;
+
+		for (v = s->node->vals; v; v = v->next)
+			if (v->from_into == s->n && kstep_step_val_here(s, v))
+				v->from_into = 0;
+		if (s->node->retv && s->node->retv->from_into == s->n && kstep_step_shows_ret(s))
+			s->node->retv->from_into = 0;
+	}
+}
+
 void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top)
 {
 	struct builder b = builder_of(st);
@@ -1488,9 +1645,11 @@ void kstep_steps_add(struct kstep_steps *st, struct kstep_node *top)
 	}
 	first = x->steps.n;
 	for (n = top; n; n = kstep_node_next(n, top))
-		n->step = n->retstep = 0;
+		n->step = n->retstep = n->into = 0;
 	walk(&b, top);
 	derive(&b, top);
+	if (b.o->keep)
+		own_folds(&b, first);
 	callers(&b, first);
 	objects(&b, first);
 	tally(&b, top);

@@ -18,6 +18,8 @@
 #include "select.h"
 #include "session.h"
 
+struct kstep_keep;
+
 struct kstep_steps_opts {
 	const char **hide;	/* --hide globs */
 	size_t nhide;
@@ -25,6 +27,8 @@ struct kstep_steps_opts {
 	bool all;		/* --all: no default hide list, interrupts and probe machinery expanded */
 	const struct kstep_gaps *gaps;	/* what DWARF filled in, or NULL */
 	const struct kstep_fetches *fetches;	/* what each probe field fetched (the applied plan), or NULL */
+	const struct kstep_keep *keep;	/* --steps N: fold every step it does not keep (keep.h), or NULL */
+	int budget;		/* --steps N: at most N steps, 0: no limit */
 };
 
 /* Frees what the options hold (the --hide list). */
@@ -32,6 +36,7 @@ void kstep_steps_opts_free(struct kstep_steps_opts *o);
 
 struct kstep_step {
 	int n;			/* 1-based */
+	int full;		/* its number in the full log (differs from n under --steps) */
 	int depth;		/* 0 = top */
 	int parent;		/* step number of the shown parent, 0 = none */
 	struct kstep_node *node;
@@ -73,6 +78,8 @@ struct kstep_log_header {
 	const uint64_t *event_counts;
 	size_t nevents;
 	const struct kstep_ksyms *ks;	/* kernel symbols, for stack frames */
+	int budget;			/* --steps N, 0: the full log */
+	int budget_shown, budget_full;	/* --steps: the steps shown, and the full log's */
 };
 
 struct kstep_steps_state;
@@ -94,6 +101,7 @@ struct kstep_steps {
 	struct kstep_vec gaps;		/* known gaps: what the trace cannot show */
 	unsigned sources;
 	uint64_t hidden_total;
+	int folded;			/* --steps: steps of the full log folded into kept ones */
 	bool pass;
 	struct kstep_arena arena;	/* the notes' text */
 	struct kstep_steps_state *x;	/* the builder's own state */
@@ -140,6 +148,28 @@ const char *kstep_step_kind(const struct kstep_step *st);
  * values, a call its inputs (and its outputs when it has no return step).
  */
 bool kstep_step_val_here(const struct kstep_step *st, const struct kstep_val *v);
+/*
+ * What a step says as a fact: observed; derived (every value it shows cites
+ * an earlier step or names a kernel symbol, or the step itself is inferred);
+ * or failed (an errno, an underived, ambiguous or unreadable value, a call
+ * without its entry or return, or, with errno_before, a program's -1 after
+ * a system call of the log failed).
+ */
+enum kstep_mark {
+	KSTEP_MARK_OBSERVED = 0,
+	KSTEP_MARK_DERIVED,
+	KSTEP_MARK_FAILED,
+};
+enum kstep_mark kstep_step_mark(const struct kstep_step *st, bool errno_before);
+/*
+ * A system call step's registers as the CPU held them, by the ABI of the
+ * machine uname names (plugins/abi.tbl): "rax=41 rdi=0x2 rsi=0x1 rdx=0x0" at
+ * entry, "rax=3" where the return is shown. Appends them to b and returns
+ * true on a system call step (an architecture kstep does not know is said,
+ * "unknown: ..."); returns false on any other step.
+ */
+struct kstep_sbuf;
+bool kstep_step_regs(const char *uname, const struct kstep_step *st, struct kstep_sbuf *b);
 /* Returns true when the value is shown among the step's values (not internal). */
 bool kstep_val_shown(const struct kstep_val *v);
 /*

@@ -49,6 +49,9 @@ static const struct optdef table[] = {
 	  "or always: errors, evidence tags, derived and underived values" },
 	{ KSTEP_CLI_QUIET, "quiet", 'q', NULL, "no progress display on the terminal" },
 	{ KSTEP_CLI_AT, "at", 0, "N", "as things stood when step N (of kstep steps) began" },
+	{ KSTEP_CLI_STEPS, "steps", 0, "N", "at most N steps: those that carry the story, the rest folded" },
+	{ KSTEP_CLI_SOURCE, "source", 0, "DIR", "the recorded kernel's source tree (e.g. an unpacked Debian\n"
+	  "linux-source package of the same version)" },
 };
 
 static const struct optdef *def_of(enum kstep_cli_code code)
@@ -176,6 +179,11 @@ static int take(const struct kstep_cli_cmd *cmd, const struct optdef *d, const c
 			return -1;
 		c->po.steps.depth = c->depth;
 		return 0;
+	case KSTEP_CLI_SOURCE:
+		c->source = arg;
+		return 0;
+	case KSTEP_CLI_STEPS:
+		return positive("steps", arg, &c->po.steps.budget);
 	case KSTEP_CLI_COMM:
 		so->comm = arg;
 		return 0;

@@ -39,6 +39,8 @@ enum kstep_cli_code {
 	KSTEP_CLI_COLOR,
 	KSTEP_CLI_QUIET,
 	KSTEP_CLI_AT,
+	KSTEP_CLI_STEPS,
+	KSTEP_CLI_SOURCE,
 	KSTEP_CLI_SECTION,	/* not an option: a heading in the help */
 };
 
@@ -81,6 +83,7 @@ struct kstep_cli {
 	int color;			/* --color: 0 auto, 1 always, -1 never */
 	int depth;			/* --depth: also in po.steps.depth */
 	int at;				/* --at: a step number, 0: the end */
+	const char *source;		/* --source: the recorded kernel's source tree, or NULL */
 	char **args;			/* the operands */
 	int nargs;
 };

@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "cmds.h"
 #include "json.h"
+#include "kdoc.h"
+#include "keep.h"
 #include "log.h"
 #include "pipeline.h"
 #include "render.h"
@@ -22,18 +24,27 @@ static const struct kstep_cli_use opts[] = {
 	{ KSTEP_CLI_SECTION, "What to show:" },
 	{ KSTEP_CLI_FORMAT, "text (default), records, json, jsonl (JSON lines: one record\n"
 	  "per step with the trace's identity) or perfetto (Trace Event\n"
-	  "Format for ui.perfetto.dev); see kstep-formats(5)" },
-	{ KSTEP_CLI_ASCII, "text: ASCII characters only" },
+	  "Format for ui.perfetto.dev) or proof (one dense line per step,\n"
+	  "marked observed, derived or failed); see kstep-formats(5)" },
+	{ KSTEP_CLI_ASCII, "text and proof: ASCII characters only" },
+	{ KSTEP_CLI_SOURCE, "proof: under each kernel call, the kernel-doc summary of its\n"
+	  "definition from DIR, the recorded kernel's source tree (same\n"
+	  "version; the definition's line comes from DWARF)" },
 	{ KSTEP_CLI_HIDE, "hide matching functions or events (repeatable); their count\n"
 	  "and time are added to the parent step" },
 	{ KSTEP_CLI_DEPTH, "show steps down to depth N; deeper work is summed" },
+	{ KSTEP_CLI_STEPS, "at most N steps (about 60 is what one checks by hand): the way\n"
+	  "in and out, every failure, every producer and user of a cited\n"
+	  "value, every object read, inferred steps, then the longest; the\n"
+	  "others are folded into the step above them with their count and\n"
+	  "time. Footer and verdict are the full log's" },
 	{ KSTEP_CLI_ALL, "no default hide list; expand interrupts and probe handlers" },
 	{ KSTEP_CLI_STRICT, NULL },
 	KSTEP_CLI_TTY_OPTS,
 	{ KSTEP_CLI_END, NULL },
 };
 
-#define FORMATS "text|records|json|jsonl|perfetto"
+#define FORMATS "text|records|json|jsonl|perfetto|proof"
 
 static const struct kstep_cli_cmd cli = {
 	.name = "steps",
@@ -70,6 +81,8 @@ struct view {
 	struct kstep_text_cols w;
 	struct kstep_json j;
 	struct kstep_perfetto *pf;
+	struct kstep_proof proof;
+	const char *source;		/* --source */
 };
 
 static void view_begin(void *ctx, const struct kstep_pipeline *p)
@@ -88,6 +101,13 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 		v->pf = kstep_perfetto_begin(stdout, &v->r);
 	else if (!strcmp(v->format, "text"))
 		kstep_text_begin(stdout, &v->r, &v->w);
+	else if (!strcmp(v->format, "proof")) {
+		/* the tree must be the kernel's own version, which the DWARF stage has just read */
+		if (v->source && !v->proof.kdoc)
+			v->proof.kdoc = kstep_kdoc_open(v->source, p->g.version, v->proof.kdoc_why,
+							sizeof(v->proof.kdoc_why));
+		kstep_proof_begin(stdout, &v->r, &v->proof);
+	}
 }
 
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
@@ -106,6 +126,8 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 		kstep_perfetto_steps(v->pf, &v->r);
 	else if (!strcmp(v->format, "records"))
 		kstep_records_steps(stdout, &v->r);
+	else if (!strcmp(v->format, "proof"))
+		kstep_proof_steps(stdout, &v->r, &v->proof);
 	else
 		kstep_text_rows(stdout, &v->r, &v->w);
 }
@@ -127,8 +149,38 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		v->pf = NULL;
 	} else if (!strcmp(v->format, "records"))
 		kstep_records_end(stdout, &v->r);
+	else if (!strcmp(v->format, "proof"))
+		kstep_proof_end(stdout, &v->r, &v->proof);
 	else
 		kstep_text_end(stdout, &v->r);
+}
+
+static void plan_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
+{
+	(void)top;
+	kstep_keep_add(ctx, p->st);
+}
+
+/*
+ * --steps N: a first build of the full log chooses what to keep; the next
+ * ones fold the rest. Returns the choice (the caller frees it), or NULL
+ * after a message.
+ */
+static struct kstep_keep *plan(struct kstep_pipeline *p, struct kstep_cli *a)
+{
+	struct kstep_keep *k = kstep_keep_new();
+	struct kstep_sink sink = { .ctx = k, .steps = true, .chunk = plan_chunk };
+
+	if (kstep_pipeline_run(p, &sink)) {
+		kstep_keep_free(k);
+		return NULL;
+	}
+	kstep_keep_choose(k, a->po.steps.budget);
+	a->po.steps.keep = k;
+	p->h.budget = a->po.steps.budget;
+	p->h.budget_shown = kstep_keep_shown(k);
+	p->h.budget_full = kstep_keep_total(k);
+	return k;
 }
 
 static int run(int argc, char **argv)
@@ -139,6 +191,7 @@ static int run(int argc, char **argv)
 	struct kstep_sink sink = { .ctx = &v, .steps = true, .begin = view_begin, .chunk = view_chunk,
 				   .end = view_end };
 	const char *path = "trace.dat";
+	struct kstep_keep *keep = NULL;
 	int ret = KSTEP_EXIT_ERROR, r;
 
 	r = kstep_cli_parse(&cli, argc, argv, &a);
@@ -154,10 +207,13 @@ static int run(int argc, char **argv)
 	if (a.nargs)
 		path = a.args[0];
 	v.format = a.format ? a.format : "text";
+	v.source = a.source;
 	v.r.ascii = a.ascii;
 	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
 	kstep_text_cols_init(&v.w);
 	if (kstep_pipeline_open(&p, path, &a.po))
+		goto out;
+	if (a.po.steps.budget && !(keep = plan(&p, &a)))
 		goto out;
 	if (!strcmp(v.format, "text")) {
 		v.measuring = true;
@@ -170,7 +226,9 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
+	kstep_kdoc_close(v.proof.kdoc);
 	kstep_pipeline_close(&p);
+	kstep_keep_free(keep);
 	kstep_cli_free(&a);
 	return ret;
 }

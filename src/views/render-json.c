@@ -84,6 +84,8 @@ static void json_val(struct kstep_json *j, const char *key, const struct kstep_v
 		else
 			kstep_json_null(j, "step");
 		kstep_json_str(j, "producer", v->from_name);
+		if (!v->from_step && v->from_into)
+			kstep_json_i64(j, "folded_into", v->from_into);
 	}
 	if (v->deriv == KSTEP_DERIV_AMBIGUOUS) {
 		kstep_json_u64(j, "candidates", v->ncand);
@@ -216,6 +218,8 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 	const char *err = ret ? kstep_val_errno(n->retv) : NULL;
 
 	kstep_json_i64(j, "n", st->n);
+	if (r->h->budget)
+		kstep_json_i64(j, "n_full", st->full);
 	kstep_json_i64(j, "depth", st->depth);
 	step_or_null(j, "parent", st->parent);
 	kstep_json_str(j, "kind", kstep_step_kind(st));
@@ -231,6 +235,13 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 	json_sources(j, "sources", n->src);
 	if (n->kind == KSTEP_NODE_SYSCALL)
 		kstep_json_i64(j, "syscall_nr", n->sysnr);
+	if (n->kind == KSTEP_NODE_SYSCALL) {
+		struct kstep_sbuf regs = { 0 };
+
+		if (kstep_step_regs(r->h->uname, st, &regs) && regs.len)
+			kstep_json_str(j, "regs", regs.s);
+		kstep_sbuf_free(&regs);
+	}
 	if (n->kind == KSTEP_NODE_CALL && n->fn->addr)
 		hex_str(j, "addr", n->fn->addr);
 	if (n->kind == KSTEP_NODE_CALL)
@@ -367,6 +378,13 @@ void kstep_json_log_begin(struct kstep_json *j, FILE *out, const struct kstep_re
 	else
 		kstep_json_u64(j, "to_ns", h->to);
 	kstep_json_obj_close(j);
+	if (h->budget) {
+		kstep_json_obj_open(j, "budget");
+		kstep_json_i64(j, "steps", h->budget);
+		kstep_json_i64(j, "shown", h->budget_shown);
+		kstep_json_i64(j, "full", h->budget_full);
+		kstep_json_obj_close(j);
+	}
 	json_events(j, r);
 	kstep_json_arr_open(j, "steps");
 }

@@ -125,54 +125,71 @@ static size_t cols(const char *s)
 	return n;
 }
 
-static void row(FILE *out, bool ascii, const char *text, size_t w)
+static void row(FILE *out, bool ascii, size_t indent, const char *text, size_t w)
 {
 	size_t c = cols(text);
 
-	fprintf(out, "%s %s", ascii ? "|" : "│", text);
+	fprintf(out, "%*s%s %s", (int)indent, "", ascii ? "|" : "│", text);
 	for (; c < w; c++)
 		fputc(' ', out);
 	fprintf(out, " %s\n", ascii ? "|" : "│");
 }
 
-static void hline(FILE *out, bool ascii, const char *l, const char *r, size_t w)
+static void hline(FILE *out, bool ascii, size_t indent, const char *l, const char *r, size_t w)
 {
 	size_t i;
 
-	fputs(ascii ? "+" : l, out);
+	fprintf(out, "%*s%s", (int)indent, "", ascii ? "+" : l);
 	for (i = 0; i < w + 2; i++)
 		fputs(ascii ? "-" : "─", out);
 	fputs(ascii ? "+" : r, out);
 	fputc('\n', out);
 }
 
-static void box(FILE *out, const struct kstep_objects *o, struct obj *x, struct obj *objs, size_t n,
-		bool ascii)
+void kstep_render_box(FILE *out, bool ascii, size_t indent, const char *title, size_t n,
+		      const char *const *names, const char *const *vals)
 {
-	char title[160], line[256], val[200];
-	size_t i, w, namew = 0;
+	char line[512];
+	size_t i, w = cols(title), namew = 0;
 
-	snprintf(title, sizeof(title), "%s 0x%llx", x->type, (unsigned long long)x->addr);
-	w = cols(title);
-	for (i = 0; i < x->ns; i++)
-		if (strlen(x->s[i].name) > namew)
-			namew = strlen(x->s[i].name);
-	for (i = 0; i < x->ns; i++) {
-		value(o, obs_at(o, x->s[i].ob), x->s[i].f, objs, n, val, sizeof(val), ascii);
-		snprintf(line, sizeof(line), "%-*s  %s", (int)namew, x->s[i].name, val);
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) > namew)
+			namew = strlen(names[i]);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "%-*s  %s", (int)namew, names[i], vals[i]);
 		if (cols(line) > w)
 			w = cols(line);
 	}
-	hline(out, ascii, "┌", "┐", w);
-	row(out, ascii, title, w);
-	if (x->ns)
-		hline(out, ascii, "├", "┤", w);
+	hline(out, ascii, indent, "┌", "┐", w);
+	row(out, ascii, indent, title, w);
+	if (n)
+		hline(out, ascii, indent, "├", "┤", w);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "%-*s  %s", (int)namew, names[i], vals[i]);
+		row(out, ascii, indent, line, w);
+	}
+	hline(out, ascii, indent, "└", "┘", w);
+}
+
+static void box(FILE *out, const struct kstep_objects *o, struct obj *x, struct obj *objs, size_t n,
+		bool ascii)
+{
+	const char **names = kstep_xcalloc(x->ns + 1, sizeof(*names));
+	char **vals = kstep_xcalloc(x->ns + 1, sizeof(*vals));
+	char title[160], val[200];
+	size_t i;
+
+	snprintf(title, sizeof(title), "%s 0x%llx", x->type, (unsigned long long)x->addr);
 	for (i = 0; i < x->ns; i++) {
 		value(o, obs_at(o, x->s[i].ob), x->s[i].f, objs, n, val, sizeof(val), ascii);
-		snprintf(line, sizeof(line), "%-*s  %s", (int)namew, x->s[i].name, val);
-		row(out, ascii, line, w);
+		names[i] = x->s[i].name;
+		vals[i] = kstep_xstrdup(val);
 	}
-	hline(out, ascii, "└", "┘", w);
+	kstep_render_box(out, ascii, 0, title, x->ns, names, (const char *const *)vals);
+	for (i = 0; i < x->ns; i++)
+		free(vals[i]);
+	free(vals);
+	free(names);
 }
 
 /* Each observation of x: where, and what changed since x was last seen. */

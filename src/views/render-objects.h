@@ -29,4 +29,11 @@ void kstep_render_objects_dot(FILE *out, const struct kstep_objects *o, size_t u
  */
 void kstep_render_objects_json(FILE *out, const struct kstep_objects *o, size_t upto, const char *when);
 
+/*
+ * One box: title, then a NAME  VALUE row per field (names padded to the
+ * longest), indented by indent columns; ascii: +-| instead of box drawing.
+ */
+void kstep_render_box(FILE *out, bool ascii, size_t indent, const char *title, size_t n,
+		      const char *const *names, const char *const *vals);
+
 #endif

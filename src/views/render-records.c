@@ -53,6 +53,9 @@ static void meaning(const struct kstep_val *v, char *out, size_t len)
 		if (v->from_step)
 			snprintf(out, len, "%s%s#%d", v->decoded ? v->decoded : "", v->decoded ? " " : "",
 				 v->from_step);
+		else if (v->from_into)
+			snprintf(out, len, "%s%sfolded:%s:#%d", v->decoded ? v->decoded : "", v->decoded ? " " : "",
+				 v->from_name ? v->from_name : "?", v->from_into);
 		else
 			snprintf(out, len, "%s%shidden:%s", v->decoded ? v->decoded : "", v->decoded ? " " : "",
 				 v->from_name ? v->from_name : "?");

@@ -103,6 +103,8 @@ void kstep_render_cite(const struct kstep_val *v, char *out, size_t len)
 
 	if (v->from_step)
 		snprintf(a, sizeof(a), "#%d", v->from_step);
+	else if (v->from_into)
+		snprintf(a, sizeof(a), "%s, folded into #%d", v->from_name ? v->from_name : "?", v->from_into);
 	else
 		snprintf(a, sizeof(a), "%s, hidden", v->from_name ? v->from_name : "?");
 	if (v->deriv != KSTEP_DERIV_AMBIGUOUS) {
@@ -364,8 +366,13 @@ void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const
 		h->uname ? hs(h->uname, t2, sizeof(t2)) : "kernel not recorded", sep,
 		h->clock ? hs(h->clock, t3, sizeof(t3)) : "?", sep, hs(h->recorder, t4, sizeof(t4)));
 	kstep_src_tags(r->sources, tags, sizeof(tags));
-	fprintf(out, "task chosen: %s%ssources: %s\n\n", h->how ? hs(h->how, t1, sizeof(t1)) : "-", sep,
+	fprintf(out, "task chosen: %s%ssources: %s\n", h->how ? hs(h->how, t1, sizeof(t1)) : "-", sep,
 		r->tree ? "listed at the end" : tags[0] ? tags : "none");
+	if (h->budget)
+		fprintf(out, "--steps %d: %d of the %d steps shown; the others are folded into the step above "
+			"them (their count and time), and a value one produced cites it as folded into #N\n",
+			h->budget, h->budget_shown, h->budget_full);
+	fputc('\n', out);
 }
 
 struct row {

@@ -45,6 +45,23 @@ void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_
 void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w);
 void kstep_text_end(FILE *out, const struct kstep_render_ctx *r);
 
+/*
+ * Proof: one dense line per step with its mark (observed, derived, failed),
+ * the text format's header and footer. p lives across the calls.
+ */
+struct proof_state;
+struct kstep_kdoc;
+struct kstep_proof {
+	bool errno_seen;	/* a syscall of the log failed: the program's -1 is that failure */
+	struct proof_state *objs;	/* the objects read, for the end (bounded) */
+	struct kstep_kdoc *kdoc;	/* --source: kernel-doc summaries under the calls, or NULL */
+	char kdoc_why[512];		/* --source given but refused: why */
+};
+void kstep_proof_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_proof *p);
+void kstep_proof_steps(FILE *out, const struct kstep_render_ctx *r, struct kstep_proof *p);
+/* The objects as they ended, the sources the log saw, then the text footer; frees what p holds. */
+void kstep_proof_end(FILE *out, const struct kstep_render_ctx *r, struct kstep_proof *p);
+
 /* Records: one line per step, the footer after. */
 void kstep_records_steps(FILE *out, const struct kstep_render_ctx *r);
 void kstep_records_end(FILE *out, const struct kstep_render_ctx *r);

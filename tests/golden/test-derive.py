@@ -21,7 +21,7 @@ from tap import Tap, env  # noqa: E402
 FIX = env("FIXTURES")
 FORMATS = ("text", "records", "json")
 # lines that describe the view itself (what it hides), not the recording
-VIEW = re.compile(r"\(--all (shows|expands) them\)|matching --hide")
+VIEW = re.compile(r"\(--all (shows|expands) them\)|matching --hide|without --steps they are shown")
 t = Tap()
 
 
@@ -89,6 +89,7 @@ pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
 for path in sorted(glob.glob(os.path.join(FIX, "*.dat"))):
     name = os.path.basename(path)
     views = ([("--depth", str(d)) for d in range(1, 9)] + [("--hide", p) for p in producers(path)]
+             + [("--steps", "20")]
              + ([("--syscall", "socket")] if has_socket(path) else []))
     for fmt in FORMATS:
         base = run(("--format", fmt, path))

@@ -12,8 +12,11 @@ for a finished entry.
 import contextlib
 import fcntl
 import glob
+import hashlib
 import os
 import shutil
+import subprocess
+import urllib.request
 
 ROOT = os.environ.get("KSTEP_CACHE", "/var/cache/kstep")
 
@@ -78,3 +81,44 @@ def make(entry, build, ready=os.path.exists):
         finally:
             remove_leftovers(entry)
     return entry
+
+
+def apt_uri(spec):
+    """The address and SHA256 of package spec's .deb ("NAME" or "NAME=VERSION"),
+    from apt (its package lists updated once if needed); raises RuntimeError."""
+    for attempt in range(2):
+        p = subprocess.run(["apt-get", "download", "--print-uris", spec], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        for line in p.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 4 and parts[0].startswith("'http") and parts[3].startswith("SHA256:"):
+                return parts[0].strip("'"), parts[3][len("SHA256:"):]
+        subprocess.run(["apt-get", "update", "-qq"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    raise RuntimeError("apt knows no download address for %s: %s" % (spec, p.stdout.strip()[-300:]))
+
+
+def stream(url, sha, script):
+    """Downloads url into the standard input of `sh -c script` (nothing on disk
+    but what script writes), checks it against sha; returns (exit status,
+    output) of script, or raises RuntimeError."""
+    h = hashlib.sha256()
+    sink = subprocess.Popen(["sh", "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        with urllib.request.urlopen(url, timeout=120) as r:
+            while True:
+                chunk = r.read(1 << 20)
+                if not chunk:
+                    break
+                h.update(chunk)
+                sink.stdin.write(chunk)
+    except (OSError, BrokenPipeError) as e:
+        sink.kill()
+        sink.wait()
+        raise RuntimeError("downloading %s failed: %s" % (url, e))
+    sink.stdin.close()
+    out = sink.stdout.read().decode(errors="replace")
+    sink.wait()
+    if h.hexdigest() != sha:
+        raise RuntimeError("%s: SHA256 %s, but apt says %s" % (url, h.hexdigest(), sha))
+    return sink.returncode, out

@@ -44,7 +44,7 @@ for page, sec, cmd in pages:
     need = ["NAME", "DESCRIPTION"] + ([] if sec == "5" else ["SYNOPSIS", "OPTIONS", "EXIT STATUS", "EXAMPLES"])
     t.ok(all(h in heads for h in need), "%s(%s): sections %s" % (page, sec, ", ".join(need)), repr(heads))
     if sec == "5":
-        for fmt in ("text", "records", "json", "jsonl", "perfetto", "dot"):
+        for fmt in ("text", "records", "json", "jsonl", "perfetto", "proof", "dot"):
             t.ok(re.search(r"^\.SS %s " % fmt, src, re.M), "kstep-formats(5) describes %s" % fmt)
         continue
     helptext = run(KSTEP, "help", cmd).stdout if cmd else run(KSTEP, "--help").stdout
