@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cli.c - the analysis commands' options table (see cli.h).
+ * cli.c - the commands' options table (see cli.h).
  */
 #include "config.h"
 
@@ -18,7 +18,7 @@ struct optdef {
 	const char *name;
 	char shortc;		/* 0: long only */
 	const char *arg;	/* metavar; NULL: takes none */
-	const char *help;	/* lines separated by \n */
+	const char *help;	/* lines separated by \n; NULL: accepted, not listed (a test switch) */
 };
 
 static const struct optdef table[] = {
@@ -52,6 +52,34 @@ static const struct optdef table[] = {
 	{ KSTEP_CLI_STEPS, "steps", 0, "N", "at most N steps: those that carry the story, the rest folded" },
 	{ KSTEP_CLI_SOURCE, "source", 0, "DIR", "the recorded kernel's source tree (e.g. an unpacked Debian\n"
 	  "linux-source package of the same version)" },
+	{ KSTEP_CLI_JSON, "json", 0, NULL, "machine-readable output" },
+	{ KSTEP_CLI_FILE_VERSION, "file-version", 0, "6|7", "trace.dat version (default 7)" },
+	{ KSTEP_CLI_COMPRESSION, "compression", 0, "zstd|none", "v7 compression (default zstd)" },
+	{ KSTEP_CLI_COMMS, "comms", 0, NULL, "also replace task names (comms) by keyed names of\n"
+	  "the same length, and the traced program's name" },
+	{ KSTEP_CLI_STRINGS, "strings", 0, NULL, "also replace string arguments (string fields of\n"
+	  "events, probes' string fetch args) and the traced\ncommand's arguments" },
+	{ KSTEP_CLI_PLAN, "plan", 0, "NAME|FILE", "a built-in plan (--list-plans) or a plan file\n"
+	  "(default: syscalls); repeatable" },
+	{ KSTEP_CLI_GRAPH, "graph", 'g', "FUNC", "function_graph root" },
+	{ KSTEP_CLI_KPROBE, "kprobe", 0, "'FUNC ARGS'", "kprobe with fetch args (name=%di:s32 ...)" },
+	{ KSTEP_CLI_KRETPROBE, "kretprobe", 0, "'FUNC [ARGS]'", "kretprobe (default ret=$retval)" },
+	{ KSTEP_CLI_EVENT, "event", 'e', "SYS:EVENT", "a trace event" },
+	{ KSTEP_CLI_STACK, "stack", 0, "SYS:EVENT[:FILTER]", "a trace event with its kernel stack" },
+	{ KSTEP_CLI_UPROBE, "uprobe", 0, "'BIN:SYM [ARGS]'", "user-space probe (BIN: prog, libc, or a path)" },
+	{ KSTEP_CLI_URETPROBE, "uretprobe", 0, "'BIN:SYM [ARGS]'", "user-space return probe (default ret=$retval)" },
+	{ KSTEP_CLI_PLAN_SYSCALL, "syscall", 0, "NAME", "sys_enter_NAME and sys_exit_NAME" },
+	{ KSTEP_CLI_SHOW_PLAN, "show-plan", 0, NULL, "resolve the plan, print it as applied, record nothing" },
+	{ KSTEP_CLI_ATTACH, "pid", 'p', "PID", "attach to a running process instead of a command" },
+	{ KSTEP_CLI_DURATION, "duration", 0, "SEC", "stop after SEC seconds" },
+	{ KSTEP_CLI_BUFFER_SIZE, "buffer-size", 0, "KB", "per-CPU ring buffer (default 8192)" },
+	{ KSTEP_CLI_CLOCK, "clock", 0, "CLOCK", "trace clock (default local)" },
+	{ KSTEP_CLI_CLEANUP, "cleanup", 0, NULL, "remove leftovers of killed kstep processes and exit" },
+	{ KSTEP_CLI_LIST_PLANS, "list-plans", 0, NULL, "list the built-in plans and exit" },
+	/* read the buffers only at the end: how tests make the kernel lose events */
+	{ KSTEP_CLI_NO_DRAIN, "no-drain", 0, NULL, NULL },
+	{ KSTEP_CLI_DEBUGINFO, "debuginfo", 0, "VMLINUX", "store the DWARF facts the step log needs in the file\n"
+	  "(as kstep annotate), from this kernel debug file" },
 };
 
 static const struct optdef *def_of(enum kstep_cli_code code)
@@ -74,7 +102,11 @@ static void help_line(FILE *out, const struct optdef *d, const char *help)
 		n = fprintf(out, "  -%c, --%s%s%s", d->shortc, d->name, d->arg ? " " : "", d->arg ? d->arg : "");
 	else
 		n = fprintf(out, "  --%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
-	fprintf(out, "%*s", n < 18 ? 19 - n : 1, "");
+	/* a long spec ("--kretprobe 'FUNC [ARGS]'") puts its help on the next line, in the column */
+	if (n > 18)
+		fprintf(out, "\n%19s", "");
+	else
+		fprintf(out, "%*s", n < 18 ? 19 - n : 1, "");
 	for (; (nl = strchr(p, '\n')); p = nl + 1)
 		fprintf(out, "%.*s\n%19s", (int)(nl - p), p, "");
 	fprintf(out, "%s\n", p);
@@ -95,7 +127,7 @@ void kstep_cli_help(FILE *out, const struct kstep_cli_cmd *cmd)
 			continue;
 		}
 		d = def_of(u->code);
-		if (d)
+		if (d && (u->help || d->help))
 			help_line(out, d, u->help ? u->help : d->help);
 	}
 	if (cmd->epilogue)
@@ -159,6 +191,124 @@ static void formats_text(const char *formats, char *out, size_t len)
 		n += (size_t)snprintf(out + n, len - n, "%s%.*s", !i ? "" : i + 1 == parts ? " or " : ", ",
 				      (int)k, p);
 		p += k + (p[k] == '|');
+	}
+}
+
+/* Keeps one occurrence of an option whose order counts: record's plan lines number them. */
+static int keep(struct kstep_cli *c, enum kstep_cli_code code, const char *arg)
+{
+	c->items = kstep_xrealloc(c->items, ((size_t)c->nitems + 1) * sizeof(*c->items));
+	c->items[c->nitems++] = (struct kstep_cli_item){ .code = code, .arg = arg };
+	return 0;
+}
+
+/* The trace.dat to write (convert, record). atoi, as these options always read it: "7x" is 7. */
+static int take_dat(const struct optdef *d, const char *arg, struct kstep_cli *c)
+{
+	if (d->code == KSTEP_CLI_FILE_VERSION) {
+		c->file_version = atoi(arg);
+		if (c->file_version != 6 && c->file_version != 7) {
+			kstep_error("--file-version takes 6 or 7");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(arg, "zstd") && strcmp(arg, "none")) {
+		kstep_error("--compression takes zstd or none");
+		return -1;
+	}
+	c->compression = arg;
+	return 0;
+}
+
+/* record's numbers, with the messages record has always given (-p by its short name). */
+static int take_record_number(const struct optdef *d, const char *arg, struct kstep_cli_record *r)
+{
+	char *end;
+
+	switch (d->code) {
+	case KSTEP_CLI_ATTACH:
+		r->attach_pid = (int)strtol(arg, &end, 10);
+		if (*end || r->attach_pid <= 0) {
+			kstep_error("-p takes a process id");
+			return -1;
+		}
+		return 0;
+	case KSTEP_CLI_DURATION:
+		r->duration = strtod(arg, &end);
+		if (*end || r->duration <= 0) {
+			kstep_error("--duration takes seconds");
+			return -1;
+		}
+		return 0;
+	default:
+		r->buffer_kb = (size_t)strtoul(arg, &end, 10);
+		if (*end || r->buffer_kb < 4) {
+			kstep_error("--buffer-size takes kilobytes (at least 4)");
+			return -1;
+		}
+		return 0;
+	}
+}
+
+static int take_record(const struct optdef *d, const char *arg, struct kstep_cli_record *r)
+{
+	switch (d->code) {
+	case KSTEP_CLI_ATTACH:
+	case KSTEP_CLI_DURATION:
+	case KSTEP_CLI_BUFFER_SIZE:
+		return take_record_number(d, arg, r);
+	case KSTEP_CLI_CLOCK:
+		r->clock = arg;
+		return 0;
+	case KSTEP_CLI_DEBUGINFO:
+		r->debuginfo = arg;
+		return 0;
+	case KSTEP_CLI_SHOW_PLAN:
+		r->show_plan = true;
+		return 0;
+	case KSTEP_CLI_CLEANUP:
+		r->cleanup = true;
+		return 0;
+	case KSTEP_CLI_LIST_PLANS:
+		r->list_plans = true;
+		return 0;
+	case KSTEP_CLI_NO_DRAIN:
+		r->no_drain = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* The options of info, caps, convert, redact and record. */
+static int take_more(const struct optdef *d, const char *arg, struct kstep_cli *c)
+{
+	switch (d->code) {
+	case KSTEP_CLI_JSON:
+		c->json = true;
+		return 0;
+	case KSTEP_CLI_COMMS:
+		c->redact.comms = true;
+		return 0;
+	case KSTEP_CLI_STRINGS:
+		c->redact.strings = true;
+		return 0;
+	case KSTEP_CLI_FILE_VERSION:
+	case KSTEP_CLI_COMPRESSION:
+		return take_dat(d, arg, c);
+	case KSTEP_CLI_PLAN:
+	case KSTEP_CLI_GRAPH:
+	case KSTEP_CLI_KPROBE:
+	case KSTEP_CLI_KRETPROBE:
+	case KSTEP_CLI_EVENT:
+	case KSTEP_CLI_STACK:
+	case KSTEP_CLI_UPROBE:
+	case KSTEP_CLI_URETPROBE:
+	case KSTEP_CLI_PLAN_SYSCALL:
+		return keep(c, d->code, arg);
+	default:
+		return take_record(d, arg, &c->rec);
 	}
 }
 
@@ -253,20 +403,38 @@ static int take(const struct kstep_cli_cmd *cmd, const struct optdef *d, const c
 		kstep_error("--color takes never, auto or always, not '%s'", arg);
 		return -1;
 	default:
-		return -1;
+		return take_more(d, arg, c);
 	}
+}
+
+/* The option getopt_long returned (a code, or a short option's character) among cmd's. */
+static const struct optdef *def_of_cmd(const struct kstep_cli_cmd *cmd, int code)
+{
+	const struct kstep_cli_use *u;
+
+	for (u = cmd->opts; u->code != KSTEP_CLI_END; u++) {
+		const struct optdef *d = def_of(u->code);
+
+		if (d && ((int)d->code == code || (d->shortc && d->shortc == code)))
+			return d;
+	}
+	return NULL;
 }
 
 int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, struct kstep_cli *c)
 {
 	struct option opts[KSTEP_ARRAY_SIZE(table) + 2];
-	char shorts[16] = "+h";
+	char shorts[3 * KSTEP_ARRAY_SIZE(table) + 3] = "+h";
 	const struct kstep_cli_use *u;
 	size_t n = 0;
 	int code;
 
 	memset(c, 0, sizeof(*c));
 	c->diff.min_delta = 100000;
+	c->file_version = 7;
+	c->compression = "zstd";
+	c->rec.buffer_kb = 8192;
+	c->rec.clock = "local";
 	if (!cmd->opts_first)
 		memmove(shorts, shorts + 1, strlen(shorts));
 	for (u = cmd->opts; u->code != KSTEP_CLI_END; u++) {
@@ -287,17 +455,13 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	optind = 1;
 	while ((code = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
-		const struct optdef *d = NULL;
-		size_t i;
+		const struct optdef *d;
 
 		if (code == 'h') {
 			kstep_cli_help(stdout, cmd);
 			return 1;
 		}
-		for (i = 0; i < KSTEP_ARRAY_SIZE(table) && !d; i++)
-			if ((int)table[i].code == code || (table[i].shortc && table[i].shortc == code))
-				d = &table[i];
-		if (!d) {
+		if (!(d = def_of_cmd(cmd, code))) {
 			kstep_cli_help(stderr, cmd);
 			return -1;
 		}
@@ -308,6 +472,19 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 	c->nargs = argc - optind;
 	c->po.progress = kstep_progress_wanted(c->quiet);
 	return 0;
+}
+
+int kstep_cli_run(const struct kstep_cli_cmd *cmd, int argc, char **argv, int (*body)(const struct kstep_cli *cli))
+{
+	struct kstep_cli c;
+	int r = kstep_cli_parse(cmd, argc, argv, &c);
+
+	if (r)
+		r = r > 0 ? KSTEP_EXIT_OK : KSTEP_EXIT_ERROR;
+	else
+		r = body(&c);
+	kstep_cli_free(&c);
+	return r;
 }
 
 bool kstep_cli_color(const struct kstep_cli *c, int fd)
@@ -324,6 +501,9 @@ void kstep_cli_free(struct kstep_cli *c)
 	free(c->po.steps.hide);
 	c->po.steps.hide = NULL;
 	c->po.steps.nhide = 0;
+	free(c->items);
+	c->items = NULL;
+	c->nitems = 0;
 }
 
 /* Writes s for roff: backslashes escaped, hyphens of options kept as minus signs. */
@@ -400,7 +580,7 @@ void kstep_cli_man(FILE *out, const struct kstep_cli_cmd *cmd)
 			}
 			continue;
 		}
-		if (!(d = def_of(u->code)))
+		if (!(d = def_of(u->code)) || !(u->help || d->help))
 			continue;
 		if (d->shortc)
 			snprintf(spec, sizeof(spec), "-%c, --%s%s%s", d->shortc, d->name, d->arg ? " " : "",

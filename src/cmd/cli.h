@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cli.h - the analysis commands' options, in one table: each option's name,
- * argument, help text and how its value is checked, shared by steps, tree,
- * diff and annotate. The getopt tables and every command's help text are
- * generated from it, so an option means and reads the same everywhere.
- * The modules below know nothing of the command line.
+ * cli.h - the commands' options, in one table: each option's name, argument,
+ * help text and how its value is checked, shared by every command (steps,
+ * tree, objects, diff, verify, annotate, info, caps, convert, redact,
+ * record). The getopt tables, every command's help text and its man page's
+ * OPTIONS are generated from it, so an option means and reads the same
+ * everywhere. The modules below know nothing of the command line.
  */
 #ifndef KSTEP_CLI_H
 #define KSTEP_CLI_H
@@ -15,6 +16,7 @@
 
 #include "diff.h"
 #include "pipeline.h"
+#include "redact.h"
 
 enum kstep_cli_code {
 	KSTEP_CLI_END = 0,
@@ -41,6 +43,31 @@ enum kstep_cli_code {
 	KSTEP_CLI_AT,
 	KSTEP_CLI_STEPS,
 	KSTEP_CLI_SOURCE,
+	KSTEP_CLI_JSON,
+	KSTEP_CLI_FILE_VERSION,
+	KSTEP_CLI_COMPRESSION,
+	KSTEP_CLI_COMMS,
+	KSTEP_CLI_STRINGS,
+	/* record's plan: kept in order in kstep_cli.items */
+	KSTEP_CLI_PLAN,
+	KSTEP_CLI_GRAPH,
+	KSTEP_CLI_KPROBE,
+	KSTEP_CLI_KRETPROBE,
+	KSTEP_CLI_EVENT,
+	KSTEP_CLI_STACK,
+	KSTEP_CLI_UPROBE,
+	KSTEP_CLI_URETPROBE,
+	KSTEP_CLI_PLAN_SYSCALL,	/* --syscall NAME of record: a plan line, not a selection */
+	/* record's recording */
+	KSTEP_CLI_SHOW_PLAN,
+	KSTEP_CLI_ATTACH,	/* -p, --pid of record: attach, not select */
+	KSTEP_CLI_DURATION,
+	KSTEP_CLI_BUFFER_SIZE,
+	KSTEP_CLI_CLOCK,
+	KSTEP_CLI_CLEANUP,
+	KSTEP_CLI_LIST_PLANS,
+	KSTEP_CLI_NO_DRAIN,
+	KSTEP_CLI_DEBUGINFO,
 	KSTEP_CLI_SECTION,	/* not an option: a heading in the help */
 };
 
@@ -68,7 +95,27 @@ struct kstep_cli_cmd {
 	const struct kstep_cli_use *opts;	/* ends with KSTEP_CLI_END */
 	const char *formats;	/* --format values, "|"-separated, or NULL */
 	const char *epilogue;	/* exit status... */
-	bool opts_first;	/* stop at the first operand ("--" separates diff's sides) */
+	bool opts_first;	/* stop at the first operand ("--" separates diff's sides; record's
+				   COMMAND keeps its own options) */
+};
+
+/* One occurrence of an option whose occurrences count in their order (record's plan). */
+struct kstep_cli_item {
+	enum kstep_cli_code code;
+	const char *arg;
+};
+
+/* record's options that are not its plan (copied into struct kstep_record_opts). */
+struct kstep_cli_record {
+	int attach_pid;		/* -p: 0 none */
+	double duration;	/* --duration seconds; 0: until the command exits */
+	size_t buffer_kb;	/* --buffer-size (default 8192) */
+	const char *clock;	/* --clock (default local) */
+	const char *debuginfo;	/* --debuginfo VMLINUX, or NULL */
+	bool show_plan;
+	bool cleanup;
+	bool list_plans;
+	bool no_drain;		/* test switch, not in the help */
 };
 
 /* Every option's value, parsed. */
@@ -84,18 +131,32 @@ struct kstep_cli {
 	int depth;			/* --depth: also in po.steps.depth */
 	int at;				/* --at: a step number, 0: the end */
 	const char *source;		/* --source: the recorded kernel's source tree, or NULL */
+	bool json;			/* --json (info, caps) */
+	int file_version;		/* --file-version: 6 or 7 (default 7) */
+	const char *compression;	/* --compression: zstd (default) or none */
+	struct kstep_redact_opts redact;	/* --comms, --strings */
+	struct kstep_cli_record rec;
+	struct kstep_cli_item *items;	/* record's plan options, in the order given */
+	int nitems;
 	char **args;			/* the operands */
 	int nargs;
 };
 
 /*
  * Parses argv for cmd into cli (zeroed first; defaults: diff min-delta
- * 100 µs). Returns 0, 1 when the help was asked for (printed to stdout), or
+ * 100 µs, file version 7, zstd, record's 8192 KB buffers and local clock;
+ * an option whose table entry has no help is accepted but not listed). Returns 0, 1 when the help was asked for (printed to stdout), or
  * -1 after printing one message (a bad option prints the help to stderr).
  * Free with kstep_cli_free.
  */
 int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, struct kstep_cli *cli);
 void kstep_cli_free(struct kstep_cli *cli);
+/*
+ * Parses argv for cmd and, unless the help was asked for or the command line
+ * is wrong, runs body with the options; frees them. Returns body's exit
+ * status, KSTEP_EXIT_OK after the help, KSTEP_EXIT_ERROR after a usage error.
+ */
+int kstep_cli_run(const struct kstep_cli_cmd *cmd, int argc, char **argv, int (*body)(const struct kstep_cli *cli));
 /*
  * Returns whether output to fd is coloured: --color=always, or auto (the
  * default) on a terminal when NO_COLOR is unset or empty.

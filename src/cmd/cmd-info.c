@@ -4,12 +4,12 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "event.h"
 #include "json.h"
@@ -18,17 +18,33 @@
 #include "redact.h"
 #include "session.h"
 
-static const char usage[] =
-	"usage: kstep info [--json] [--strict] [FILE]\n"
-	"\n"
-	"Show what a trace.dat holds: format version and compression, kernel\n"
-	"release, CPUs, trace clock, each event with its count, lost events per\n"
-	"CPU, damaged data, the traced command and the sources present\n"
-	"(fgraph, kprobe, fprobe, syscall, uprobe, event, stack). FILE defaults\n"
-	"to trace.dat.\n"
-	"\n"
-	"  --json      machine-readable output\n"
-	"  --strict    exit 2 when events were lost or data is damaged\n";
+static const struct kstep_cli_use opts[] = {
+	{ KSTEP_CLI_SECTION, "" },
+	{ KSTEP_CLI_JSON, NULL },
+	{ KSTEP_CLI_STRICT, NULL },
+	{ KSTEP_CLI_END, NULL },
+};
+
+static const struct kstep_cli_cmd cli = {
+	.name = "info",
+	.synopsis = "usage: kstep info [--json] [--strict] [FILE]\n",
+	.text = "Show what a trace.dat holds: format version and compression, kernel\n"
+		"release, CPUs, trace clock, each event with its count, lost events per\n"
+		"CPU, damaged data, the traced command and the sources present\n"
+		"(fgraph, kprobe, fprobe, syscall, uprobe, event, stack). FILE defaults\n"
+		"to trace.dat.\n",
+	.opts = opts,
+};
+
+static void help(FILE *out)
+{
+	kstep_cli_help(out, &cli);
+}
+
+static void man(FILE *out)
+{
+	kstep_cli_man(out, &cli);
+}
 
 struct evcount {
 	struct tep_event *ev;
@@ -294,61 +310,43 @@ static void print_json(struct kstep_session *s, const struct info *in)
 	kstep_json_end(&j);
 }
 
-static int run(int argc, char **argv)
+static int show(const struct kstep_cli *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct kstep_session s;
 	struct info in = { 0 };
-	bool json = false, strict = false;
 	const char *path = "trace.dat";
-	int c, ret = KSTEP_EXIT_ERROR;
+	int ret = KSTEP_EXIT_ERROR;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			strict = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return KSTEP_EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return KSTEP_EXIT_ERROR;
-		}
-	}
-	if (optind < argc)
-		path = argv[optind++];
-	if (optind < argc) {
+	if (a->nargs > 1) {
 		kstep_error("info takes one FILE (see kstep help info)");
 		return KSTEP_EXIT_ERROR;
 	}
+	if (a->nargs)
+		path = a->args[0];
 	if (kstep_session_open(&s, path))
 		return KSTEP_EXIT_ERROR;
 	if (count_events(&s, &in))
 		goto out;
-	if (json)
+	if (a->json)
 		print_json(&s, &in);
 	else
 		print_text(&s, &in);
-	ret = kstep_session_finish(&s, strict);
+	ret = kstep_session_finish(&s, a->strict);
 out:
 	free(in.counts);
 	kstep_session_close(&s);
 	return ret;
 }
 
+static int run(int argc, char **argv)
+{
+	return kstep_cli_run(&cli, argc, argv, show);
+}
+
 const struct kstep_cmd kstep_cmd_info = {
 	.name = "info",
 	.run = run,
 	.summary = "show what a trace.dat holds (version, kernel, events, losses)",
-	.usage = usage,
+	.help = help,
+	.man = man,
 };

@@ -80,8 +80,8 @@ static int set_budget(const char *text, const char *from)
 
 /*
  * kstep help --man [COMMAND]: the OPTIONS section of the man page, made from
- * what kstep help prints (for steps, tree, diff, annotate: from the options
- * table), so that the man pages and the help cannot drift apart.
+ * the options table a command's help is made from (kstep's own, from what
+ * kstep --help prints), so that the man pages and the help cannot drift apart.
  */
 static int help_man(const char *name)
 {
