@@ -42,14 +42,20 @@ struct kstep_keep {
 	int total;
 	int shown;
 	struct kstep_vec open;		/* int32_t: the steps whose subtree is still open */
+	struct kstep_steps_fold fold;	/* what the step builder asks */
 	bool errno_before;		/* a system call of the log failed */
 };
+
+static bool kept(const void *ctx, int full);
+static int span(const void *ctx, int full);
+static bool has_ret(const void *ctx, int full);
 
 struct kstep_keep *kstep_keep_new(void)
 {
 	struct kstep_keep *k = kstep_xcalloc(1, sizeof(*k));
 
 	k->arena.charge = "the --steps choice (a record per step of the full log)";
+	k->fold = (struct kstep_steps_fold){ .ctx = k, .kept = kept, .span = span, .has_ret = has_ret };
 	kstep_vec_init(&k->open, sizeof(int32_t));
 	return k;
 }
@@ -292,23 +298,28 @@ int kstep_keep_shown(const struct kstep_keep *k)
 	return k->shown;
 }
 
-bool kstep_keep_has(const struct kstep_keep *k, int full)
+static bool kept(const void *ctx, int full)
 {
-	const struct krec *r = crec(k, full);
+	const struct krec *r = crec(ctx, full);
 
 	return r && r->kept;
 }
 
-int kstep_keep_span(const struct kstep_keep *k, int full)
+static int span(const void *ctx, int full)
 {
-	const struct krec *r = crec(k, full);
+	const struct krec *r = crec(ctx, full);
 
 	return r ? r->last - full + 1 : 1;
 }
 
-bool kstep_keep_has_ret(const struct kstep_keep *k, int full)
+static bool has_ret(const void *ctx, int full)
 {
-	const struct krec *r = crec(k, full);
+	const struct krec *r = crec(ctx, full);
 
 	return r && !r->is_ret && r->ret;
+}
+
+const struct kstep_steps_fold *kstep_keep_fold(const struct kstep_keep *k)
+{
+	return &k->fold;
 }

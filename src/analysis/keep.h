@@ -36,11 +36,7 @@ void kstep_keep_choose(struct kstep_keep *k, int budget);
 /* The first build's steps, and how many the choice shows (return steps included). */
 int kstep_keep_total(const struct kstep_keep *k);
 int kstep_keep_shown(const struct kstep_keep *k);
-/* Returns true when the full log's step full is kept. */
-bool kstep_keep_has(const struct kstep_keep *k, int full);
-/* Returns how many steps of the full log step full's subtree holds, itself and its return step included. */
-int kstep_keep_span(const struct kstep_keep *k, int full);
-/* Returns true when call step full has a return step in the full log. */
-bool kstep_keep_has_ret(const struct kstep_keep *k, int full);
+/* Returns the choice as the step builder asks it (kstep_steps_opts.keep); it lives as long as k. */
+const struct kstep_steps_fold *kstep_keep_fold(const struct kstep_keep *k);
 
 #endif

@@ -13,7 +13,6 @@
 #include "decode.h"
 #include "kopts.h"
 #include "log.h"
-#include "keep.h"
 #include "steps.h"
 
 /*
@@ -412,7 +411,7 @@ static void return_step(struct builder *b, long idx)
 	int full = 0;
 
 	/* the full log's return step is numbered whether or not this view shows it */
-	if (b->o->keep && kstep_keep_has_ret(b->o->keep, call->full))
+	if (b->o->keep && b->o->keep->has_ret(b->o->keep->ctx, call->full))
 		full = ++b->x->full_total;
 
 	for (v = k->vals; v && !out; v = v->next)
@@ -485,7 +484,7 @@ static bool outside_view(const struct builder *b, const struct kstep_node *k)
 static void fold(struct builder *b, long parent, struct kstep_node *k, int full)
 {
 	const struct kstep_step *a = step_at(b, parent);
-	int span = kstep_keep_span(b->o->keep, full);
+	int span = b->o->keep->span(b->o->keep->ctx, full);
 	struct kstep_node *x;
 
 	add_hidden(b, parent, k);
@@ -529,7 +528,7 @@ static void visit(struct builder *b, struct kstep_node *k, long parent, int dept
 	}
 	if (b->o->keep) {
 		full = ++b->x->full_total;
-		if (!kstep_keep_has(b->o->keep, full)) {
+		if (!b->o->keep->kept(b->o->keep->ctx, full)) {
 			fold(b, parent, k, full);
 			return;
 		}

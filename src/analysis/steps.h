@@ -18,7 +18,17 @@
 #include "select.h"
 #include "session.h"
 
-struct kstep_keep;
+/*
+ * --steps N: which steps of the full log a view keeps, by their number in
+ * the full log (keep.h makes one from a first build; the step builder only
+ * asks, so it depends on no chooser).
+ */
+struct kstep_steps_fold {
+	const void *ctx;
+	bool (*kept)(const void *ctx, int full);	/* is step full shown? */
+	int (*span)(const void *ctx, int full);		/* steps in its subtree, its return step included */
+	bool (*has_ret)(const void *ctx, int full);	/* does call full have a return step? */
+};
 
 struct kstep_steps_opts {
 	const char **hide;	/* --hide globs */
@@ -27,7 +37,7 @@ struct kstep_steps_opts {
 	bool all;		/* --all: no default hide list, interrupts and probe machinery expanded */
 	const struct kstep_gaps *gaps;	/* what DWARF filled in, or NULL */
 	const struct kstep_fetches *fetches;	/* what each probe field fetched (the applied plan), or NULL */
-	const struct kstep_keep *keep;	/* --steps N: fold every step it does not keep (keep.h), or NULL */
+	const struct kstep_steps_fold *keep;	/* --steps N: fold every step it does not keep, or NULL */
 	int budget;		/* --steps N: at most N steps, 0: no limit */
 };
 

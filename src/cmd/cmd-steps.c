@@ -176,7 +176,7 @@ static struct kstep_keep *plan(struct kstep_pipeline *p, struct kstep_cli *a)
 		return NULL;
 	}
 	kstep_keep_choose(k, a->po.steps.budget);
-	a->po.steps.keep = k;
+	a->po.steps.keep = kstep_keep_fold(k);
 	p->h.budget = a->po.steps.budget;
 	p->h.budget_shown = kstep_keep_shown(k);
 	p->h.budget_full = kstep_keep_total(k);
