@@ -329,6 +329,35 @@ bool kstep_glob(const char *pat, const char *name)
 	return fnmatch(pat, name, 0) == 0;
 }
 
+/* The digits of v in base (10 or 16), most significant first, at out with a NUL. */
+static size_t fmt_digits(char *out, uint64_t v, unsigned base)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[KSTEP_NUM_LEN];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+size_t kstep_fmt_u64(char *out, uint64_t v)
+{
+	return fmt_digits(out, v, 10);
+}
+
+size_t kstep_fmt_x64(char *out, uint64_t v)
+{
+	out[0] = '0';
+	out[1] = 'x';
+	return 2 + fmt_digits(out + 2, v, 16);
+}
+
 void kstep_fmt_dur(char *out, size_t len, uint64_t ns)
 {
 	if (ns < 1000)

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +63,16 @@ static void man(FILE *out)
 	kstep_cli_man(out, &cli);
 }
 
-/* The view: text measures its columns in a first pass, then prints. */
+/*
+ * The view. Text spools its rows while it measures its columns and prints
+ * them at the end; without a temporary file it measures in a first pass of
+ * the pipeline, then prints in a second.
+ */
 struct view {
 	const char *format;
 	bool measuring;
+	struct kstep_text_spool *spool;
+	bool spool_failed;	/* the spooled rows could not be printed */
 	struct kstep_render_ctx r;
 	struct kstep_text_cols w;
 	struct kstep_json j;
@@ -86,7 +93,7 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 		kstep_json_init(&v->j, stdout, false);
 	else if (!strcmp(v->format, "perfetto"))
 		v->pf = kstep_perfetto_begin(stdout, &v->r);
-	else if (!strcmp(v->format, "text"))
+	else if (!strcmp(v->format, "text") && !v->spool)
 		kstep_text_begin(stdout, &v->r, &v->w);
 }
 
@@ -96,7 +103,9 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 
 	(void)top;
 	v->r.st = p->st;
-	if (v->measuring)
+	if (v->spool)
+		kstep_text_spool_rows(v->spool, &v->r);
+	else if (v->measuring)
 		kstep_text_measure(&v->r, &v->w);
 	else if (!strcmp(v->format, "json"))
 		kstep_json_log_steps(&v->j, &v->r);
@@ -127,6 +136,8 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		v->pf = NULL;
 	} else if (!strcmp(v->format, "records"))
 		kstep_records_end(stdout, &v->r);
+	else if (v->spool && kstep_text_spool_print(stdout, v->spool, &v->r))
+		v->spool_failed = true;
 	else
 		kstep_text_end(stdout, &v->r);
 }
@@ -159,7 +170,7 @@ static int run(int argc, char **argv)
 	kstep_text_cols_init(&v.w);
 	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;
-	if (!strcmp(v.format, "text")) {
+	if (!strcmp(v.format, "text") && !(v.spool = kstep_text_spool_new())) {
 		v.measuring = true;
 		if (kstep_pipeline_run(&p, &sink))
 			goto out;
@@ -167,9 +178,14 @@ static int run(int argc, char **argv)
 	}
 	if (kstep_pipeline_run(&p, &sink))
 		goto out;
+	if (v.spool_failed) {
+		kstep_error("the step log's rows could not be kept in a temporary file: %s", strerror(errno));
+		goto out;
+	}
 	fflush(stdout);
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
+	kstep_text_spool_free(v.spool);
 	kstep_pipeline_close(&p);
 	kstep_cli_free(&a);
 	return ret;

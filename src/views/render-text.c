@@ -233,21 +233,6 @@ static void short_site(const struct kstep_node *n, char *out, size_t len)
 	}
 }
 
-/* Writes v in decimal at out; returns the length. */
-static size_t put_u64(char *out, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* kstep_fmt_dur's text ("1.234 us"), µs unless ascii; out holds at least 32 bytes. */
 static void dur_text(char *out, uint64_t ns, bool ascii)
 {
@@ -263,13 +248,13 @@ static void dur_text(char *out, uint64_t ns, bool ascii)
 	uint64_t frac;
 
 	if (ns < 1000) {
-		n = put_u64(out, ns);
+		n = kstep_fmt_u64(out, ns);
 		memcpy(out + n, " ns", 4);
 		return;
 	}
 	for (i = 0; i < 2 && ns >= units[i].below; i++)
 		;
-	n = put_u64(out, ns / units[i].div);
+	n = kstep_fmt_u64(out, ns / units[i].div);
 	frac = (ns / (units[i].div / 1000)) % 1000;
 	out[n++] = '.';
 	out[n++] = (char)('0' + frac / 100);
@@ -369,7 +354,7 @@ void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const
 }
 
 struct row {
-	char num[16];
+	char num[KSTEP_NUM_LEN];
 	char name[320];
 	char *vals;
 	char *ret;
@@ -396,7 +381,7 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	struct kstep_sbuf b = { 0 };
 	size_t k = st->depth > 0 ? 2 * (size_t)st->depth : 0;
 
-	row->num[put_u64(row->num, (uint64_t)st->n)] = '\0';
+	kstep_fmt_u64(row->num, (uint64_t)st->n);
 	if (k > 160)
 		k = 160;
 	memset(row->name, ' ', k);
@@ -489,15 +474,39 @@ static size_t maxz(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-static void widen(struct kstep_text_cols *w, const struct row *row)
+/*
+ * A row's cells as print_row reads them: pointing into a row just made, or
+ * into a record read back from the spool.
+ */
+enum { CELL_NUM, CELL_NAME, CELL_VALS, CELL_RET, CELL_TIME, CELL_CALLER, CELL_LINE, CELL_TAG, CELL_HIDDEN,
+       NCELLS };
+
+struct cells {
+	const char *c[NCELLS];
+};
+
+static void cells_of(const struct row *row, struct cells *c)
 {
-	w->n = maxz(w->n, strlen(row->num));
-	w->name = maxz(w->name, cols(row->name));
-	w->vals = maxz(w->vals, cols(row->vals));
-	w->ret = maxz(w->ret, cols(row->ret));
-	w->time = maxz(w->time, cols(row->time));
-	w->caller = maxz(w->caller, cols(row->caller));
-	w->line = maxz(w->line, cols(row->line));
+	c->c[CELL_NUM] = row->num;
+	c->c[CELL_NAME] = row->name;
+	c->c[CELL_VALS] = row->vals;
+	c->c[CELL_RET] = row->ret;
+	c->c[CELL_TIME] = row->time;
+	c->c[CELL_CALLER] = row->caller;
+	c->c[CELL_LINE] = row->line;
+	c->c[CELL_TAG] = row->tag;
+	c->c[CELL_HIDDEN] = row->hidden;
+}
+
+static void widen(struct kstep_text_cols *w, const struct cells *c)
+{
+	w->n = maxz(w->n, strlen(c->c[CELL_NUM]));
+	w->name = maxz(w->name, cols(c->c[CELL_NAME]));
+	w->vals = maxz(w->vals, cols(c->c[CELL_VALS]));
+	w->ret = maxz(w->ret, cols(c->c[CELL_RET]));
+	w->time = maxz(w->time, cols(c->c[CELL_TIME]));
+	w->caller = maxz(w->caller, cols(c->c[CELL_CALLER]));
+	w->line = maxz(w->line, cols(c->c[CELL_LINE]));
 }
 
 /* One line, gathered and written at once. */
@@ -585,33 +594,34 @@ static void lpad_in(struct lbuf *l, const char *s, size_t w, const char *color)
 		lspc(l, w - cols(s));
 }
 
-static void print_row(FILE *out, const struct kstep_text_cols *w, const struct row *row, bool color)
+static void print_row(FILE *out, const struct kstep_text_cols *w, const struct cells *c, bool color)
 {
+	const char *const *f = c->c;
 	struct lbuf l;
-	size_t n = strlen(row->num);
+	size_t n = strlen(f[CELL_NUM]);
 
 	l.out = out;
 	l.n = 0;
 	if (n < w->n)
 		lspc(&l, w->n - n);
-	lput(&l, row->num, n);
+	lput(&l, f[CELL_NUM], n);
 	lput(&l, "  ", 2);
-	lpad(&l, row->name, w->name);
+	lpad(&l, f[CELL_NAME], w->name);
 	lput(&l, "  ", 2);
-	lpad_vals(&l, row->vals, w->vals, color);
+	lpad_vals(&l, f[CELL_VALS], w->vals, color);
 	lput(&l, "  ", 2);
-	lpad_in(&l, row->ret, w->ret, color && strstr(row->ret, " E") ? C_ERROR : NULL);
+	lpad_in(&l, f[CELL_RET], w->ret, color && strstr(f[CELL_RET], " E") ? C_ERROR : NULL);
 	lput(&l, "  ", 2);
-	lpad(&l, row->time, w->time);
+	lpad(&l, f[CELL_TIME], w->time);
 	lput(&l, "  ", 2);
-	lpad(&l, row->caller, w->caller);
+	lpad(&l, f[CELL_CALLER], w->caller);
 	if (w->line) {
 		lput(&l, "  ", 2);
-		lpad(&l, row->line, w->line);
+		lpad(&l, f[CELL_LINE], w->line);
 	}
 	lput(&l, "  ", 2);
-	lpad_in(&l, row->tag, 0, !color ? NULL : !strcmp(row->tag, "stack-merged") ? C_INFERRED : C_TAG);
-	lputs(&l, row->hidden);
+	lpad_in(&l, f[CELL_TAG], 0, !color ? NULL : !strcmp(f[CELL_TAG], "stack-merged") ? C_INFERRED : C_TAG);
+	lputs(&l, f[CELL_HIDDEN]);
 	lput(&l, "\n", 1);
 	fwrite(l.b, 1, l.n, out);
 }
@@ -627,31 +637,24 @@ void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols
 	size_t i;
 
 	for (i = 0; i < r->st->n; i++) {
+		struct cells c;
+
 		make_row(r, &r->st->v[i], &row);
-		widen(w, &row);
+		cells_of(&row, &c);
+		widen(w, &c);
 		row_free(&row);
 	}
 }
 
 void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w)
 {
-	struct row row;
+	const struct cells head = { { "#", "step", "values", "return", "time", "caller", w->line ? "line" : "",
+				      "evidence", "" } };
 
 	w->name = w->name > NAME_MAX_W ? NAME_MAX_W : w->name;
 	w->vals = w->vals > VALS_MAX_W ? VALS_MAX_W : w->vals;
 	kstep_render_header_text(out, r, "steps");
-	snprintf(row.num, sizeof(row.num), "#");
-	snprintf(row.name, sizeof(row.name), "step");
-	snprintf(row.time, sizeof(row.time), "time");
-	snprintf(row.line, sizeof(row.line), "line");
-	row.vals = (char *)"values";
-	row.ret = (char *)"return";
-	row.caller = "caller";
-	row.tag = "evidence";
-	row.hidden[0] = '\0';
-	if (!w->line)
-		row.line[0] = '\0';
-	print_row(out, w, &row, false);
+	print_row(out, w, &head, false);
 }
 
 void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w)
@@ -660,10 +663,121 @@ void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct k
 	size_t i;
 
 	for (i = 0; i < r->st->n; i++) {
+		struct cells c;
+
 		make_row(r, &r->st->v[i], &row);
-		print_row(out, w, &row, r->color);
+		cells_of(&row, &c);
+		print_row(out, w, &c, r->color);
 		row_free(&row);
 	}
+}
+
+/*
+ * The spool: one pass over the log. Each row is made once, its cells written
+ * unpadded to an unlinked temporary file while the column widths grow; at
+ * the end the rows are read back and printed padded. The log stays out of
+ * memory, and the analysis runs once instead of twice.
+ *
+ * A record: its length (size_t), then the NCELLS cells, each ending in NUL.
+ */
+struct kstep_text_spool {
+	FILE *f;
+	struct kstep_text_cols w;
+	struct kstep_sbuf b;	/* the record being written */
+	char *rec;		/* the record read back */
+	size_t cap;
+	bool failed;		/* a write failed: the rows are not all there */
+};
+
+struct kstep_text_spool *kstep_text_spool_new(void)
+{
+	struct kstep_text_spool *sp;
+	FILE *f = tmpfile();
+
+	if (!f)
+		return NULL;
+	sp = kstep_xcalloc(1, sizeof(*sp));
+	sp->f = f;
+	kstep_text_cols_init(&sp->w);
+	return sp;
+}
+
+void kstep_text_spool_free(struct kstep_text_spool *sp)
+{
+	if (!sp)
+		return;
+	fclose(sp->f);
+	kstep_sbuf_free(&sp->b);
+	free(sp->rec);
+	free(sp);
+}
+
+static void spool_put(struct kstep_text_spool *sp, const struct cells *c)
+{
+	size_t i, len;
+
+	kstep_sbuf_reset(&sp->b);
+	for (i = 0; i < NCELLS; i++)
+		kstep_sbuf_addn(&sp->b, c->c[i], strlen(c->c[i]) + 1);
+	len = sp->b.len;
+	if (fwrite(&len, sizeof(len), 1, sp->f) != 1 || fwrite(sp->b.s, 1, len, sp->f) != len)
+		sp->failed = true;
+}
+
+/* Reads the next record into c: 1, 0 at the end, -1 when the file is not what was written. */
+static int spool_get(struct kstep_text_spool *sp, struct cells *c)
+{
+	const char *p, *end;
+	size_t len, i;
+
+	if (fread(&len, sizeof(len), 1, sp->f) != 1)
+		return feof(sp->f) && !ferror(sp->f) ? 0 : -1;
+	if (!len)
+		return -1;
+	if (sp->cap < len) {
+		sp->rec = kstep_xrealloc(sp->rec, len);
+		sp->cap = len;
+	}
+	if (fread(sp->rec, 1, len, sp->f) != len || sp->rec[len - 1])
+		return -1;
+	p = sp->rec;
+	end = p + len;
+	for (i = 0; i < NCELLS; i++) {
+		if (p >= end)
+			return -1;
+		c->c[i] = p;
+		p += strlen(p) + 1;
+	}
+	return p == end ? 1 : -1;
+}
+
+void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
+{
+	struct row row;
+	size_t i;
+
+	for (i = 0; i < r->st->n; i++) {
+		struct cells c;
+
+		make_row(r, &r->st->v[i], &row);
+		cells_of(&row, &c);
+		widen(&sp->w, &c);
+		spool_put(sp, &c);
+		row_free(&row);
+	}
+}
+
+int kstep_text_spool_print(FILE *out, struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
+{
+	struct cells c;
+	int got;
+
+	if (sp->failed || fflush(sp->f) || fseek(sp->f, 0, SEEK_SET))
+		return -1;
+	kstep_text_begin(out, r, &sp->w);
+	while ((got = spool_get(sp, &c)) > 0)
+		print_row(out, &sp->w, &c, r->color);
+	return got;
 }
 
 void kstep_text_end(FILE *out, const struct kstep_render_ctx *r)
