@@ -260,7 +260,9 @@ static void dur_text(char *out, uint64_t ns, bool ascii)
 	out[n++] = (char)('0' + frac / 100);
 	out[n++] = (char)('0' + frac / 10 % 10);
 	out[n++] = (char)('0' + frac % 10);
-	snprintf(out + n, 8, "%s", ascii ? units[i].unit : units[i].uunit);
+	/* the units are at most 4 bytes: they fit the 32 */
+	memcpy(out + n, ascii ? units[i].unit : units[i].uunit,
+	       strlen(ascii ? units[i].unit : units[i].uunit) + 1);
 }
 
 static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t len)
@@ -291,18 +293,6 @@ static size_t cols(const char *s)
 }
 
 static const char spaces[] = "                                                                ";
-
-/* Writes w spaces. */
-static void spc(FILE *out, size_t w)
-{
-	while (w) {
-		size_t k = w < sizeof(spaces) - 1 ? w : sizeof(spaces) - 1;
-
-		fwrite(spaces, 1, k, out);
-		w -= k;
-	}
-}
-
 
 /* Escapes buf in place (see kstep_text_safe): the trace chose some of it. */
 static void safe_inplace(char *buf, size_t len)
@@ -509,12 +499,24 @@ static void widen(struct kstep_text_cols *w, const struct cells *c)
 	w->line = maxz(w->line, cols(c->c[CELL_LINE]));
 }
 
-/* One line, gathered and written at once. */
+/* Lines gathered and written in blocks: a log is millions of short pieces. */
 struct lbuf {
 	FILE *out;
 	size_t n;
-	char b[4096];
+	char b[1u << 15];
 };
+
+static void lstart(struct lbuf *l, FILE *out)
+{
+	l->out = out;
+	l->n = 0;
+}
+
+static void lflush(struct lbuf *l)
+{
+	fwrite(l->b, 1, l->n, l->out);
+	l->n = 0;
+}
 
 static void lput(struct lbuf *l, const char *s, size_t n)
 {
@@ -594,36 +596,34 @@ static void lpad_in(struct lbuf *l, const char *s, size_t w, const char *color)
 		lspc(l, w - cols(s));
 }
 
-static void print_row(FILE *out, const struct kstep_text_cols *w, const struct cells *c, bool color)
+/* Appends one row, padded to w, to l. */
+static void print_row(struct lbuf *lb, const struct kstep_text_cols *w, const struct cells *c, bool color)
 {
 	const char *const *f = c->c;
-	struct lbuf l;
+	struct lbuf *l = lb;
 	size_t n = strlen(f[CELL_NUM]);
 
-	l.out = out;
-	l.n = 0;
 	if (n < w->n)
-		lspc(&l, w->n - n);
-	lput(&l, f[CELL_NUM], n);
-	lput(&l, "  ", 2);
-	lpad(&l, f[CELL_NAME], w->name);
-	lput(&l, "  ", 2);
-	lpad_vals(&l, f[CELL_VALS], w->vals, color);
-	lput(&l, "  ", 2);
-	lpad_in(&l, f[CELL_RET], w->ret, color && strstr(f[CELL_RET], " E") ? C_ERROR : NULL);
-	lput(&l, "  ", 2);
-	lpad(&l, f[CELL_TIME], w->time);
-	lput(&l, "  ", 2);
-	lpad(&l, f[CELL_CALLER], w->caller);
+		lspc(l, w->n - n);
+	lput(l, f[CELL_NUM], n);
+	lput(l, "  ", 2);
+	lpad(l, f[CELL_NAME], w->name);
+	lput(l, "  ", 2);
+	lpad_vals(l, f[CELL_VALS], w->vals, color);
+	lput(l, "  ", 2);
+	lpad_in(l, f[CELL_RET], w->ret, color && strstr(f[CELL_RET], " E") ? C_ERROR : NULL);
+	lput(l, "  ", 2);
+	lpad(l, f[CELL_TIME], w->time);
+	lput(l, "  ", 2);
+	lpad(l, f[CELL_CALLER], w->caller);
 	if (w->line) {
-		lput(&l, "  ", 2);
-		lpad(&l, f[CELL_LINE], w->line);
+		lput(l, "  ", 2);
+		lpad(l, f[CELL_LINE], w->line);
 	}
-	lput(&l, "  ", 2);
-	lpad_in(&l, f[CELL_TAG], 0, !color ? NULL : !strcmp(f[CELL_TAG], "stack-merged") ? C_INFERRED : C_TAG);
-	lputs(&l, f[CELL_HIDDEN]);
-	lput(&l, "\n", 1);
-	fwrite(l.b, 1, l.n, out);
+	lput(l, "  ", 2);
+	lpad_in(l, f[CELL_TAG], 0, !color ? NULL : !strcmp(f[CELL_TAG], "stack-merged") ? C_INFERRED : C_TAG);
+	lputs(l, f[CELL_HIDDEN]);
+	lput(l, "\n", 1);
 }
 
 void kstep_text_cols_init(struct kstep_text_cols *w)
@@ -650,26 +650,35 @@ void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_
 {
 	const struct cells head = { { "#", "step", "values", "return", "time", "caller", w->line ? "line" : "",
 				      "evidence", "" } };
+	struct lbuf *l;
 
 	w->name = w->name > NAME_MAX_W ? NAME_MAX_W : w->name;
 	w->vals = w->vals > VALS_MAX_W ? VALS_MAX_W : w->vals;
 	kstep_render_header_text(out, r, "steps");
-	print_row(out, w, &head, false);
+	l = kstep_xmalloc(sizeof(*l));
+	lstart(l, out);
+	print_row(l, w, &head, false);
+	lflush(l);
+	free(l);
 }
 
 void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w)
 {
+	struct lbuf *l = kstep_xmalloc(sizeof(*l));
 	struct row row;
 	size_t i;
 
+	lstart(l, out);
 	for (i = 0; i < r->st->n; i++) {
 		struct cells c;
 
 		make_row(r, &r->st->v[i], &row);
 		cells_of(&row, &c);
-		print_row(out, w, &c, r->color);
+		print_row(l, w, &c, r->color);
 		row_free(&row);
 	}
+	lflush(l);
+	free(l);
 }
 
 /*
@@ -679,14 +688,20 @@ void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct k
  * memory, and the analysis runs once instead of twice.
  *
  * A record: its length (size_t), then the NCELLS cells, each ending in NUL.
+ * Records are gathered in a block and written, and read back, a block at a
+ * time; a record longer than the block grows it.
  */
+#define SPOOL_BLOCK (1u << 16)
+
 struct kstep_text_spool {
 	FILE *f;
 	struct kstep_text_cols w;
-	struct kstep_sbuf b;	/* the record being written */
-	char *rec;		/* the record read back */
+	char *blk;		/* records to write; then records read back */
+	size_t n;		/* bytes in blk */
+	size_t pos;		/* reading: where the next record starts */
 	size_t cap;
 	bool failed;		/* a write failed: the rows are not all there */
+	struct lbuf out;	/* the padded rows, on their way out */
 };
 
 struct kstep_text_spool *kstep_text_spool_new(void)
@@ -698,6 +713,8 @@ struct kstep_text_spool *kstep_text_spool_new(void)
 		return NULL;
 	sp = kstep_xcalloc(1, sizeof(*sp));
 	sp->f = f;
+	sp->cap = SPOOL_BLOCK;
+	sp->blk = kstep_xmalloc(sp->cap);
 	kstep_text_cols_init(&sp->w);
 	return sp;
 }
@@ -707,21 +724,57 @@ void kstep_text_spool_free(struct kstep_text_spool *sp)
 	if (!sp)
 		return;
 	fclose(sp->f);
-	kstep_sbuf_free(&sp->b);
-	free(sp->rec);
+	free(sp->blk);
 	free(sp);
+}
+
+static void spool_flush(struct kstep_text_spool *sp)
+{
+	if (sp->n && fwrite(sp->blk, 1, sp->n, sp->f) != sp->n)
+		sp->failed = true;
+	sp->n = 0;
 }
 
 static void spool_put(struct kstep_text_spool *sp, const struct cells *c)
 {
-	size_t i, len;
+	size_t len[NCELLS], total = 0, i;
+	char *o;
 
-	kstep_sbuf_reset(&sp->b);
 	for (i = 0; i < NCELLS; i++)
-		kstep_sbuf_addn(&sp->b, c->c[i], strlen(c->c[i]) + 1);
-	len = sp->b.len;
-	if (fwrite(&len, sizeof(len), 1, sp->f) != 1 || fwrite(sp->b.s, 1, len, sp->f) != len)
-		sp->failed = true;
+		total += (len[i] = strlen(c->c[i])) + 1;
+	if (sp->n + sizeof(total) + total > sp->cap) {
+		spool_flush(sp);
+		if (sizeof(total) + total > sp->cap) {
+			sp->cap = sizeof(total) + total;
+			sp->blk = kstep_xrealloc(sp->blk, sp->cap);
+		}
+	}
+	o = sp->blk + sp->n;
+	memcpy(o, &total, sizeof(total));
+	o += sizeof(total);
+	for (i = 0; i < NCELLS; i++) {
+		memcpy(o, c->c[i], len[i] + 1);
+		o += len[i] + 1;
+	}
+	sp->n = (size_t)(o - sp->blk);
+}
+
+/* Makes need bytes from pos on available in the block: 1, or 0 when the file ends first. */
+static int spool_fill(struct kstep_text_spool *sp, size_t need)
+{
+	size_t have = sp->n - sp->pos;
+
+	if (have >= need)
+		return 1;
+	memmove(sp->blk, sp->blk + sp->pos, have);
+	sp->n = have;
+	sp->pos = 0;
+	if (need > sp->cap) {
+		sp->cap = need;
+		sp->blk = kstep_xrealloc(sp->blk, sp->cap);
+	}
+	sp->n += fread(sp->blk + sp->n, 1, sp->cap - sp->n, sp->f);
+	return sp->n >= need;
 }
 
 /* Reads the next record into c: 1, 0 at the end, -1 when the file is not what was written. */
@@ -730,18 +783,15 @@ static int spool_get(struct kstep_text_spool *sp, struct cells *c)
 	const char *p, *end;
 	size_t len, i;
 
-	if (fread(&len, sizeof(len), 1, sp->f) != 1)
-		return feof(sp->f) && !ferror(sp->f) ? 0 : -1;
-	if (!len)
+	if (!spool_fill(sp, sizeof(len)))
+		return sp->n == sp->pos && !ferror(sp->f) ? 0 : -1;
+	memcpy(&len, sp->blk + sp->pos, sizeof(len));
+	sp->pos += sizeof(len);
+	if (!len || !spool_fill(sp, len) || sp->blk[sp->pos + len - 1])
 		return -1;
-	if (sp->cap < len) {
-		sp->rec = kstep_xrealloc(sp->rec, len);
-		sp->cap = len;
-	}
-	if (fread(sp->rec, 1, len, sp->f) != len || sp->rec[len - 1])
-		return -1;
-	p = sp->rec;
+	p = sp->blk + sp->pos;
 	end = p + len;
+	sp->pos += len;
 	for (i = 0; i < NCELLS; i++) {
 		if (p >= end)
 			return -1;
@@ -772,11 +822,15 @@ int kstep_text_spool_print(FILE *out, struct kstep_text_spool *sp, const struct 
 	struct cells c;
 	int got;
 
+	spool_flush(sp);
 	if (sp->failed || fflush(sp->f) || fseek(sp->f, 0, SEEK_SET))
 		return -1;
+	sp->n = sp->pos = 0;
 	kstep_text_begin(out, r, &sp->w);
+	lstart(&sp->out, out);
 	while ((got = spool_get(sp, &c)) > 0)
-		print_row(out, &sp->w, &c, r->color);
+		print_row(&sp->out, &sp->w, &c, r->color);
+	lflush(&sp->out);
 	return got;
 }
 
@@ -798,8 +852,8 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 	kstep_text_end(out, r);
 }
 
-/* One node of the tree, at depth. */
-static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool ascii)
+/* One node of the tree, at depth, appended to l. */
+static void tree_line(struct lbuf *l, const struct kstep_node *n, int depth, bool ascii)
 {
 	char name[256], t[32], tags[96];
 	struct kstep_sbuf b = { 0 };
@@ -815,25 +869,25 @@ static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool asc
 		kstep_sbuf_add(&b, e);
 		free(e);
 	}
-	spc(out, depth > 0 ? 2 * (size_t)depth : 0);
-	fputs(name, out);
+	lspc(l, depth > 0 ? 2 * (size_t)depth : 0);
+	lputs(l, name);
 	if (b.len) {
-		fputs("  ", out);
-		fputs(b.s, out);
+		lput(l, "  ", 2);
+		lput(l, b.s, b.len);
 	}
-	fputs("  ", out);
-	fputs(t, out);
-	fputs("  [", out);
-	fputs(tags, out);
-	fputc(']', out);
+	lput(l, "  ", 2);
+	lputs(l, t);
+	lput(l, "  [", 3);
+	lputs(l, tags);
+	lput(l, "]", 1);
 	if (n->site) {
-		fputs(n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ", out);
 		char site[900];
 
+		lputs(l, n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ");
 		short_site(n, site, sizeof(site));
-		fputs(site, out);
+		lputs(l, site);
 	}
-	fputc('\n', out);
+	lput(l, "\n", 1);
 	kstep_sbuf_free(&b);
 }
 
@@ -863,9 +917,11 @@ static bool instrumentation(const struct kstep_render_ctx *r, const struct kstep
 /* Pre-order without recursion: the tree's depth is the trace's to choose. */
 void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
 {
+	struct lbuf *l = kstep_xmalloc(sizeof(*l));
 	const struct kstep_node *n = top;
 	int depth = 0;
 
+	lstart(l, out);
 	while (n) {
 		bool skip = !r->all && instrumentation(r, n);
 
@@ -875,7 +931,7 @@ void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct ks
 			for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
 				r->left_out++;
 		} else {
-			tree_line(out, n, depth, r->ascii);
+			tree_line(l, n, depth, r->ascii);
 		}
 		if (!skip && n->child && !(maxdepth > 0 && depth >= maxdepth)) {
 			n = n->child;
@@ -888,6 +944,8 @@ void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct ks
 		}
 		n = n == top ? NULL : n->next;
 	}
+	lflush(l);
+	free(l);
 }
 
 void kstep_render_tree_end(FILE *out, const struct kstep_render_ctx *r)
