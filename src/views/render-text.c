@@ -281,17 +281,6 @@ static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t 
 		snprintf(out, len, "%s", ascii ? "-" : "–");
 }
 
-/* width in characters of a UTF-8 string */
-static size_t cols(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static const char spaces[] = "                                                                ";
 
 /* Escapes buf in place (see kstep_text_safe): the trace chose some of it. */
@@ -473,7 +462,16 @@ enum { CELL_NUM, CELL_NAME, CELL_VALS, CELL_RET, CELL_TIME, CELL_CALLER, CELL_LI
 
 struct cells {
 	const char *c[NCELLS];
+	size_t len[NCELLS];
 };
+
+static void cells_measure(struct cells *c)
+{
+	size_t i;
+
+	for (i = 0; i < NCELLS; i++)
+		c->len[i] = strlen(c->c[i]);
+}
 
 static void cells_of(const struct row *row, struct cells *c)
 {
@@ -486,17 +484,43 @@ static void cells_of(const struct row *row, struct cells *c)
 	c->c[CELL_LINE] = row->line;
 	c->c[CELL_TAG] = row->tag;
 	c->c[CELL_HIDDEN] = row->hidden;
+	cells_measure(c);
+}
+
+/* width in characters of a UTF-8 string of n bytes */
+static size_t cols_n(const char *s, size_t n)
+{
+	size_t c = n, i = 0;
+
+	/* ASCII, nearly all of a log, eight bytes at a time */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (x & 0x8080808080808080ULL)
+			break;
+	}
+	for (; i < n; i++)
+		c -= ((unsigned char)s[i] & 0xc0) == 0x80;
+	return c;
+}
+
+/* Widens *w to cell i of c; a cell no longer in bytes than *w is no wider. */
+static void widen_to(size_t *w, const struct cells *c, int i)
+{
+	if (c->len[i] > *w)
+		*w = maxz(*w, cols_n(c->c[i], c->len[i]));
 }
 
 static void widen(struct kstep_text_cols *w, const struct cells *c)
 {
-	w->n = maxz(w->n, strlen(c->c[CELL_NUM]));
-	w->name = maxz(w->name, cols(c->c[CELL_NAME]));
-	w->vals = maxz(w->vals, cols(c->c[CELL_VALS]));
-	w->ret = maxz(w->ret, cols(c->c[CELL_RET]));
-	w->time = maxz(w->time, cols(c->c[CELL_TIME]));
-	w->caller = maxz(w->caller, cols(c->c[CELL_CALLER]));
-	w->line = maxz(w->line, cols(c->c[CELL_LINE]));
+	w->n = maxz(w->n, c->len[CELL_NUM]);
+	widen_to(&w->name, c, CELL_NAME);
+	widen_to(&w->vals, c, CELL_VALS);
+	widen_to(&w->ret, c, CELL_RET);
+	widen_to(&w->time, c, CELL_TIME);
+	widen_to(&w->caller, c, CELL_CALLER);
+	widen_to(&w->line, c, CELL_LINE);
 }
 
 /* Lines gathered and written in blocks: a log is millions of short pieces. */
@@ -547,23 +571,24 @@ static void lspc(struct lbuf *l, size_t w)
 	}
 }
 
-static void lpad(struct lbuf *l, const char *s, size_t w)
+/* s (n bytes), padded to w columns. */
+static void lpad(struct lbuf *l, const char *s, size_t n, size_t w)
 {
-	size_t c = cols(s);
+	size_t c = cols_n(s, n);
 
-	lputs(l, s);
+	lput(l, s, n);
 	if (c < w)
 		lspc(l, w - c);
 }
 
 /* A values cell: "(#N)" derived green, "(underived)" red. */
-static void lpad_vals(struct lbuf *l, const char *s, size_t w, bool color)
+static void lpad_vals(struct lbuf *l, const char *s, size_t len, size_t w, bool color)
 {
-	size_t c = cols(s);
+	size_t c = cols_n(s, len);
 	const char *p = s, *q;
 
 	if (!color) {
-		lpad(l, s, w);
+		lpad(l, s, len, w);
 		return;
 	}
 	while ((q = strchr(p, '('))) {
@@ -584,45 +609,47 @@ static void lpad_vals(struct lbuf *l, const char *s, size_t w, bool color)
 		lspc(l, w - c);
 }
 
-/* A whole cell in one colour (NULL: none). */
-static void lpad_in(struct lbuf *l, const char *s, size_t w, const char *color)
+/* A whole cell (n bytes) in one colour (NULL: none). */
+static void lpad_in(struct lbuf *l, const char *s, size_t n, size_t w, const char *color)
 {
-	if (color && *s)
+	size_t c = cols_n(s, n);
+
+	if (color && n)
 		lputs(l, color);
-	lputs(l, s);
-	if (color && *s)
+	lput(l, s, n);
+	if (color && n)
 		lputs(l, C_OFF);
-	if (cols(s) < w)
-		lspc(l, w - cols(s));
+	if (c < w)
+		lspc(l, w - c);
 }
 
 /* Appends one row, padded to w, to l. */
-static void print_row(struct lbuf *lb, const struct kstep_text_cols *w, const struct cells *c, bool color)
+static void print_row(struct lbuf *l, const struct kstep_text_cols *w, const struct cells *c, bool color)
 {
 	const char *const *f = c->c;
-	struct lbuf *l = lb;
-	size_t n = strlen(f[CELL_NUM]);
+	const size_t *n = c->len;
 
-	if (n < w->n)
-		lspc(l, w->n - n);
-	lput(l, f[CELL_NUM], n);
+	if (n[CELL_NUM] < w->n)
+		lspc(l, w->n - n[CELL_NUM]);
+	lput(l, f[CELL_NUM], n[CELL_NUM]);
 	lput(l, "  ", 2);
-	lpad(l, f[CELL_NAME], w->name);
+	lpad(l, f[CELL_NAME], n[CELL_NAME], w->name);
 	lput(l, "  ", 2);
-	lpad_vals(l, f[CELL_VALS], w->vals, color);
+	lpad_vals(l, f[CELL_VALS], n[CELL_VALS], w->vals, color);
 	lput(l, "  ", 2);
-	lpad_in(l, f[CELL_RET], w->ret, color && strstr(f[CELL_RET], " E") ? C_ERROR : NULL);
+	lpad_in(l, f[CELL_RET], n[CELL_RET], w->ret, color && strstr(f[CELL_RET], " E") ? C_ERROR : NULL);
 	lput(l, "  ", 2);
-	lpad(l, f[CELL_TIME], w->time);
+	lpad(l, f[CELL_TIME], n[CELL_TIME], w->time);
 	lput(l, "  ", 2);
-	lpad(l, f[CELL_CALLER], w->caller);
+	lpad(l, f[CELL_CALLER], n[CELL_CALLER], w->caller);
 	if (w->line) {
 		lput(l, "  ", 2);
-		lpad(l, f[CELL_LINE], w->line);
+		lpad(l, f[CELL_LINE], n[CELL_LINE], w->line);
 	}
 	lput(l, "  ", 2);
-	lpad_in(l, f[CELL_TAG], 0, !color ? NULL : !strcmp(f[CELL_TAG], "stack-merged") ? C_INFERRED : C_TAG);
-	lputs(l, f[CELL_HIDDEN]);
+	lpad_in(l, f[CELL_TAG], n[CELL_TAG], 0,
+		!color ? NULL : !strcmp(f[CELL_TAG], "stack-merged") ? C_INFERRED : C_TAG);
+	lput(l, f[CELL_HIDDEN], n[CELL_HIDDEN]);
 	lput(l, "\n", 1);
 }
 
@@ -648,10 +675,11 @@ void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols
 
 void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w)
 {
-	const struct cells head = { { "#", "step", "values", "return", "time", "caller", w->line ? "line" : "",
-				      "evidence", "" } };
+	struct cells head = { { "#", "step", "values", "return", "time", "caller", w->line ? "line" : "",
+				"evidence", "" }, { 0 } };
 	struct lbuf *l;
 
+	cells_measure(&head);
 	w->name = w->name > NAME_MAX_W ? NAME_MAX_W : w->name;
 	w->vals = w->vals > VALS_MAX_W ? VALS_MAX_W : w->vals;
 	kstep_render_header_text(out, r, "steps");
@@ -687,7 +715,8 @@ void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct k
  * the end the rows are read back and printed padded. The log stays out of
  * memory, and the analysis runs once instead of twice.
  *
- * A record: its length (size_t), then the NCELLS cells, each ending in NUL.
+ * A record: the lengths of its NCELLS cells (uint32_t each), then the cells,
+ * each ending in NUL.
  * Records are gathered in a block and written, and read back, a block at a
  * time; a record longer than the block grows it.
  */
@@ -737,24 +766,30 @@ static void spool_flush(struct kstep_text_spool *sp)
 
 static void spool_put(struct kstep_text_spool *sp, const struct cells *c)
 {
-	size_t len[NCELLS], total = 0, i;
+	uint32_t len[NCELLS];
+	size_t total = sizeof(len), i;
 	char *o;
 
-	for (i = 0; i < NCELLS; i++)
-		total += (len[i] = strlen(c->c[i])) + 1;
-	if (sp->n + sizeof(total) + total > sp->cap) {
+	for (i = 0; i < NCELLS; i++) {
+		/* a cell of 4 GiB cannot be spooled (nor was it made) */
+		if (c->len[i] > UINT32_MAX - 1)
+			sp->failed = true;
+		len[i] = (uint32_t)c->len[i];
+		total += c->len[i] + 1;
+	}
+	if (sp->n + total > sp->cap) {
 		spool_flush(sp);
-		if (sizeof(total) + total > sp->cap) {
-			sp->cap = sizeof(total) + total;
+		if (total > sp->cap) {
+			sp->cap = total;
 			sp->blk = kstep_xrealloc(sp->blk, sp->cap);
 		}
 	}
 	o = sp->blk + sp->n;
-	memcpy(o, &total, sizeof(total));
-	o += sizeof(total);
+	memcpy(o, len, sizeof(len));
+	o += sizeof(len);
 	for (i = 0; i < NCELLS; i++) {
-		memcpy(o, c->c[i], len[i] + 1);
-		o += len[i] + 1;
+		memcpy(o, c->c[i], c->len[i] + 1);
+		o += c->len[i] + 1;
 	}
 	sp->n = (size_t)(o - sp->blk);
 }
@@ -780,25 +815,27 @@ static int spool_fill(struct kstep_text_spool *sp, size_t need)
 /* Reads the next record into c: 1, 0 at the end, -1 when the file is not what was written. */
 static int spool_get(struct kstep_text_spool *sp, struct cells *c)
 {
-	const char *p, *end;
-	size_t len, i;
+	uint32_t len[NCELLS];
+	size_t total = 0, i;
+	const char *p;
 
 	if (!spool_fill(sp, sizeof(len)))
 		return sp->n == sp->pos && !ferror(sp->f) ? 0 : -1;
-	memcpy(&len, sp->blk + sp->pos, sizeof(len));
-	sp->pos += sizeof(len);
-	if (!len || !spool_fill(sp, len) || sp->blk[sp->pos + len - 1])
+	memcpy(len, sp->blk + sp->pos, sizeof(len));
+	for (i = 0; i < NCELLS; i++)
+		total += (size_t)len[i] + 1;
+	if (!spool_fill(sp, sizeof(len) + total))
 		return -1;
-	p = sp->blk + sp->pos;
-	end = p + len;
-	sp->pos += len;
+	p = sp->blk + sp->pos + sizeof(len);
+	sp->pos += sizeof(len) + total;
 	for (i = 0; i < NCELLS; i++) {
-		if (p >= end)
+		if (p[len[i]])
 			return -1;
 		c->c[i] = p;
-		p += strlen(p) + 1;
+		c->len[i] = len[i];
+		p += len[i] + 1;
 	}
-	return p == end ? 1 : -1;
+	return 1;
 }
 
 void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
