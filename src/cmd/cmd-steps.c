@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +178,9 @@ static int run(int argc, char **argv)
 	if (kstep_pipeline_run(&p, &sink))
 		goto out;
 	if (v.spool_failed) {
-		kstep_error("the step log's rows could not be kept in a temporary file: %s", strerror(errno));
+		/* errno is long gone: the write or the read failed well before */
+		kstep_error("the step log's rows could not be written to a temporary file and read back "
+			    "(is /tmp full?)");
 		goto out;
 	}
 	fflush(stdout);
