@@ -113,23 +113,32 @@ struct builder {
 
 void kstep_val_raw(const struct kstep_val *v, char *out, size_t len)
 {
+	if (!len)
+		return;
 	if (v->unreadable) {
 		snprintf(out, len, "unreadable");
 		return;
 	}
-	switch (v->type) {
-	case KSTEP_VT_STR:
+	if (v->type == KSTEP_VT_STR) {
 		snprintf(out, len, "%s", v->str ? v->str : "");
-		break;
-	case KSTEP_VT_HEX:
-		snprintf(out, len, "0x%" PRIx64, v->num);
-		break;
-	case KSTEP_VT_INT:
-		snprintf(out, len, "%" PRId64, (int64_t)v->num);
-		break;
-	default:
-		snprintf(out, len, "%" PRIu64, v->num);
-		break;
+		return;
+	}
+	/* numbers without printf: every value of the log comes here */
+	if (len < KSTEP_NUM_LEN + 1) {
+		char tmp[KSTEP_NUM_LEN + 1];
+		size_t n;
+
+		kstep_val_raw(v, tmp, sizeof(tmp));
+		n = strlen(tmp) < len ? strlen(tmp) : len - 1;
+		memcpy(out, tmp, n);
+		out[n] = '\0';
+	} else if (v->type == KSTEP_VT_HEX) {
+		kstep_fmt_x64(out, v->num);
+	} else if (v->type == KSTEP_VT_INT && (int64_t)v->num < 0) {
+		out[0] = '-';
+		kstep_fmt_u64(out + 1, -v->num);
+	} else {
+		kstep_fmt_u64(out, v->num);
 	}
 }
 
@@ -812,10 +821,22 @@ static void set_cite(struct kstep_val *v, struct cite c)
 	v->from_name = c.name;
 }
 
+/*
+ * The name a citation of n keeps. A function's name is interned by the
+ * chain already and lives as long as the chain, which outlives the log;
+ * other names live in the node's memory and are interned here.
+ */
+static const char *cite_name(struct builder *b, const struct kstep_node *n)
+{
+	if (n->kind == KSTEP_NODE_CALL && n->fn)
+		return n->fn->name;
+	return intern(b->x, kstep_node_name(n));
+}
+
 /* Where the view shows n's return: its return step, else its own line (0: hidden). */
 static struct cite cite_of(struct builder *b, const struct kstep_node *n)
 {
-	return (struct cite){ n->retstep ? n->retstep : n->step, n->into, intern(b->x, kstep_node_name(n)) };
+	return (struct cite){ n->retstep ? n->retstep : n->step, n->into, cite_name(b, n) };
 }
 
 /* "sock_alloc at 12.345678" (view-independent: a footer line must not depend on the view). */
@@ -968,7 +989,7 @@ static bool derive_passed(struct builder *b, struct kstep_val *v)
 			if (w->role == KSTEP_VAL_IN && int_flows(w) && w->num == v->num &&
 			    (!small || !strcmp(w->name, v->name))) {
 				/* the call's own step: its arguments are known when it starts */
-				set_cite(v, (struct cite){ f->n->step, f->n->into, intern(b->x, kstep_node_name(f->n)) });
+				set_cite(v, (struct cite){ f->n->step, f->n->into, cite_name(b, f->n) });
 				return true;
 			}
 		/* a small value only from the direct caller; an inline step DWARF put between
@@ -1157,7 +1178,10 @@ static bool return_only(const struct kstep_steps_state *x, const struct kstep_no
 	return ret;
 }
 
-/* The footer's lines about one node, whether the view shows it or not. */
+/*
+ * The footer's lines about one node, whether the view shows it or not.
+ * Most nodes have none: where is formatted only for a node that has.
+ */
 static void node_notes(struct builder *b, const struct kstep_node *n)
 {
 	struct kstep_steps_state *x = b->x;
@@ -1165,6 +1189,8 @@ static void node_notes(struct builder *b, const struct kstep_node *n)
 	const struct kstep_node *p;
 	char where[320];
 
+	if (!(n->flags & (KSTEP_NF_NO_EXIT | KSTEP_NF_NO_ENTRY | KSTEP_NF_POINT | KSTEP_NF_RETIP)))
+		return;
 	node_where(n, where, sizeof(where));
 	if ((n->flags & KSTEP_NF_NO_EXIT) && x->listed++ < 10)
 		note(st, &x->step_missing, 0, "%s: entered, but its return was not recorded (the trace "
@@ -1304,14 +1330,12 @@ static void derive(struct builder *b, struct kstep_node *top)
 	for (n = top; n; n = kstep_node_next(n, top)) {
 		struct kstep_val *v;
 		struct oframe *f;
-		struct cite here;
 
 		while ((f = top_frame(b)) && f->n != n->parent)
 			derive_return(b, m, f);
 		mark_unreadable(b, n);
 		decode_vals(b, n);
 		graph_call_site(b, n);
-		here = (struct cite){ n->step, n->into, intern(b->x, kstep_node_name(n)) };
 		for (v = n->vals; v; v = v->next) {
 			if (v->role != KSTEP_VAL_IN || is_producer_field(b, n, v))
 				continue;
@@ -1322,7 +1346,7 @@ static void derive(struct builder *b, struct kstep_node *top)
 		}
 		for (v = n->vals; v; v = v->next)
 			if (is_producer_field(b, n, v))
-				derive_output(m, here, v, true);
+				derive_output(m, (struct cite){ n->step, n->into, cite_name(b, n) }, v, true);
 		node_notes(b, n);
 		f = kstep_vec_push(open);
 		*f = (struct oframe){ .n = n, .start = b->x->rets.n };

@@ -101,69 +101,88 @@ static size_t take_char(const unsigned char *s, size_t n, const char **out, size
 	return 1;
 }
 
-/* A quoted, escaped string, written straight into the buffer. */
+/* A byte JSON text takes as it is: printable ASCII but the quote and the backslash. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* How many bytes at the start of s (n bytes) are plain. */
+static size_t plain_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && plain((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/*
+ * A quoted, escaped string. Runs of plain bytes (nearly all of a log) are
+ * copied whole; each other byte is escaped, or starts a UTF-8 sequence.
+ */
 static void put_escaped(struct kstep_json *j, const char *s, size_t n)
 {
 	char tmp[8];
-	size_t i;
-	char *o;
+	size_t i = 0;
 
-	if (n > (sizeof(j->buf) - 2) / 6) {
-		/* too long to fit escaped in one buffer: a character at a time */
-		putch(j, '"');
-		for (i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)s[i];
+	putch(j, '"');
+	while (i < n) {
+		size_t k = plain_prefix(s + i, n - i);
+		unsigned char c;
 
-			if (needs_escape(c)) {
-				put(j, tmp, escape_at(tmp, c));
-			} else if (c >= 0x80) {
-				const char *w;
-				size_t wl;
-
-				i += take_char((const unsigned char *)s + i, n - i, &w, &wl) - 1;
-				put(j, w, wl);
-			} else {
-				putch(j, (char)c);
-			}
-		}
-		putch(j, '"');
-		return;
-	}
-	if (j->n + 6 * n + 2 > sizeof(j->buf))
-		flush(j);
-	o = j->buf + j->n;
-	*o++ = '"';
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
+		put(j, s + i, k);
+		i += k;
+		if (i == n)
+			break;
+		c = (unsigned char)s[i];
 		if (needs_escape(c)) {
-			o += escape_at(o, c);
-		} else if (c >= 0x80) {
+			put(j, tmp, escape_at(tmp, c));
+			i++;
+		} else {
 			const char *w;
 			size_t wl;
 
-			i += take_char((const unsigned char *)s + i, n - i, &w, &wl) - 1;
-			memcpy(o, w, wl);
-			o += wl;
-		} else {
-			*o++ = (char)c;
+			i += take_char((const unsigned char *)s + i, n - i, &w, &wl);
+			put(j, w, wl);
 		}
 	}
-	*o++ = '"';
-	j->n = (size_t)(o - j->buf);
+	putch(j, '"');
 }
 
+/* The comma, the indent and the key before a member: every member has them. */
+#define KEY_FAST 64
 static void key(struct kstep_json *j, const char *k)
 {
+	size_t n;
+	char *o;
+
 	if (!j->first[j->depth])
 		putch(j, ',');
 	j->first[j->depth] = false;
 	if (j->depth)
 		indent(j);
-	if (k) {
+	if (!k)
+		return;
+	/* a plain key that fits (they all are, but an event's name may not be) is
+	 * measured, checked and copied in one go */
+	if (j->n + KEY_FAST + 4 > sizeof(j->buf))
+		flush(j);
+	o = j->buf + j->n;
+	*o++ = '"';
+	for (n = 0; k[n] && n < KEY_FAST && plain((unsigned char)k[n]); n++)
+		o[n] = k[n];
+	if (k[n]) {
 		put_escaped(j, k, strlen(k));
 		puts_(j, j->pretty ? ": " : ":");
+		return;
 	}
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	if (j->pretty)
+		*o++ = ' ';
+	j->n = (size_t)(o - j->buf);
 }
 
 static void open_(struct kstep_json *j, const char *k, char c)

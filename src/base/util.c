@@ -329,6 +329,55 @@ bool kstep_glob(const char *pat, const char *name)
 	return fnmatch(pat, name, 0) == 0;
 }
 
+/* Writes the n bytes at the end of tmp (KSTEP_NUM_LEN) to out with a NUL; returns n. */
+static size_t fmt_out(char *out, const char *tmp, size_t n)
+{
+	memcpy(out, tmp + KSTEP_NUM_LEN - n, n);
+	out[n] = '\0';
+	return n;
+}
+
+#define DIGITS10(x) x "0" x "1" x "2" x "3" x "4" x "5" x "6" x "7" x "8" x "9"
+
+size_t kstep_fmt_u64(char *out, uint64_t v)
+{
+	/* two digits per division: the log is mostly numbers */
+	static const char pairs[] = DIGITS10("0") DIGITS10("1") DIGITS10("2") DIGITS10("3") DIGITS10("4")
+		DIGITS10("5") DIGITS10("6") DIGITS10("7") DIGITS10("8") DIGITS10("9");
+	char tmp[KSTEP_NUM_LEN];
+	size_t n = 0;
+
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		tmp[KSTEP_NUM_LEN - ++n] = pairs[d + 1];
+		tmp[KSTEP_NUM_LEN - ++n] = pairs[d];
+	}
+	if (v >= 10) {
+		tmp[KSTEP_NUM_LEN - ++n] = pairs[v * 2 + 1];
+		tmp[KSTEP_NUM_LEN - ++n] = pairs[v * 2];
+	} else {
+		tmp[KSTEP_NUM_LEN - ++n] = (char)('0' + v);
+	}
+	return fmt_out(out, tmp, n);
+}
+
+size_t kstep_fmt_x64(char *out, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[KSTEP_NUM_LEN];
+	size_t n = 0;
+
+	do {
+		tmp[KSTEP_NUM_LEN - ++n] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	tmp[KSTEP_NUM_LEN - ++n] = 'x';
+	tmp[KSTEP_NUM_LEN - ++n] = '0';
+	return fmt_out(out, tmp, n);
+}
+
 void kstep_fmt_dur(char *out, size_t len, uint64_t ns)
 {
 	if (ns < 1000)
@@ -398,11 +447,35 @@ static size_t safe_char(const unsigned char *s, size_t n)
 	return len && !(cp >= 0x80 && cp <= 0x9f) ? len : 0;
 }
 
+/* Has the word x a zero byte? (exact: a borrow never reaches past the first zero) */
+static bool word_has_zero(uint64_t x)
+{
+	return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+}
+
+/* Are the eight bytes of x all printable ASCII but the backslash? */
+static bool word_plain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+
+	/* no byte >= 0x80, none below 0x20, none 0x7f, none '\\' */
+	return !(x & 0x8080808080808080ULL) && !((x - 0x20 * ones) & 0x8080808080808080ULL) &&
+	       !word_has_zero(x ^ (0x7f * ones)) && !word_has_zero(x ^ ('\\' * ones));
+}
+
 size_t kstep_text_safe_prefix(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, k;
 
+	/* nearly all text is plain: eight bytes at a time while it is */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (!word_plain(x))
+			break;
+	}
 	while (i < n) {
 		/* printable ASCII, the common case, without the UTF-8 decoder */
 		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\') {

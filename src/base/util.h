@@ -115,6 +115,15 @@ const char *kstep_text_safe(const char *s, char *out, size_t len);
 /* Writes s escaped. */
 void kstep_fputs_safe(FILE *f, const char *s);
 
+/*
+ * Numbers without printf (a log formats millions): v in decimal, or as 0x
+ * and lowercase hex, at out (KSTEP_NUM_LEN bytes) with a NUL; returns the
+ * length, as snprintf's %PRIu64 and 0x%PRIx64 would write them.
+ */
+#define KSTEP_NUM_LEN 24
+size_t kstep_fmt_u64(char *out, uint64_t v);
+size_t kstep_fmt_x64(char *out, uint64_t v);
+
 /* Formats a nanosecond duration for people ("12.345 us", "6.135 ms"). */
 void kstep_fmt_dur(char *out, size_t len, uint64_t ns);
 /* Formats a timestamp as seconds with microseconds, like trace-cmd report. */

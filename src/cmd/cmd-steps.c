@@ -73,10 +73,16 @@ static void man(FILE *out)
 	kstep_cli_man(out, &cli);
 }
 
-/* The view: text measures its columns in a first pass, then prints. */
+/*
+ * The view. Text spools its rows while it measures its columns and prints
+ * them at the end; without a temporary file it measures in a first pass of
+ * the pipeline, then prints in a second.
+ */
 struct view {
 	const char *format;
 	bool measuring;
+	struct kstep_text_spool *spool;
+	bool spool_failed;	/* the spooled rows could not be printed */
 	struct kstep_render_ctx r;
 	struct kstep_text_cols w;
 	struct kstep_json j;
@@ -99,7 +105,7 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 		kstep_json_init(&v->j, stdout, false);
 	else if (!strcmp(v->format, "perfetto"))
 		v->pf = kstep_perfetto_begin(stdout, &v->r);
-	else if (!strcmp(v->format, "text"))
+	else if (!strcmp(v->format, "text") && !v->spool)
 		kstep_text_begin(stdout, &v->r, &v->w);
 	else if (!strcmp(v->format, "proof")) {
 		/* the tree must be the kernel's own version, which the DWARF stage has just read */
@@ -116,7 +122,9 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 
 	(void)top;
 	v->r.st = p->st;
-	if (v->measuring)
+	if (v->spool)
+		kstep_text_spool_rows(v->spool, &v->r);
+	else if (v->measuring)
 		kstep_text_measure(&v->r, &v->w);
 	else if (!strcmp(v->format, "json"))
 		kstep_json_log_steps(&v->j, &v->r);
@@ -151,6 +159,8 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		kstep_records_end(stdout, &v->r);
 	else if (!strcmp(v->format, "proof"))
 		kstep_proof_end(stdout, &v->r, &v->proof);
+	else if (v->spool && kstep_text_spool_print(stdout, v->spool, &v->r))
+		v->spool_failed = true;
 	else
 		kstep_text_end(stdout, &v->r);
 }
@@ -215,7 +225,7 @@ static int run(int argc, char **argv)
 		goto out;
 	if (a.po.steps.budget && !(keep = plan(&p, &a)))
 		goto out;
-	if (!strcmp(v.format, "text")) {
+	if (!strcmp(v.format, "text") && !(v.spool = kstep_text_spool_new())) {
 		v.measuring = true;
 		if (kstep_pipeline_run(&p, &sink))
 			goto out;
@@ -223,10 +233,17 @@ static int run(int argc, char **argv)
 	}
 	if (kstep_pipeline_run(&p, &sink))
 		goto out;
+	if (v.spool_failed) {
+		/* errno is long gone: the write or the read failed well before */
+		kstep_error("the step log's rows could not be written to a temporary file and read back "
+			    "(is /tmp full?)");
+		goto out;
+	}
 	fflush(stdout);
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
 	kstep_kdoc_close(v.proof.kdoc);
+	kstep_text_spool_free(v.spool);
 	kstep_pipeline_close(&p);
 	kstep_keep_free(keep);
 	kstep_cli_free(&a);

@@ -49,10 +49,9 @@ static const char *deriv_name(uint8_t d)
 
 static void hex_str(struct kstep_json *j, const char *key, uint64_t v)
 {
-	char buf[32];
+	char buf[KSTEP_NUM_LEN];
 
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	kstep_json_str(j, key, buf);
+	kstep_json_strn(j, key, buf, kstep_fmt_x64(buf, v));
 }
 
 static void json_val(struct kstep_json *j, const char *key, const struct kstep_val *v)
@@ -64,10 +63,9 @@ static void json_val(struct kstep_json *j, const char *key, const struct kstep_v
 	kstep_val_raw(v, raw, sizeof(raw));
 	kstep_json_str(j, "raw", raw);
 	if (v->type != KSTEP_VT_STR && !v->unreadable) {
-		char u[32];
+		char u[KSTEP_NUM_LEN];
 
-		snprintf(u, sizeof(u), "%" PRIu64, v->num);
-		kstep_json_str(j, "u64", u);
+		kstep_json_strn(j, "u64", u, kstep_fmt_u64(u, v->num));
 	}
 	kstep_json_str(j, "type", type_name(v->type));
 	kstep_json_str(j, "role", v->role == KSTEP_VAL_OUT ? "out" : "in");

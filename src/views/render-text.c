@@ -235,21 +235,6 @@ static void short_site(const struct kstep_node *n, char *out, size_t len)
 	}
 }
 
-/* Writes v in decimal at out; returns the length. */
-static size_t put_u64(char *out, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* kstep_fmt_dur's text ("1.234 us"), µs unless ascii; out holds at least 32 bytes. */
 static void dur_text(char *out, uint64_t ns, bool ascii)
 {
@@ -265,19 +250,21 @@ static void dur_text(char *out, uint64_t ns, bool ascii)
 	uint64_t frac;
 
 	if (ns < 1000) {
-		n = put_u64(out, ns);
+		n = kstep_fmt_u64(out, ns);
 		memcpy(out + n, " ns", 4);
 		return;
 	}
 	for (i = 0; i < 2 && ns >= units[i].below; i++)
 		;
-	n = put_u64(out, ns / units[i].div);
+	n = kstep_fmt_u64(out, ns / units[i].div);
 	frac = (ns / (units[i].div / 1000)) % 1000;
 	out[n++] = '.';
 	out[n++] = (char)('0' + frac / 100);
 	out[n++] = (char)('0' + frac / 10 % 10);
 	out[n++] = (char)('0' + frac % 10);
-	snprintf(out + n, 8, "%s", ascii ? units[i].unit : units[i].uunit);
+	/* the units are at most 4 bytes: they fit the 32 */
+	memcpy(out + n, ascii ? units[i].unit : units[i].uunit,
+	       strlen(ascii ? units[i].unit : units[i].uunit) + 1);
 }
 
 static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t len)
@@ -296,30 +283,7 @@ static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t 
 		snprintf(out, len, "%s", ascii ? "-" : "–");
 }
 
-/* width in characters of a UTF-8 string */
-static size_t cols(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static const char spaces[] = "                                                                ";
-
-/* Writes w spaces. */
-static void spc(FILE *out, size_t w)
-{
-	while (w) {
-		size_t k = w < sizeof(spaces) - 1 ? w : sizeof(spaces) - 1;
-
-		fwrite(spaces, 1, k, out);
-		w -= k;
-	}
-}
-
 
 /* Escapes buf in place (see kstep_text_safe): the trace chose some of it. */
 static void safe_inplace(char *buf, size_t len)
@@ -376,7 +340,7 @@ void kstep_render_header_text(FILE *out, const struct kstep_render_ctx *r, const
 }
 
 struct row {
-	char num[16];
+	char num[KSTEP_NUM_LEN];
 	char name[320];
 	char *vals;
 	char *ret;
@@ -403,7 +367,7 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	struct kstep_sbuf b = { 0 };
 	size_t k = st->depth > 0 ? 2 * (size_t)st->depth : 0;
 
-	row->num[put_u64(row->num, (uint64_t)st->n)] = '\0';
+	kstep_fmt_u64(row->num, (uint64_t)st->n);
 	if (k > 160)
 		k = 160;
 	memset(row->name, ' ', k);
@@ -496,23 +460,94 @@ static size_t maxz(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-static void widen(struct kstep_text_cols *w, const struct row *row)
+/*
+ * A row's cells as print_row reads them: pointing into a row just made, or
+ * into a record read back from the spool.
+ */
+enum { CELL_NUM, CELL_NAME, CELL_VALS, CELL_RET, CELL_TIME, CELL_CALLER, CELL_LINE, CELL_TAG, CELL_HIDDEN,
+       NCELLS };
+
+struct cells {
+	const char *c[NCELLS];
+	size_t len[NCELLS];
+};
+
+static void cells_measure(struct cells *c)
 {
-	w->n = maxz(w->n, strlen(row->num));
-	w->name = maxz(w->name, cols(row->name));
-	w->vals = maxz(w->vals, cols(row->vals));
-	w->ret = maxz(w->ret, cols(row->ret));
-	w->time = maxz(w->time, cols(row->time));
-	w->caller = maxz(w->caller, cols(row->caller));
-	w->line = maxz(w->line, cols(row->line));
+	size_t i;
+
+	for (i = 0; i < NCELLS; i++)
+		c->len[i] = strlen(c->c[i]);
 }
 
-/* One line, gathered and written at once. */
+static void cells_of(const struct row *row, struct cells *c)
+{
+	c->c[CELL_NUM] = row->num;
+	c->c[CELL_NAME] = row->name;
+	c->c[CELL_VALS] = row->vals;
+	c->c[CELL_RET] = row->ret;
+	c->c[CELL_TIME] = row->time;
+	c->c[CELL_CALLER] = row->caller;
+	c->c[CELL_LINE] = row->line;
+	c->c[CELL_TAG] = row->tag;
+	c->c[CELL_HIDDEN] = row->hidden;
+	cells_measure(c);
+}
+
+/* width in characters of a UTF-8 string of n bytes */
+static size_t cols_n(const char *s, size_t n)
+{
+	size_t c = n, i = 0;
+
+	/* ASCII, nearly all of a log, eight bytes at a time */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (x & 0x8080808080808080ULL)
+			break;
+	}
+	for (; i < n; i++)
+		c -= ((unsigned char)s[i] & 0xc0) == 0x80;
+	return c;
+}
+
+/* Widens *w to cell i of c; a cell no longer in bytes than *w is no wider. */
+static void widen_to(size_t *w, const struct cells *c, int i)
+{
+	if (c->len[i] > *w)
+		*w = maxz(*w, cols_n(c->c[i], c->len[i]));
+}
+
+static void widen(struct kstep_text_cols *w, const struct cells *c)
+{
+	w->n = maxz(w->n, c->len[CELL_NUM]);
+	widen_to(&w->name, c, CELL_NAME);
+	widen_to(&w->vals, c, CELL_VALS);
+	widen_to(&w->ret, c, CELL_RET);
+	widen_to(&w->time, c, CELL_TIME);
+	widen_to(&w->caller, c, CELL_CALLER);
+	widen_to(&w->line, c, CELL_LINE);
+}
+
+/* Lines gathered and written in blocks: a log is millions of short pieces. */
 struct lbuf {
 	FILE *out;
 	size_t n;
-	char b[4096];
+	char b[1u << 15];
 };
+
+static void lstart(struct lbuf *l, FILE *out)
+{
+	l->out = out;
+	l->n = 0;
+}
+
+static void lflush(struct lbuf *l)
+{
+	fwrite(l->b, 1, l->n, l->out);
+	l->n = 0;
+}
 
 static void lput(struct lbuf *l, const char *s, size_t n)
 {
@@ -543,23 +578,24 @@ static void lspc(struct lbuf *l, size_t w)
 	}
 }
 
-static void lpad(struct lbuf *l, const char *s, size_t w)
+/* s (n bytes), padded to w columns. */
+static void lpad(struct lbuf *l, const char *s, size_t n, size_t w)
 {
-	size_t c = cols(s);
+	size_t c = cols_n(s, n);
 
-	lputs(l, s);
+	lput(l, s, n);
 	if (c < w)
 		lspc(l, w - c);
 }
 
 /* A values cell: "(#N)" derived green, "(underived)" red. */
-static void lpad_vals(struct lbuf *l, const char *s, size_t w, bool color)
+static void lpad_vals(struct lbuf *l, const char *s, size_t len, size_t w, bool color)
 {
-	size_t c = cols(s);
+	size_t c = cols_n(s, len);
 	const char *p = s, *q;
 
 	if (!color) {
-		lpad(l, s, w);
+		lpad(l, s, len, w);
 		return;
 	}
 	while ((q = strchr(p, '('))) {
@@ -580,47 +616,48 @@ static void lpad_vals(struct lbuf *l, const char *s, size_t w, bool color)
 		lspc(l, w - c);
 }
 
-/* A whole cell in one colour (NULL: none). */
-static void lpad_in(struct lbuf *l, const char *s, size_t w, const char *color)
+/* A whole cell (n bytes) in one colour (NULL: none). */
+static void lpad_in(struct lbuf *l, const char *s, size_t n, size_t w, const char *color)
 {
-	if (color && *s)
+	size_t c = cols_n(s, n);
+
+	if (color && n)
 		lputs(l, color);
-	lputs(l, s);
-	if (color && *s)
+	lput(l, s, n);
+	if (color && n)
 		lputs(l, C_OFF);
-	if (cols(s) < w)
-		lspc(l, w - cols(s));
+	if (c < w)
+		lspc(l, w - c);
 }
 
-static void print_row(FILE *out, const struct kstep_text_cols *w, const struct row *row, bool color)
+/* Appends one row, padded to w, to l. */
+static void print_row(struct lbuf *l, const struct kstep_text_cols *w, const struct cells *c, bool color)
 {
-	struct lbuf l;
-	size_t n = strlen(row->num);
+	const char *const *f = c->c;
+	const size_t *n = c->len;
 
-	l.out = out;
-	l.n = 0;
-	if (n < w->n)
-		lspc(&l, w->n - n);
-	lput(&l, row->num, n);
-	lput(&l, "  ", 2);
-	lpad(&l, row->name, w->name);
-	lput(&l, "  ", 2);
-	lpad_vals(&l, row->vals, w->vals, color);
-	lput(&l, "  ", 2);
-	lpad_in(&l, row->ret, w->ret, color && strstr(row->ret, " E") ? C_ERROR : NULL);
-	lput(&l, "  ", 2);
-	lpad(&l, row->time, w->time);
-	lput(&l, "  ", 2);
-	lpad(&l, row->caller, w->caller);
+	if (n[CELL_NUM] < w->n)
+		lspc(l, w->n - n[CELL_NUM]);
+	lput(l, f[CELL_NUM], n[CELL_NUM]);
+	lput(l, "  ", 2);
+	lpad(l, f[CELL_NAME], n[CELL_NAME], w->name);
+	lput(l, "  ", 2);
+	lpad_vals(l, f[CELL_VALS], n[CELL_VALS], w->vals, color);
+	lput(l, "  ", 2);
+	lpad_in(l, f[CELL_RET], n[CELL_RET], w->ret, color && strstr(f[CELL_RET], " E") ? C_ERROR : NULL);
+	lput(l, "  ", 2);
+	lpad(l, f[CELL_TIME], n[CELL_TIME], w->time);
+	lput(l, "  ", 2);
+	lpad(l, f[CELL_CALLER], n[CELL_CALLER], w->caller);
 	if (w->line) {
-		lput(&l, "  ", 2);
-		lpad(&l, row->line, w->line);
+		lput(l, "  ", 2);
+		lpad(l, f[CELL_LINE], n[CELL_LINE], w->line);
 	}
-	lput(&l, "  ", 2);
-	lpad_in(&l, row->tag, 0, !color ? NULL : !strcmp(row->tag, "stack-merged") ? C_INFERRED : C_TAG);
-	lputs(&l, row->hidden);
-	lput(&l, "\n", 1);
-	fwrite(l.b, 1, l.n, out);
+	lput(l, "  ", 2);
+	lpad_in(l, f[CELL_TAG], n[CELL_TAG], 0,
+		!color ? NULL : !strcmp(f[CELL_TAG], "stack-merged") ? C_INFERRED : C_TAG);
+	lput(l, f[CELL_HIDDEN], n[CELL_HIDDEN]);
+	lput(l, "\n", 1);
 }
 
 void kstep_text_cols_init(struct kstep_text_cols *w)
@@ -634,43 +671,211 @@ void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols
 	size_t i;
 
 	for (i = 0; i < r->st->n; i++) {
+		struct cells c;
+
 		make_row(r, &r->st->v[i], &row);
-		widen(w, &row);
+		cells_of(&row, &c);
+		widen(w, &c);
 		row_free(&row);
 	}
 }
 
 void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w)
 {
-	struct row row;
+	struct cells head = { { "#", "step", "values", "return", "time", "caller", w->line ? "line" : "",
+				"evidence", "" }, { 0 } };
+	struct lbuf *l;
 
+	cells_measure(&head);
 	w->name = w->name > NAME_MAX_W ? NAME_MAX_W : w->name;
 	w->vals = w->vals > VALS_MAX_W ? VALS_MAX_W : w->vals;
 	kstep_render_header_text(out, r, "steps");
-	snprintf(row.num, sizeof(row.num), "#");
-	snprintf(row.name, sizeof(row.name), "step");
-	snprintf(row.time, sizeof(row.time), "time");
-	snprintf(row.line, sizeof(row.line), "line");
-	row.vals = (char *)"values";
-	row.ret = (char *)"return";
-	row.caller = "caller";
-	row.tag = "evidence";
-	row.hidden[0] = '\0';
-	if (!w->line)
-		row.line[0] = '\0';
-	print_row(out, w, &row, false);
+	l = kstep_xmalloc(sizeof(*l));
+	lstart(l, out);
+	print_row(l, w, &head, false);
+	lflush(l);
+	free(l);
 }
 
 void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w)
+{
+	struct lbuf *l = kstep_xmalloc(sizeof(*l));
+	struct row row;
+	size_t i;
+
+	lstart(l, out);
+	for (i = 0; i < r->st->n; i++) {
+		struct cells c;
+
+		make_row(r, &r->st->v[i], &row);
+		cells_of(&row, &c);
+		print_row(l, w, &c, r->color);
+		row_free(&row);
+	}
+	lflush(l);
+	free(l);
+}
+
+/*
+ * The spool: one pass over the log. Each row is made once, its cells written
+ * unpadded to an unlinked temporary file while the column widths grow; at
+ * the end the rows are read back and printed padded. The log stays out of
+ * memory, and the analysis runs once instead of twice.
+ *
+ * A record: the lengths of its NCELLS cells (uint32_t each), then the cells,
+ * each ending in NUL.
+ * Records are gathered in a block and written, and read back, a block at a
+ * time; a record longer than the block grows it.
+ */
+#define SPOOL_BLOCK (1u << 16)
+
+struct kstep_text_spool {
+	FILE *f;
+	struct kstep_text_cols w;
+	char *blk;		/* records to write; then records read back */
+	size_t n;		/* bytes in blk */
+	size_t pos;		/* reading: where the next record starts */
+	size_t cap;
+	bool failed;		/* a write failed: the rows are not all there */
+	struct lbuf out;	/* the padded rows, on their way out */
+};
+
+struct kstep_text_spool *kstep_text_spool_new(void)
+{
+	struct kstep_text_spool *sp;
+	FILE *f = tmpfile();
+
+	if (!f)
+		return NULL;
+	sp = kstep_xcalloc(1, sizeof(*sp));
+	sp->f = f;
+	sp->cap = SPOOL_BLOCK;
+	sp->blk = kstep_xmalloc(sp->cap);
+	kstep_text_cols_init(&sp->w);
+	return sp;
+}
+
+void kstep_text_spool_free(struct kstep_text_spool *sp)
+{
+	if (!sp)
+		return;
+	fclose(sp->f);
+	free(sp->blk);
+	free(sp);
+}
+
+static void spool_flush(struct kstep_text_spool *sp)
+{
+	if (sp->n && fwrite(sp->blk, 1, sp->n, sp->f) != sp->n)
+		sp->failed = true;
+	sp->n = 0;
+}
+
+static void spool_put(struct kstep_text_spool *sp, const struct cells *c)
+{
+	uint32_t len[NCELLS];
+	size_t total = sizeof(len), i;
+	char *o;
+
+	for (i = 0; i < NCELLS; i++) {
+		/* a cell of 4 GiB cannot be spooled (nor was it made) */
+		if (c->len[i] > UINT32_MAX - 1)
+			sp->failed = true;
+		len[i] = (uint32_t)c->len[i];
+		total += c->len[i] + 1;
+	}
+	if (sp->n + total > sp->cap) {
+		spool_flush(sp);
+		if (total > sp->cap) {
+			sp->cap = total;
+			sp->blk = kstep_xrealloc(sp->blk, sp->cap);
+		}
+	}
+	o = sp->blk + sp->n;
+	memcpy(o, len, sizeof(len));
+	o += sizeof(len);
+	for (i = 0; i < NCELLS; i++) {
+		memcpy(o, c->c[i], c->len[i] + 1);
+		o += c->len[i] + 1;
+	}
+	sp->n = (size_t)(o - sp->blk);
+}
+
+/* Makes need bytes from pos on available in the block: 1, or 0 when the file ends first. */
+static int spool_fill(struct kstep_text_spool *sp, size_t need)
+{
+	size_t have = sp->n - sp->pos;
+
+	if (have >= need)
+		return 1;
+	memmove(sp->blk, sp->blk + sp->pos, have);
+	sp->n = have;
+	sp->pos = 0;
+	if (need > sp->cap) {
+		sp->cap = need;
+		sp->blk = kstep_xrealloc(sp->blk, sp->cap);
+	}
+	sp->n += fread(sp->blk + sp->n, 1, sp->cap - sp->n, sp->f);
+	return sp->n >= need;
+}
+
+/* Reads the next record into c: 1, 0 at the end, -1 when the file is not what was written. */
+static int spool_get(struct kstep_text_spool *sp, struct cells *c)
+{
+	uint32_t len[NCELLS];
+	size_t total = 0, i;
+	const char *p;
+
+	if (!spool_fill(sp, sizeof(len)))
+		return sp->n == sp->pos && !ferror(sp->f) ? 0 : -1;
+	memcpy(len, sp->blk + sp->pos, sizeof(len));
+	for (i = 0; i < NCELLS; i++)
+		total += (size_t)len[i] + 1;
+	if (!spool_fill(sp, sizeof(len) + total))
+		return -1;
+	p = sp->blk + sp->pos + sizeof(len);
+	sp->pos += sizeof(len) + total;
+	for (i = 0; i < NCELLS; i++) {
+		if (p[len[i]])
+			return -1;
+		c->c[i] = p;
+		c->len[i] = len[i];
+		p += len[i] + 1;
+	}
+	return 1;
+}
+
+void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
 {
 	struct row row;
 	size_t i;
 
 	for (i = 0; i < r->st->n; i++) {
+		struct cells c;
+
 		make_row(r, &r->st->v[i], &row);
-		print_row(out, w, &row, r->color);
+		cells_of(&row, &c);
+		widen(&sp->w, &c);
+		spool_put(sp, &c);
 		row_free(&row);
 	}
+}
+
+int kstep_text_spool_print(FILE *out, struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
+{
+	struct cells c;
+	int got;
+
+	spool_flush(sp);
+	if (sp->failed || fflush(sp->f) || fseek(sp->f, 0, SEEK_SET))
+		return -1;
+	sp->n = sp->pos = 0;
+	kstep_text_begin(out, r, &sp->w);
+	lstart(&sp->out, out);
+	while ((got = spool_get(sp, &c)) > 0)
+		print_row(&sp->out, &sp->w, &c, r->color);
+	lflush(&sp->out);
+	return got;
 }
 
 void kstep_text_end(FILE *out, const struct kstep_render_ctx *r)
@@ -691,8 +896,8 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 	kstep_text_end(out, r);
 }
 
-/* One node of the tree, at depth. */
-static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool ascii)
+/* One node of the tree, at depth, appended to l. */
+static void tree_line(struct lbuf *l, const struct kstep_node *n, int depth, bool ascii)
 {
 	char name[256], t[32], tags[96];
 	struct kstep_sbuf b = { 0 };
@@ -708,25 +913,25 @@ static void tree_line(FILE *out, const struct kstep_node *n, int depth, bool asc
 		kstep_sbuf_add(&b, e);
 		free(e);
 	}
-	spc(out, depth > 0 ? 2 * (size_t)depth : 0);
-	fputs(name, out);
+	lspc(l, depth > 0 ? 2 * (size_t)depth : 0);
+	lputs(l, name);
 	if (b.len) {
-		fputs("  ", out);
-		fputs(b.s, out);
+		lput(l, "  ", 2);
+		lput(l, b.s, b.len);
 	}
-	fputs("  ", out);
-	fputs(t, out);
-	fputs("  [", out);
-	fputs(tags, out);
-	fputc(']', out);
+	lput(l, "  ", 2);
+	lputs(l, t);
+	lput(l, "  [", 3);
+	lputs(l, tags);
+	lput(l, "]", 1);
 	if (n->site) {
-		fputs(n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ", out);
 		char site[900];
 
+		lputs(l, n->flags & KSTEP_NF_INLINE ? "  inlined at " : "  at ");
 		short_site(n, site, sizeof(site));
-		fputs(site, out);
+		lputs(l, site);
 	}
-	fputc('\n', out);
+	lput(l, "\n", 1);
 	kstep_sbuf_free(&b);
 }
 
@@ -756,9 +961,11 @@ static bool instrumentation(const struct kstep_render_ctx *r, const struct kstep
 /* Pre-order without recursion: the tree's depth is the trace's to choose. */
 void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct kstep_node *top, int maxdepth)
 {
+	struct lbuf *l = kstep_xmalloc(sizeof(*l));
 	const struct kstep_node *n = top;
 	int depth = 0;
 
+	lstart(l, out);
 	while (n) {
 		bool skip = !r->all && instrumentation(r, n);
 
@@ -768,7 +975,7 @@ void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct ks
 			for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
 				r->left_out++;
 		} else {
-			tree_line(out, n, depth, r->ascii);
+			tree_line(l, n, depth, r->ascii);
 		}
 		if (!skip && n->child && !(maxdepth > 0 && depth >= maxdepth)) {
 			n = n->child;
@@ -781,6 +988,8 @@ void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct ks
 		}
 		n = n == top ? NULL : n->next;
 	}
+	lflush(l);
+	free(l);
 }
 
 void kstep_render_tree_end(FILE *out, const struct kstep_render_ctx *r)

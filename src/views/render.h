@@ -32,9 +32,10 @@ void kstep_render_json(FILE *out, const struct kstep_render_ctx *r);
  * Streaming views: r->st->v[0..n) holds the steps of one subtree at each
  * *_steps/_rows call, the footer at *_end.
  *
- * Text aligns its columns, so it takes two passes over the same steps:
- * kstep_text_measure on every chunk of the first, then begin, rows on every
- * chunk of the second, end. Nothing of the log is kept in between.
+ * Text aligns its columns, so it needs every row's width before the first
+ * row: either two passes over the same steps (kstep_text_measure on every
+ * chunk of the first, then begin, rows on every chunk of the second, end),
+ * or one pass through the spool below.
  */
 struct kstep_text_cols {
 	size_t n, name, vals, ret, time, caller, line;
@@ -44,6 +45,20 @@ void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols
 void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w);
 void kstep_text_rows(FILE *out, const struct kstep_render_ctx *r, const struct kstep_text_cols *w);
 void kstep_text_end(FILE *out, const struct kstep_render_ctx *r);
+/*
+ * Text in one pass: kstep_text_spool_rows on every chunk makes each row
+ * once, measures it and writes it unpadded to an unlinked temporary file;
+ * kstep_text_spool_print at the end prints the header and the rows, padded
+ * (then kstep_text_end). Nothing of the log is kept in memory.
+ * kstep_text_spool_new returns NULL when no temporary file can be made;
+ * kstep_text_spool_print returns 0, or -1 when the rows could not be written
+ * or read back (what was printed then is incomplete).
+ */
+struct kstep_text_spool;
+struct kstep_text_spool *kstep_text_spool_new(void);
+void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_render_ctx *r);
+int kstep_text_spool_print(FILE *out, struct kstep_text_spool *sp, const struct kstep_render_ctx *r);
+void kstep_text_spool_free(struct kstep_text_spool *sp);
 
 /*
  * Proof: one dense line per step with its mark (observed, derived, failed),
