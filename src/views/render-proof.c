@@ -33,6 +33,19 @@ struct glyphs {
 static const struct glyphs utf8 = { "\xe2\x9c\x93", "\xe2\x88\xb4", "\xe2\x9c\x97", "\xe2\x86\x90", "\xe2\x86\x92" };
 static const struct glyphs ascii = { "ok", "so", "no", "<-", "->" };
 
+/* Where a value came from, when it cites a step: " ←#N", " ←#N/NAME" (folded), " ←NAME(hidden)". */
+static void put_cite(struct kstep_sbuf *b, const struct kstep_val *v, const struct glyphs *g)
+{
+	if (v->deriv != KSTEP_DERIV_STEP)
+		return;
+	if (v->from_step)
+		kstep_sbuf_addf(b, " %s#%d", g->from, v->from_step);
+	else if (v->from_into)
+		kstep_sbuf_addf(b, " %s#%d/%s", g->from, v->from_into, v->from_name ? v->from_name : "?");
+	else
+		kstep_sbuf_addf(b, " %s%s(hidden)", g->from, v->from_name ? v->from_name : "?");
+}
+
 /* NAME=RAW [MEANING] [WHERE FROM], appended to b. */
 static void put_val(struct kstep_sbuf *b, const struct kstep_val *v, const struct glyphs *g)
 {
@@ -61,12 +74,7 @@ static void put_val(struct kstep_sbuf *b, const struct kstep_val *v, const struc
 		kstep_sbuf_add(b, " new");
 		break;
 	case KSTEP_DERIV_STEP:
-		if (v->from_step)
-			kstep_sbuf_addf(b, " %s#%d", g->from, v->from_step);
-		else if (v->from_into)
-			kstep_sbuf_addf(b, " %s#%d/%s", g->from, v->from_into, v->from_name ? v->from_name : "?");
-		else
-			kstep_sbuf_addf(b, " %s%s(hidden)", g->from, v->from_name ? v->from_name : "?");
+		put_cite(b, v, g);
 		break;
 	case KSTEP_DERIV_AMBIGUOUS:
 		kstep_sbuf_addf(b, " %s", g->from);
@@ -158,19 +166,6 @@ struct proof_state {
 	size_t nfds;
 };
 
-/* A field's citation in a box: "←#N", "←#N/NAME", "←NAME(hidden)". */
-static void box_cite(struct kstep_sbuf *b, const struct kstep_val *v, const struct glyphs *g)
-{
-	if (v->deriv != KSTEP_DERIV_STEP)
-		return;
-	if (v->from_step)
-		kstep_sbuf_addf(b, " %s#%d", g->from, v->from_step);
-	else if (v->from_into)
-		kstep_sbuf_addf(b, " %s#%d/%s", g->from, v->from_into, v->from_name ? v->from_name : "?");
-	else
-		kstep_sbuf_addf(b, " %s%s(hidden)", g->from, v->from_name ? v->from_name : "?");
-}
-
 /* The box of one object read: the whole object where the log sees it first, else what changed. */
 static void draw(FILE *out, const struct kstep_objdelta *d, bool asc, const struct glyphs *g)
 {
@@ -183,7 +178,7 @@ static void draw(FILE *out, const struct kstep_objdelta *d, bool asc, const stru
 
 	kstep_val_raw(d->addr, raw, sizeof(raw));
 	kstep_sbuf_addf(&title, "%s %s", d->type, raw);
-	box_cite(&title, d->addr, g);
+	put_cite(&title, d->addr, g);
 	if (d->none)
 		kstep_sbuf_add(&title, ": no object there, nothing read");
 	else if (first && d->born)
@@ -206,7 +201,7 @@ static void draw(FILE *out, const struct kstep_objdelta *d, bool asc, const stru
 		else
 			kstep_sbuf_add(&v, f->now);
 		if (!unread)
-			box_cite(&v, f->v, g);
+			put_cite(&v, f->v, g);
 		names[n] = f->name;
 		vals[n++] = kstep_sbuf_steal(&v);
 	}
