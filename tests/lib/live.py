@@ -131,7 +131,24 @@ def snapshot():
                 text = "".join(line for line in text.splitlines(True)
                                if not any(":%s/" % g in line for g in groups))
             snap[os.path.join(rel, name)] = text
-    snap["<instances>"] = sorted(i for i in os.listdir(os.path.join(TRACEFS, "instances")) if i not in foreign)
+    # Another kstep may start (kstep record probes the kernel in a kstep-caps-PID
+    # instance) or end while the tree is walked: what is foreign now, or was there
+    # during the walk and is gone already, was never this test's to leave behind.
+    # A leak stays: its kstep has exited and the instance is still there.
+    now = set(os.listdir(os.path.join(TRACEFS, "instances")))
+    foreign |= set(i for i in now if _foreign(i))
+    groups_now = set(os.listdir(os.path.join(TRACEFS, "events")))
+    groups |= set(g for g in groups_now if _foreign(g))
+    for key in list(snap):
+        parts = key.split(os.sep)
+        if len(parts) >= 2 and parts[0] == "instances" and (parts[1] in foreign or parts[1] not in now):
+            del snap[key]
+        elif len(parts) >= 2 and parts[0] == "events" and (parts[1] in groups or parts[1] not in groups_now):
+            del snap[key]
+        elif groups and key.endswith("_events"):
+            snap[key] = "".join(line for line in snap[key].splitlines(True)
+                                if not any(":%s/" % g in line for g in groups))
+    snap["<instances>"] = sorted(i for i in now if i not in foreign)
     return snap
 
 
