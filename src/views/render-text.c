@@ -665,20 +665,6 @@ void kstep_text_cols_init(struct kstep_text_cols *w)
 	*w = (struct kstep_text_cols){ 1, 4, 6, 6, 4, 6, 0 };
 }
 
-void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols *w)
-{
-	struct row row;
-	size_t i;
-
-	for (i = 0; i < r->st->n; i++) {
-		struct cells c;
-
-		make_row(r, &r->st->v[i], &row);
-		cells_of(&row, &c);
-		widen(w, &c);
-		row_free(&row);
-	}
-}
 
 void kstep_text_begin(FILE *out, const struct kstep_render_ctx *r, struct kstep_text_cols *w)
 {
@@ -845,7 +831,8 @@ static int spool_get(struct kstep_text_spool *sp, struct cells *c)
 	return 1;
 }
 
-void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
+/* Makes the chunk's rows once: widens w by each, and spools it when sp is given. */
+static void rows_into(const struct kstep_render_ctx *r, struct kstep_text_cols *w, struct kstep_text_spool *sp)
 {
 	struct row row;
 	size_t i;
@@ -855,10 +842,21 @@ void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_rende
 
 		make_row(r, &r->st->v[i], &row);
 		cells_of(&row, &c);
-		widen(&sp->w, &c);
-		spool_put(sp, &c);
+		widen(w, &c);
+		if (sp)
+			spool_put(sp, &c);
 		row_free(&row);
 	}
+}
+
+void kstep_text_measure(const struct kstep_render_ctx *r, struct kstep_text_cols *w)
+{
+	rows_into(r, w, NULL);
+}
+
+void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
+{
+	rows_into(r, &sp->w, sp);
 }
 
 int kstep_text_spool_print(FILE *out, struct kstep_text_spool *sp, const struct kstep_render_ctx *r)
