@@ -595,7 +595,9 @@ static bool kallsyms_line_ok(const char *p, size_t n)
 
 /*
  * 'ADDR : "FORMAT"': libtraceevent splits these lines without checking
- * them and reads past a line that lacks the quoted part.
+ * them and reads past a line that lacks the quoted part. It also looks two
+ * bytes back from the format's end for a "\n" to strip, before the start of
+ * a format shorter than two characters: a real one is never that short.
  */
 static bool printk_line_ok(const char *p, size_t n)
 {
@@ -607,7 +609,7 @@ static bool printk_line_ok(const char *p, size_t n)
 	}
 	while (a < n && a <= 16 && isxdigit((unsigned char)p[a]))
 		a++;
-	return a > 0 && a <= 16 && n >= a + 5 && !memcmp(p + a, " : \"", 4) && p[n - 1] == '"';
+	return a > 0 && a <= 16 && n >= a + 7 && !memcmp(p + a, " : \"", 4) && p[n - 1] == '"';
 }
 
 /* The kernel's TASK_COMM_LEN less the NUL. */
