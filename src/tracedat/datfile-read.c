@@ -609,7 +609,9 @@ static bool printk_line_ok(const char *p, size_t n)
 	}
 	while (a < n && a <= 16 && isxdigit((unsigned char)p[a]))
 		a++;
-	return a > 0 && a <= 16 && n >= a + 7 && !memcmp(p + a, " : \"", 4) && p[n - 1] == '"';
+	/* a NUL would end libtraceevent's copy of the line early, before its checks */
+	return a > 0 && a <= 16 && n >= a + 7 && !memcmp(p + a, " : \"", 4) && p[n - 1] == '"' &&
+	       !memchr(p, '\0', n);
 }
 
 /* The kernel's TASK_COMM_LEN less the NUL. */
