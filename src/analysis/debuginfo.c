@@ -204,30 +204,38 @@ static int read_cstr(struct kstep_dwarf *d, uint64_t addr, char *out, size_t len
 	return -1;
 }
 
-/* The release in the kernel's linux_banner ("Linux version REL ..."), or "" when it has none. */
-static void banner_release(struct kstep_dwarf *d, char *out, size_t len)
+/* The kernel's linux_banner ("Linux version REL ..."), after its first 14 bytes; NULL without one. */
+static const char *banner_text(struct kstep_dwarf *d, char *banner, size_t len)
 {
 	uint64_t at = kstep_dwarf_symbol(d, "linux_banner");
+
+	if (!at || read_cstr(d, at, banner, len) || strncmp(banner, "Linux version ", 14))
+		return NULL;
+	return banner + 14;
+}
+
+/* The release in the kernel's linux_banner, or "" when it has none. */
+static void banner_release(struct kstep_dwarf *d, char *out, size_t len)
+{
 	char banner[512];
+	const char *rel = banner_text(d, banner, sizeof(banner));
 
 	out[0] = '\0';
-	if (!at || read_cstr(d, at, banner, sizeof(banner)) || strncmp(banner, "Linux version ", 14))
-		return;
-	snprintf(out, len, "%.*s", (int)strcspn(banner + 14, " \n"), banner + 14);
+	if (rel)
+		snprintf(out, len, "%.*s", (int)strcspn(rel, " \n"), rel);
 }
 
 void kstep_dwarf_version(struct kstep_dwarf *d, char *out, size_t len)
 {
-	uint64_t at = kstep_dwarf_symbol(d, "linux_banner");
 	char banner[512];
-	const char *v, *deb;
+	const char *rel = banner_text(d, banner, sizeof(banner)), *v, *deb;
 
 	out[0] = '\0';
-	if (!at || read_cstr(d, at, banner, sizeof(banner)) || strncmp(banner, "Linux version ", 14))
+	if (!rel)
 		return;
 	/* a distribution's release names its ABI ("6.1.0-56-amd64"); Debian says the upstream one at the end */
-	deb = strstr(banner, " Debian ");
-	v = deb && isdigit((unsigned char)deb[8]) ? deb + 8 : banner + 14;
+	deb = strstr(rel, " Debian ");
+	v = deb && isdigit((unsigned char)deb[8]) ? deb + 8 : rel;
 	snprintf(out, len, "%.*s", (int)strspn(v, "0123456789."), v);
 }
 

@@ -37,16 +37,6 @@ static const struct kstep_cli_cmd cli = {
 	.opts = opts,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 static int run(int argc, char **argv)
 {
 	struct kstep_cli a;
@@ -72,6 +62,5 @@ const struct kstep_cmd kstep_cmd_annotate = {
 	.name = "annotate",
 	.run = run,
 	.summary = "store the DWARF facts of a trace inside it, for analysis without the vmlinux",
-	.help = help,
-	.man = man,
+	.cli = &cli,
 };

@@ -31,16 +31,6 @@ static const struct kstep_cli_cmd cli = {
 	.opts = opts,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 static int show(const struct kstep_cli *a)
 {
 	struct kstep_caps caps;
@@ -63,6 +53,5 @@ const struct kstep_cmd kstep_cmd_caps = {
 	.name = "caps",
 	.run = run,
 	.summary = "show what this kernel lets kstep use (probed, not read from config)",
-	.help = help,
-	.man = man,
+	.cli = &cli,
 };

@@ -30,16 +30,6 @@ static const struct kstep_cli_cmd cli = {
 	.opts = opts,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 static int convert(const struct kstep_cli *a)
 {
 	if (a->nargs != 1 || !a->output) {
@@ -60,6 +50,5 @@ const struct kstep_cmd kstep_cmd_convert = {
 	.name = "convert",
 	.run = run,
 	.summary = "rewrite a trace.dat as version 6 or 7, compressed or not",
-	.help = help,
-	.man = man,
+	.cli = &cli,
 };

@@ -56,16 +56,6 @@ static const struct kstep_cli_cmd cli = {
 	.opts_first = true,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 struct args {
 	struct kstep_cli cli;
 	char **a, **b;
@@ -234,7 +224,5 @@ const struct kstep_cmd kstep_cmd_diff = {
 	.name = "diff",
 	.run = run,
 	.summary = "compare the same action across kernels, runs or machines",
-	.help = help,
-	.man = man,
-	.formats = FORMATS,
+	.cli = &cli,
 };

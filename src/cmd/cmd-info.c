@@ -36,16 +36,6 @@ static const struct kstep_cli_cmd cli = {
 	.opts = opts,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 struct evcount {
 	struct tep_event *ev;
 	uint64_t n;
@@ -347,6 +337,5 @@ const struct kstep_cmd kstep_cmd_info = {
 	.name = "info",
 	.run = run,
 	.summary = "show what a trace.dat holds (version, kernel, events, losses)",
-	.help = help,
-	.man = man,
+	.cli = &cli,
 };

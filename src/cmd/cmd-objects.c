@@ -40,11 +40,6 @@ static const struct kstep_cli_cmd cli = {
 	.formats = "text|dot|json",
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
 struct view {
 	struct kstep_objects *o;
 	int at;
@@ -182,5 +177,5 @@ const struct kstep_cmd kstep_cmd_objects = {
 	.name = "objects",
 	.run = run,
 	.summary = "draw the kernel objects the trace saw, with their field values",
-	.help = help,
+	.cli = &cli,
 };

@@ -70,16 +70,6 @@ static const struct kstep_cli_cmd cli = {
 	.opts_first = true,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 struct args {
 	struct kstep_record_opts o;
 	struct kstep_plan plan;
@@ -264,6 +254,5 @@ const struct kstep_cmd kstep_cmd_record = {
 	.name = "record",
 	.run = run,
 	.summary = "record a command's kernel work into a trace.dat (through tracefs)",
-	.help = help,
-	.man = man,
+	.cli = &cli,
 };

@@ -38,16 +38,6 @@ static const struct kstep_cli_cmd cli = {
 	.opts = opts,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 static int redact(const struct kstep_cli *a)
 {
 	char err[1024];
@@ -76,6 +66,5 @@ const struct kstep_cmd kstep_cmd_redact = {
 	.name = "redact",
 	.run = run,
 	.summary = "copy a trace without kernel addresses (and names) to share it",
-	.help = help,
-	.man = man,
+	.cli = &cli,
 };

@@ -63,16 +63,6 @@ static const struct kstep_cli_cmd cli = {
 		    "in the footer), 2 unusable input, usage error, or lost data with --strict.\n",
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 /*
  * The view. Text spools its rows while it measures its columns and prints
  * them at the end; without a temporary file it measures in a first pass of
@@ -254,7 +244,5 @@ const struct kstep_cmd kstep_cmd_steps = {
 	.name = "steps",
 	.run = run,
 	.summary = "print the numbered step log of one action",
-	.help = help,
-	.man = man,
-	.formats = FORMATS,
+	.cli = &cli,
 };

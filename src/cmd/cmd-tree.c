@@ -44,16 +44,6 @@ static const struct kstep_cli_cmd cli = {
 	.formats = FORMATS,
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 struct view {
 	struct kstep_render_ctx r;
 	int depth;
@@ -131,7 +121,5 @@ const struct kstep_cmd kstep_cmd_tree = {
 	.name = "tree",
 	.run = run,
 	.summary = "print the rebuilt call tree with durations",
-	.help = help,
-	.man = man,
-	.formats = FORMATS,
+	.cli = &cli,
 };

@@ -66,16 +66,6 @@ static const struct kstep_cli_cmd cli = {
 		    "parse is named with its line and column, and nothing is checked).\n",
 };
 
-static void help(FILE *out)
-{
-	kstep_cli_help(out, &cli);
-}
-
-static void man(FILE *out)
-{
-	kstep_cli_man(out, &cli);
-}
-
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
 {
 	kstep_verify_subtree(ctx, p->st, top);
@@ -246,7 +236,5 @@ const struct kstep_cmd kstep_cmd_verify = {
 	.name = "verify",
 	.run = run,
 	.summary = "check written claims about one action against the trace",
-	.help = help,
-	.man = man,
-	.formats = FORMATS,
+	.cli = &cli,
 };

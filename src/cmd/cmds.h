@@ -7,14 +7,14 @@
 
 #include <stdio.h>
 
+struct kstep_cli_cmd;
+
 struct kstep_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
-	const char *usage;	/* full help text for "kstep help NAME", or NULL: */
-	void (*help)(FILE *out);	/* writes it (generated from the options table) */
-	void (*man)(FILE *out);		/* its man page's OPTIONS (roff) from that table, or NULL */
-	const char *formats;		/* --format values, "|"-separated, or NULL (for completion) */
+	/* its options: the help, the man page's OPTIONS and the --format values come from them */
+	const struct kstep_cli_cmd *cli;
 };
 
 extern const struct kstep_cmd kstep_cmd_steps;

@@ -94,20 +94,15 @@ static int help_man(const char *name)
 		kstep_error("no such command '%s' (see kstep --help)", name);
 		return KSTEP_EXIT_ERROR;
 	}
-	if (cmd && cmd->man) {
-		cmd->man(stdout);
+	if (cmd) {
+		kstep_cli_man(stdout, cmd->cli);
 		return KSTEP_EXIT_OK;
 	}
 	if (!(mem = open_memstream(&text, &len))) {
 		kstep_error("out of memory");
 		return KSTEP_EXIT_ERROR;
 	}
-	if (!cmd)
-		usage(mem);
-	else if (cmd->help)
-		cmd->help(mem);
-	else
-		fputs(cmd->usage, mem);
+	usage(mem);
 	fclose(mem);
 	kstep_cli_man_from_text(stdout, text);
 	free(text);
@@ -137,7 +132,7 @@ static int help_cmd(int argc, char **argv)
 			kstep_error("no such command '%s' (see kstep --help)", argv[2]);
 			return KSTEP_EXIT_ERROR;
 		}
-		for (p = cmd->formats; p && *p; p += strcspn(p, "|"), p += *p == '|')
+		for (p = cmd->cli->formats; p && *p; p += strcspn(p, "|"), p += *p == '|')
 			printf("%.*s\n", (int)strcspn(p, "|"), p);
 		return KSTEP_EXIT_OK;
 	}
@@ -150,10 +145,7 @@ static int help_cmd(int argc, char **argv)
 		kstep_error("no such command '%s' (see kstep --help)", argv[1]);
 		return KSTEP_EXIT_ERROR;
 	}
-	if (cmd->help)
-		cmd->help(stdout);
-	else
-		fputs(cmd->usage, stdout);
+	kstep_cli_help(stdout, cmd->cli);
 	return KSTEP_EXIT_OK;
 }
 
