@@ -36,6 +36,7 @@ struct memo {
 
 struct kstep_facts {
 	struct kstep_chain *c;	/* where facts go, and who owns their values */
+	struct kstep_load *ld;	/* for the kallsyms of tep_print_event; may be NULL */
 	struct memo *memo;	/* MEMO_SLOTS, direct-mapped: bounded whatever the trace */
 	int long_size;
 	struct trace_seq seq;
@@ -43,11 +44,12 @@ struct kstep_facts {
 	uint64_t frames[128];	/* one stack record's frames, while it is fed */
 };
 
-struct kstep_facts *kstep_facts_new(struct kstep_chain *c, int long_size)
+struct kstep_facts *kstep_facts_new(struct kstep_chain *c, int long_size, struct kstep_load *ld)
 {
 	struct kstep_facts *fx = kstep_xcalloc(1, sizeof(*fx));
 
 	fx->c = c;
+	fx->ld = ld;
 	fx->long_size = long_size ? long_size : 8;
 	return fx;
 }
@@ -307,6 +309,8 @@ static void kernel_decode(struct kstep_facts *fx, struct tep_handle *tep, const 
 	if (!fx->seq_init) {
 		trace_seq_init(&fx->seq);
 		fx->seq_init = true;
+		if (fx->ld)
+			kstep_load_tep_symbols(fx->ld);
 	}
 	trace_seq_reset(&fx->seq);
 	tep_print_event(tep, &fx->seq, (struct tep_record *)&rec->tr, "%s", TEP_PRINT_INFO);

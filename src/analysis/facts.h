@@ -14,9 +14,10 @@ struct kstep_facts;
 
 /*
  * Returns a decoder feeding chain c (which owns the values it makes);
- * long_size is the trace's long size. Free with kstep_facts_free.
+ * long_size is the trace's long size; ld, when given, is asked for the
+ * kallsyms before the first event text is printed. Free with kstep_facts_free.
  */
-struct kstep_facts *kstep_facts_new(struct kstep_chain *c, int long_size);
+struct kstep_facts *kstep_facts_new(struct kstep_chain *c, int long_size, struct kstep_load *ld);
 void kstep_facts_free(struct kstep_facts *fx);
 /*
  * Turns one record into facts and feeds them to the chain. pid is the

@@ -15,31 +15,22 @@
 #include "progress.h"
 #include "pipeline.h"
 
-/* The header the views show: everything they need of the file, read here once. */
-static void fill_header(struct kstep_pipeline *p)
+/* The file's record counts in the header: from pass 1, or from pass 2 when pass 1 stopped early. */
+static void fill_counts(struct kstep_pipeline *p)
 {
 	struct kstep_log_header *h = &p->h;
 	struct tep_handle *tep = kstep_load_tep(p->s.ld);
 	const char **names;
 	uint64_t *counts;
+	size_t k;
 	int i;
 
-	h->path = p->s.path;
-	h->version = kstep_dat_version(p->s.dat);
-	h->compression = kstep_dat_compression(p->s.dat);
-	h->uname = kstep_dat_uname(p->s.dat);
-	h->build_id = *p->s.build_id ? p->s.build_id : NULL;
-	h->clock = kstep_dat_clock(p->s.dat);
-	h->recorder = p->s.recorder;
-	h->cpus = kstep_dat_cpucount(p->s.dat);
+	for (k = 0; k < h->nevents; k++)
+		free((char *)h->event_names[k]);
+	free(h->event_names);
+	free((uint64_t *)h->event_counts);
+	h->nevents = 0;
 	h->records = p->sel.records;
-	h->pid = p->sel.pid;
-	h->comm = p->sel.comm;
-	h->how = p->sel.how;
-	h->action = p->sel.action;
-	h->from = p->sel.view ? p->sel.view_from : p->sel.from;
-	h->to = p->sel.view ? p->sel.view_to : p->sel.to;
-	h->ks = kstep_load_ksyms(p->s.ld);
 	names = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*names));
 	counts = kstep_xcalloc((size_t)p->sel.ncounts + 1, sizeof(*counts));
 	for (i = 0; i < p->sel.ncounts; i++) {
@@ -54,6 +45,50 @@ static void fill_header(struct kstep_pipeline *p)
 	}
 	h->event_names = names;
 	h->event_counts = counts;
+}
+
+/* The header the views show: everything they need of the file, read here once. */
+static void fill_header(struct kstep_pipeline *p)
+{
+	struct kstep_log_header *h = &p->h;
+
+	h->path = p->s.path;
+	h->version = kstep_dat_version(p->s.dat);
+	h->compression = kstep_dat_compression(p->s.dat);
+	h->uname = kstep_dat_uname(p->s.dat);
+	h->build_id = *p->s.build_id ? p->s.build_id : NULL;
+	h->clock = kstep_dat_clock(p->s.dat);
+	h->recorder = p->s.recorder;
+	h->cpus = kstep_dat_cpucount(p->s.dat);
+	h->pid = p->sel.pid;
+	h->comm = p->sel.comm;
+	h->how = p->sel.how;
+	h->action = p->sel.action;
+	h->from = p->sel.view ? p->sel.view_from : p->sel.from;
+	h->to = p->sel.view ? p->sel.view_to : p->sel.to;
+	h->ks = kstep_load_ksyms(p->s.ld);
+	fill_counts(p);
+}
+
+/* The task's part of the header, after kstep_select_check settled a guess. */
+static void refresh_task(struct kstep_pipeline *p)
+{
+	p->h.pid = p->sel.pid;
+	p->h.comm = p->sel.comm;
+	p->h.how = p->sel.how;
+}
+
+/* For a sink that cannot start again: the whole of pass 1 decides. */
+static int settle(struct kstep_pipeline *p)
+{
+	struct kstep_select_opts o = p->o->sel;
+
+	o.lazy = false;
+	kstep_selection_free(&p->sel);
+	if (kstep_select(&p->s, &o, &p->sel))
+		return -1;
+	fill_header(p);
+	return 0;
 }
 
 int kstep_pipeline_open(struct kstep_pipeline *p, const char *path, const struct kstep_pipeline_opts *o)
@@ -101,8 +136,10 @@ int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink
 
 	p->sink = *sink;
 	p->state = -1;
+	if (p->sel.tentative && !sink->restart && settle(p))
+		return -1;
 	p->chain = kstep_chain_new(kstep_load_ksyms(p->s.ld), kstep_dat_long_size(p->s.dat));
-	p->fx = kstep_facts_new(p->chain, kstep_dat_long_size(p->s.dat));
+	p->fx = kstep_facts_new(p->chain, kstep_dat_long_size(p->s.dat), p->s.ld);
 	for (i = 0; i < p->sel.nretfuncs; i++)
 		kstep_chain_note_retprobe(p->chain, p->sel.retfuncs[i]);
 	if (kstep_gaps_begin(&p->gr, &p->s, &p->o->gaps, p->o->record_facts, &p->g, err, sizeof(err)) ||
@@ -117,7 +154,11 @@ int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink
 		p->st = kstep_steps_new(&p->s, &p->sel, &p->steps_opts);
 	if (sink->begin)
 		sink->begin(sink->ctx, p);
-	kstep_progress_start(&p->pg, p->o->progress, p->sel.records, "analysing");
+	if (!p->sel.counted) {
+		p->sel.records = 0;
+		memset(p->sel.counts, 0, (size_t)p->sel.ncounts * sizeof(*p->sel.counts));
+	}
+	kstep_progress_start(&p->pg, p->o->progress, p->sel.counted ? p->sel.records : 0, "analysing");
 	p->state = 1;
 	return 0;
 }
@@ -125,6 +166,8 @@ int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink
 /* The end of the selection: the last subtrees, the footer, the sink's end. */
 static void at_end(struct kstep_pipeline *p)
 {
+	if (!p->sel.counted)
+		fill_counts(p);
 	kstep_chain_finish(p->chain);
 	drain(p);
 	kstep_gaps_end(p->gr);
@@ -134,6 +177,40 @@ static void at_end(struct kstep_pipeline *p)
 		kstep_steps_end(p->st, p->chain);
 	if (p->sink.end)
 		p->sink.end(p->sink.ctx, p);
+}
+
+/*
+ * Pass 1 stopped early, so the record count comes at the end: the progress
+ * line extrapolates it from the share of the data's pages read so far.
+ */
+static void estimate_total(struct kstep_pipeline *p)
+{
+	const struct kstep_dat_cpu *cpus;
+	uint64_t bytes = 0, pages, read = kstep_load_stats(p->s.ld)->pages;
+	uint32_t psize = kstep_dat_page_size(p->s.dat);
+	int n, i;
+
+	cpus = kstep_dat_cpus(p->s.dat, &n);
+	for (i = 0; i < n; i++)
+		bytes += cpus[i].data_size;
+	pages = psize ? bytes / psize : 0;
+	if (!read || !pages)
+		return;
+	p->pg.total = (uint64_t)((double)p->sel.records * (double)pages / (double)read);
+	if (p->pg.total < p->pg.done)
+		p->pg.total = p->pg.done;
+	p->pg.estimated = true;
+}
+
+/* The guessed task was wrong: the run starts over for the right one. */
+static int restart(struct kstep_pipeline *p)
+{
+	struct kstep_sink sink = p->sink;
+
+	kstep_pipeline_stop(p);
+	refresh_task(p);
+	sink.restart(sink.ctx, p);
+	return kstep_pipeline_start(p, &sink);
 }
 
 int kstep_pipeline_pump(struct kstep_pipeline *p)
@@ -146,13 +223,32 @@ int kstep_pipeline_pump(struct kstep_pipeline *p)
 	if (p->state != 1)
 		return p->state;
 	while ((r = kstep_load_next(p->s.ld, &rec, err, sizeof(err))) > 0) {
+		const struct kstep_evdesc *d = kstep_evtab_get(p->s.evtab, rec.event);
+
 		kstep_progress_tick(&p->pg);
+		if (!p->sel.counted) {
+			if (!(++p->sel.records & 0xffff) && p->pg.on)
+				estimate_total(p);
+			if (rec.event->id >= 0 && rec.event->id < p->sel.ncounts)
+				p->sel.counts[rec.event->id]++;
+		}
+		if (p->sel.tentative) {
+			int flip = kstep_select_check(&p->s, &p->sel, d, &rec);
+
+			refresh_task(p);
+			if (flip) {
+				if (restart(p)) {
+					p->state = -1;
+					return -1;
+				}
+				continue;
+			}
+		}
 		if (rec.ts < p->sel.from)
 			continue;
 		if (rec.ts > p->sel.to)
 			break;
-		if (kstep_facts_add_record(p->fx, tep, &rec, kstep_evtab_get(p->s.evtab, rec.event), p->sel.pid) &&
-		    drain(p))
+		if (kstep_facts_add_record(p->fx, tep, &rec, d, p->sel.pid) && drain(p))
 			return 1;
 	}
 	kstep_progress_end(&p->pg);

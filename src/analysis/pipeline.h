@@ -44,6 +44,12 @@ struct kstep_sink {
 	void (*begin)(void *ctx, const struct kstep_pipeline *p);
 	void (*chunk)(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top);
 	void (*end)(void *ctx, const struct kstep_pipeline *p);
+	/*
+	 * The selection was a guess (kstep_selection.tentative) and pass 2 has
+	 * just found it wrong: drop what the run made so far; begin comes again.
+	 * A sink without it gets a settled selection (one more read of the file).
+	 */
+	void (*restart)(void *ctx, const struct kstep_pipeline *p);
 };
 
 struct kstep_pipeline {

@@ -65,7 +65,19 @@ struct scan {
 	uint64_t wrap_exit;
 	bool want_wrap_exit;
 	struct kstep_vec retfuncs;
+	bool early;		/* stop once the task is known */
+	bool no_sys_enter;	/* the file has no syscall-entry event */
+	bool tentative;		/* stopped with a guess that pass 2 checks */
+	uint64_t guess_after;	/* KSTEP_GUESS_AFTER, or the tests' KSTEP_TEST_GUESS_AFTER */
+	int force_guess;	/* the tests' KSTEP_TEST_GUESS_PID: guess this task at once */
 };
+
+/*
+ * Records read in search of a syscall entry before the first traced call's
+ * task is taken as a guess: a file that has syscall entries has them at its
+ * start, and one that has none (function_graph alone) is read once, not twice.
+ */
+#define KSTEP_GUESS_AFTER 65536
 
 static const char *syscall_of(const struct kstep_evdesc *d, const struct kstep_rec *rec, long *nr)
 {
@@ -197,9 +209,24 @@ static void choose_pid(struct scan *sc, struct kstep_session *s, const struct ks
 			return;
 		sel->how = "task of the first matching syscall";
 	} else {
-		sel->how = "task of the first syscall entry";
+		sel->how = KSTEP_HOW_FIRST_SYSCALL;
 	}
 	sc->pid = rpid;
+}
+
+/* With an early stop allowed: whether pass 1 knows enough, for certain or as a guess. */
+static bool scan_done(struct scan *sc)
+{
+	if (sc->pid)
+		return true;
+	if (sc->o->comm || !sc->first_any_pid)
+		return false;
+	if (sc->no_sys_enter)
+		return true;
+	if (sc->sel->records < sc->guess_after)
+		return false;
+	sc->tentative = true;
+	return true;
 }
 
 static int scan_file(struct kstep_session *s, struct scan *sc)
@@ -214,6 +241,8 @@ static int scan_file(struct kstep_session *s, struct scan *sc)
 		const struct kstep_evdesc *d = kstep_evtab_get(s->evtab, rec.event);
 		int rpid = kstep_rec_pid(&rec);
 
+		if (sc->early && scan_done(sc))
+			return 0;
 		sel->records++;
 		if (rec.event->id >= 0 && rec.event->id < sel->ncounts)
 			sel->counts[rec.event->id]++;
@@ -296,6 +325,41 @@ static int window(struct kstep_session *s, struct scan *sc)
 	return 0;
 }
 
+static bool has_kind(struct kstep_session *s, struct tep_event **all, int n, enum kstep_evkind a,
+		     enum kstep_evkind b)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		enum kstep_evkind k = kstep_evtab_get(s->evtab, all[i])->kind;
+
+		if (k == a || k == b)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Pass 1 may stop as soon as the task is known when pass 2 reads the whole
+ * file anyway (no window) and needs nothing else from it: --syscall needs the
+ * nth call, and a return probe's function must be known before its first
+ * entry reaches the chain. On a large function_graph recording this saves a
+ * whole read of the file.
+ */
+static void plan_scan(struct kstep_session *s, const struct kstep_select_opts *o, struct tep_event **all,
+		      int n, struct scan *sc)
+{
+	const char *t = getenv("KSTEP_TEST_GUESS_AFTER");
+
+	/* the tests guess early, or wrongly, to see that a guess changes nothing */
+	sc->guess_after = t && *t ? strtoull(t, NULL, 10) : KSTEP_GUESS_AFTER;
+	t = getenv("KSTEP_TEST_GUESS_PID");
+	sc->force_guess = t && *t ? atoi(t) : 0;
+	sc->no_sys_enter = !has_kind(s, all, n, KSTEP_EV_SYS_ENTER, KSTEP_EV_RAW_SYS_ENTER);
+	sc->early = o->lazy && !o->syscall && !o->has_from && !o->has_to &&
+		    !has_kind(s, all, n, KSTEP_EV_PROBE_RET, KSTEP_EV_PROBE_RET);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -342,12 +406,24 @@ int kstep_select(struct kstep_session *s, const struct kstep_select_opts *o,
 		kstep_error("%s", err);
 		goto fail;
 	}
-	if (scan_file(s, &sc))
+	plan_scan(s, o, all, n, &sc);
+	if (sc.early && !sc.pid && !o->comm && sc.force_guess > 0) {
+		sc.first_any_pid = sc.force_guess;
+		sc.tentative = true;
+	} else if (scan_file(s, &sc)) {
 		goto fail;
-	kstep_session_keep_damage(s);
+	}
+	/* an early stop leaves the counts and the damage to pass 2, which reads it all */
+	sel->counted = !sc.early;
+	if (sel->counted)
+		kstep_session_keep_damage(s);
 	if (!sc.pid && !o->comm && !o->syscall && sc.first_any_pid) {
 		sc.pid = sc.first_any_pid;
-		sel->how = "task of the first traced call (the file has no syscall entry)";
+		sel->how = KSTEP_HOW_FIRST_CALL;
+		sel->tentative = sc.tentative;
+		if (sel->tentative)
+			kstep_debug("pass 1 stopped after %" PRIu64 " records without a syscall entry: "
+				    "task %d is a guess until pass 2 meets one", sel->records, sc.pid);
 	}
 	if (!sc.pid) {
 		if (o->comm)
@@ -382,6 +458,25 @@ fail:
 	kstep_vec_free(&sc.retfuncs);
 	kstep_selection_free(sel);
 	return -1;
+}
+
+int kstep_select_check(struct kstep_session *s, struct kstep_selection *sel, const struct kstep_evdesc *d,
+		       const struct kstep_rec *rec)
+{
+	const char *comm;
+	int rpid;
+
+	if (!sel->tentative || !is_sys_enter(d) || (rpid = kstep_rec_pid(rec)) <= 0)
+		return 0;
+	kstep_debug("the first syscall entry (task %d) settles the guess (task %d)%s", rpid, sel->pid,
+		    rpid == sel->pid ? "" : ": the run starts again");
+	sel->tentative = false;
+	sel->how = KSTEP_HOW_FIRST_SYSCALL;
+	/* the same task: only the header's reason changed, which a view may have printed */
+	sel->pid = rpid;
+	comm = tep_data_comm_from_pid(kstep_load_tep(s->ld), rpid);
+	snprintf(sel->comm, sizeof(sel->comm), "%s", comm ? comm : "<...>");
+	return 1;
 }
 
 void kstep_selection_free(struct kstep_selection *sel)

@@ -23,6 +23,11 @@ struct kstep_select_opts {
 	bool has_to;
 	uint64_t from;		/* ns */
 	uint64_t to;
+	/*
+	 * The view shows nothing of the whole file before pass 2 (no record
+	 * counts in a header): pass 1 may stop as soon as the task is known.
+	 */
+	bool lazy;
 };
 
 struct kstep_selection {
@@ -40,6 +45,16 @@ struct kstep_selection {
 	bool view;
 	uint64_t view_from, view_to;
 	bool windowed;
+	/*
+	 * records and counts are final after pass 1 when counted is set; else
+	 * pass 1 stopped early and pass 2, which reads the whole file, counts.
+	 */
+	bool counted;
+	/*
+	 * pid is the first traced call's task, a guess: pass 1 stopped before
+	 * it saw a syscall entry. kstep_select_check settles it in pass 2.
+	 */
+	bool tentative;
 	uint64_t records;	/* in the whole file */
 	uint64_t *counts;	/* per event id, whole file */
 	int ncounts;
@@ -56,8 +71,19 @@ int kstep_parse_ts(const char *s, uint64_t *ns);
  * with --nth, --from/--to, else the whole task). Prints one message and
  * returns -1 when the selection cannot be made.
  */
+/* The choices whose text kstep_select_check may change. */
+#define KSTEP_HOW_FIRST_SYSCALL "task of the first syscall entry"
+#define KSTEP_HOW_FIRST_CALL "task of the first traced call (the file has no syscall entry)"
+
 int kstep_select(struct kstep_session *s, const struct kstep_select_opts *o,
 		 struct kstep_selection *sel);
+/*
+ * Pass 2 shows every record here while the selection is tentative. The
+ * first syscall entry settles it: returns 1 then (sel holds its task and the
+ * reason; what was made for the guess must be made again), else 0.
+ */
+int kstep_select_check(struct kstep_session *s, struct kstep_selection *sel, const struct kstep_evdesc *d,
+		       const struct kstep_rec *rec);
 void kstep_selection_free(struct kstep_selection *sel);
 
 #endif

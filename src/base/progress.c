@@ -65,8 +65,12 @@ void kstep_progress_draw(struct kstep_progress *p)
 	human(rate, sizeof(rate), r);
 	if (r > 0 && p->total > p->done)
 		snprintf(eta, sizeof(eta), ", %.0f s left", (double)(p->total - p->done) / r);
-	fprintf(stderr, "\r\033[Kkstep: %s: %s of %s records (%.0f%%), %s/s%s", p->what, done, total,
-		p->total ? 100.0 * (double)p->done / (double)p->total : 0.0, rate, eta);
+	if (p->total)
+		fprintf(stderr, "\r\033[Kkstep: %s: %s of %s%s records (%.0f%%), %s/s%s", p->what, done,
+			p->estimated ? "about " : "", total, 100.0 * (double)p->done / (double)p->total,
+			rate, eta);
+	else	/* the total is not known yet */
+		fprintf(stderr, "\r\033[Kkstep: %s: %s records, %s/s", p->what, done, rate);
 	fflush(stderr);
 	p->shown = true;
 }

@@ -16,6 +16,7 @@ struct kstep_progress {
 	bool on;
 	bool shown;		/* a line is on the screen */
 	uint64_t total;		/* records in the file */
+	bool estimated;		/* total is extrapolated from the pages read so far */
 	uint64_t done;
 	int64_t start_ms, last_ms;
 	int64_t delay_ms;	/* nothing is drawn before this much time has passed */

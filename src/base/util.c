@@ -380,16 +380,40 @@ size_t kstep_fmt_x64(char *out, uint64_t v)
 
 void kstep_fmt_dur(char *out, size_t len, uint64_t ns)
 {
-	if (ns < 1000)
-		snprintf(out, len, "%" PRIu64 " ns", ns);
-	else if (ns < 1000000)
-		snprintf(out, len, "%" PRIu64 ".%03" PRIu64 " us", ns / 1000, ns % 1000);
-	else if (ns < 1000000000)
-		snprintf(out, len, "%" PRIu64 ".%03" PRIu64 " ms", ns / 1000000,
-			 (ns / 1000) % 1000);
-	else
-		snprintf(out, len, "%" PRIu64 ".%03" PRIu64 " s", ns / 1000000000,
-			 (ns / 1000000) % 1000);
+	/* digits by hand: a step log formats millions of these */
+	static const struct {
+		uint64_t below, div;
+		const char *unit;
+	} units[] = {
+		{ 1000000ULL, 1000ULL, " us" },
+		{ 1000000000ULL, 1000000ULL, " ms" },
+		{ UINT64_MAX, 1000000000ULL, " s" },
+	};
+	char buf[48];
+	size_t n, i;
+	uint64_t frac;
+
+	if (!len)
+		return;
+	if (ns < 1000) {
+		n = kstep_fmt_u64(buf, ns);
+		memcpy(buf + n, " ns", 4);
+	} else {
+		for (i = 0; i < 2 && ns >= units[i].below; i++)
+			;
+		n = kstep_fmt_u64(buf, ns / units[i].div);
+		frac = (ns / (units[i].div / 1000)) % 1000;
+		buf[n++] = '.';
+		buf[n++] = (char)('0' + frac / 100);
+		buf[n++] = (char)('0' + frac / 10 % 10);
+		buf[n++] = (char)('0' + frac % 10);
+		memcpy(buf + n, units[i].unit, strlen(units[i].unit) + 1);
+	}
+	n = strlen(buf);
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, buf, n);
+	out[n] = '\0';
 }
 
 void kstep_fmt_ts(char *out, size_t len, uint64_t ns)

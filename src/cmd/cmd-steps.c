@@ -155,6 +155,17 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 		kstep_text_end(stdout, &v->r);
 }
 
+/* The guessed task was wrong (text only): the rows and widths made for it go. */
+static void view_restart(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	(void)p;
+	kstep_text_cols_init(&v->w);
+	if (v->spool && kstep_text_spool_reset(v->spool))
+		v->spool_failed = true;
+}
+
 static void plan_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
 {
 	(void)top;
@@ -211,6 +222,13 @@ static int run(int argc, char **argv)
 	v.r.ascii = a.ascii;
 	v.r.color = kstep_cli_color(&a, STDOUT_FILENO);
 	kstep_text_cols_init(&v.w);
+	/*
+	 * Text prints nothing before the end (it spools, or measures first), so
+	 * its run can start over: pass 1 may stop early, and guess the task.
+	 */
+	a.po.sel.lazy = !strcmp(v.format, "text") && !a.po.steps.budget;
+	if (a.po.sel.lazy)
+		sink.restart = view_restart;
 	if (kstep_pipeline_open(&p, path, &a.po))
 		goto out;
 	if (a.po.steps.budget && !(keep = plan(&p, &a)))

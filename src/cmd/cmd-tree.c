@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/sendfile.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -45,6 +46,9 @@ static const struct kstep_cli_cmd cli = {
 };
 
 struct view {
+	FILE *out;		/* stdout, or tmp */
+	FILE *tmp;		/* the tree while its task is a guess, copied out at the end */
+	bool tmp_failed;	/* tmp could not be emptied for a new start */
 	struct kstep_render_ctx r;
 	int depth;
 	bool dot;
@@ -57,9 +61,9 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 
 	v->r.h = &p->h;
 	if (v->dot)
-		kstep_dot_tree_begin(stdout, &v->r, &v->t);
+		kstep_dot_tree_begin(v->out, &v->r, &v->t);
 	else
-		kstep_render_tree_begin(stdout, &v->r);
+		kstep_render_tree_begin(v->out, &v->r);
 }
 
 static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct kstep_node *top)
@@ -68,9 +72,9 @@ static void view_chunk(void *ctx, const struct kstep_pipeline *p, const struct k
 
 	(void)p;
 	if (v->dot)
-		kstep_dot_subtree(stdout, &v->t, top, v->depth);
+		kstep_dot_subtree(v->out, &v->t, top, v->depth);
 	else
-		kstep_render_subtree(stdout, &v->r, top, v->depth);
+		kstep_render_subtree(v->out, &v->r, top, v->depth);
 }
 
 static void view_end(void *ctx, const struct kstep_pipeline *p)
@@ -79,9 +83,47 @@ static void view_end(void *ctx, const struct kstep_pipeline *p)
 
 	v->r.sources = p->sources;
 	if (v->dot)
-		kstep_dot_tree_end(stdout, &v->t);
+		kstep_dot_tree_end(v->out, &v->t);
 	else
-		kstep_render_tree_end(stdout, &v->r);
+		kstep_render_tree_end(v->out, &v->r);
+}
+
+/* The guessed task was wrong: what was written for it goes. */
+static void view_restart(void *ctx, const struct kstep_pipeline *p)
+{
+	struct view *v = ctx;
+
+	(void)p;
+	v->r.left_out = 0;
+	if (fflush(v->tmp) || ftruncate(fileno(v->tmp), 0) || fseek(v->tmp, 0, SEEK_SET))
+		v->tmp_failed = true;
+}
+
+/* The tree made in tmp, to stdout: 0, or -1. */
+static int copy_out(FILE *tmp)
+{
+	char *buf;
+	off_t at = 0, size;
+	size_t n;
+	int ret = 0;
+
+	if (fflush(tmp) || fflush(stdout) || (size = lseek(fileno(tmp), 0, SEEK_END)) < 0)
+		return -1;
+	/* the kernel copies page cache to stdout; a pipe or a terminal may refuse */
+	while (at < size && sendfile(STDOUT_FILENO, fileno(tmp), &at, (size_t)(size - at)) > 0)
+		;
+	if (at >= size)
+		return 0;
+	if (fseek(tmp, at, SEEK_SET))
+		return -1;
+	buf = kstep_xmalloc(1 << 20);
+	while (!ret && (n = fread(buf, 1, 1 << 20, tmp)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n)
+			ret = -1;
+	if (ferror(tmp))
+		ret = -1;
+	free(buf);
+	return ret;
 }
 
 static int run(int argc, char **argv)
@@ -108,10 +150,27 @@ static int run(int argc, char **argv)
 	v.r.tree = true;
 	/* the tree hides nothing: its depth is where it stops printing, not a step-log filter */
 	a.po.steps.depth = 0;
-	if (!kstep_pipeline_open(&p, a.nargs ? a.args[0] : "trace.dat", &a.po) && !kstep_pipeline_run(&p, &sink)) {
-		fflush(stdout);
-		ret = kstep_pipeline_finish(&p, a.strict);
+	/* the tree shows no record counts: pass 1 may stop early, and guess the task */
+	a.po.sel.lazy = true;
+	v.out = stdout;
+	if (kstep_pipeline_open(&p, a.nargs ? a.args[0] : "trace.dat", &a.po))
+		goto out;
+	/* a guess may be overturned at the end: the tree waits in a file until then */
+	if (p.sel.tentative && (v.tmp = tmpfile())) {
+		v.out = v.tmp;
+		sink.restart = view_restart;
 	}
+	if (kstep_pipeline_run(&p, &sink))
+		goto out;
+	if (v.tmp && (v.tmp_failed || copy_out(v.tmp))) {
+		kstep_error("the tree could not be written to a temporary file and read back (is /tmp full?)");
+		goto out;
+	}
+	fflush(stdout);
+	ret = kstep_pipeline_finish(&p, a.strict);
+out:
+	if (v.tmp)
+		fclose(v.tmp);
 	kstep_pipeline_close(&p);
 	kstep_cli_free(&a);
 	return ret;

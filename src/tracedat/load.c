@@ -66,6 +66,8 @@ struct kstep_load {
 	struct kstep_ksyms *ksyms;
 	int bad_formats;
 	bool ts_ns;
+	bool swap;		/* the file's byte order is not this machine's */
+	bool tep_syms;		/* libtraceevent has the kallsyms too */
 	bool tsc;
 	uint32_t tsc_mult;
 	uint32_t tsc_shift;
@@ -86,6 +88,33 @@ struct kstep_load {
 		struct tep_event *ev;
 	} evcache[256];
 };
+
+/*
+ * A number of sz (1, 2, 4 or 8) bytes in the file's byte order. What
+ * tep_read_number does, without a call through the PLT per field of every
+ * record: that call was a tenth of a pass over a function_graph file.
+ */
+static inline uint64_t read_num(const void *p, unsigned sz, bool swap)
+{
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (sz) {
+	case 1:
+		return *(const uint8_t *)p;
+	case 2:
+		memcpy(&v16, p, 2);
+		return swap ? __builtin_bswap16(v16) : v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return swap ? __builtin_bswap32(v32) : v32;
+	case 8:
+		memcpy(&v64, p, 8);
+		return swap ? __builtin_bswap64(v64) : v64;
+	}
+	return 0;
+}
 
 static void set_err(char *err, size_t errlen, const char *path, const char *msg)
 {
@@ -429,6 +458,7 @@ static int build_tep(struct kstep_load *ld, char *err, size_t errlen)
 		return -1;
 	}
 	tep_set_file_bigendian(ld->tep, kstep_dat_big_endian(dat) ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	ld->swap = kstep_dat_big_endian(dat) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 	tep_set_local_bigendian(ld->tep, TEP_LITTLE_ENDIAN);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	tep_set_local_bigendian(ld->tep, TEP_BIG_ENDIAN);
@@ -455,8 +485,6 @@ static int build_tep(struct kstep_load *ld, char *err, size_t errlen)
 	    charge(ld, 2 * (uint64_t)len + KSYM_LINE_COST * (uint64_t)count_lines(data, len),
 		   "the kallsyms section, parsed", err, errlen))
 		return -1;
-	if (data && len)
-		tep_parse_kallsyms(ld->tep, data);
 	ld->ksyms = kstep_ksyms_parse(data, data ? len : 0);
 	kstep_dat_printk(dat, &data, &len);
 	if (data && len &&
@@ -540,6 +568,19 @@ void kstep_load_close(struct kstep_load *ld)
 		tep_free(ld->tep);
 	kstep_dat_close(ld->dat);
 	free(ld);
+}
+
+void kstep_load_tep_symbols(struct kstep_load *ld)
+{
+	const char *data;
+	size_t len;
+
+	if (ld->tep_syms)
+		return;
+	ld->tep_syms = true;
+	kstep_dat_kallsyms(ld->dat, &data, &len);
+	if (data && len)
+		tep_parse_kallsyms(ld->tep, data);
 }
 
 struct kstep_dat *kstep_load_dat(const struct kstep_load *ld)
@@ -786,7 +827,7 @@ static int cpu_advance(struct kstep_load *ld, struct cpu_it *c, char *err, size_
 			c->page_loaded = false;
 			continue;
 		}
-		id = (int)tep_read_number(ld->tep, data, 2);
+		id = (int)read_num(data, 2, ld->swap);
 		ev = find_event(ld, id);
 		if (!ev) {
 			ld->stats.unknown_ids++;
@@ -802,6 +843,7 @@ static int cpu_advance(struct kstep_load *ld, struct cpu_it *c, char *err, size_
 		c->rec.size = size;
 		c->rec.data = data;
 		c->rec.event = ev;
+		c->rec.swap = ld->swap;
 		c->rec.missed = c->first_in_page ? kbuffer_missed_events(c->kb) : 0;
 		c->first_in_page = false;
 		close_damage(ld, c, c->rec.ts);
@@ -1044,7 +1086,7 @@ int kstep_rec_num(const struct kstep_rec *rec, const struct tep_format_field *f,
 	if (f->offset < 0 || (size_t)f->offset + sz > (size_t)rec->size)
 		return -1;
 	p = (const unsigned char *)rec->data + f->offset;
-	*val = tep_read_number(f->event->tep, p, (int)sz);
+	*val = read_num(p, sz, rec->swap);
 	if ((f->flags & TEP_FIELD_IS_SIGNED) && sz < 8) {
 		uint64_t sign = 1ULL << (sz * 8 - 1);
 
@@ -1067,7 +1109,7 @@ int kstep_rec_str(const struct kstep_rec *rec, const struct tep_format_field *f,
 
 		if ((size_t)f->offset + 4 > (size_t)rec->size)
 			return -1;
-		loc = (uint32_t)tep_read_number(f->event->tep, base + f->offset, 4);
+		loc = (uint32_t)read_num(base + f->offset, 4, rec->swap);
 		off = loc & 0xffff;
 		n = loc >> 16;
 		if (f->flags & TEP_FIELD_IS_RELATIVE)
@@ -1142,13 +1184,13 @@ int kstep_rec_array(const struct kstep_rec *rec, const struct tep_format_field *
 	if (esz != 1 && esz != 2 && esz != 4 && esz != 8)
 		return -1;
 	p = (const unsigned char *)rec->data + f->offset + i * esz;
-	*val = tep_read_number(f->event->tep, p, (int)esz);
+	*val = read_num(p, (unsigned)esz, rec->swap);
 	return 0;
 }
 
 int kstep_rec_pid(const struct kstep_rec *rec)
 {
-	return (int)(int32_t)tep_read_number(rec->event->tep, (const unsigned char *)rec->data + 4, 4);
+	return (int)(int32_t)read_num((const unsigned char *)rec->data + 4, 4, rec->swap);
 }
 
 unsigned kstep_rec_flags(const struct kstep_rec *rec)

@@ -31,6 +31,7 @@ struct kstep_rec {
 	const void *data;	/* valid until the next kstep_load_next */
 	struct tep_event *event;
 	int missed;		/* events lost just before this one on its CPU; -1 unknown */
+	bool swap;		/* the file's byte order is not this machine's */
 	struct tep_record tr;	/* the same record for libtraceevent accessors */
 };
 
@@ -61,6 +62,12 @@ struct kstep_load_stats {
 struct kstep_load *kstep_load_open(const char *path, char *err, size_t errlen);
 void kstep_load_close(struct kstep_load *ld);
 
+/*
+ * Gives libtraceevent the file's kallsyms, for tep_print_event's %pS: only
+ * a run that prints an event's own text needs them, and parsing them costs
+ * as much as a tenth of reading a large function_graph file.
+ */
+void kstep_load_tep_symbols(struct kstep_load *ld);
 struct kstep_dat *kstep_load_dat(const struct kstep_load *ld);
 struct tep_handle *kstep_load_tep(const struct kstep_load *ld);
 const struct kstep_ksyms *kstep_load_ksyms(const struct kstep_load *ld);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "event.h"
@@ -362,6 +363,29 @@ static void row_free(struct row *row)
 		free(row->ret);
 }
 
+/* "  (+N hidden, DURATION)", without printf: most rows of a function_graph log have one. */
+static void hidden_text(const struct kstep_step *st, char *out, size_t len)
+{
+	char b[96];
+	size_t n = 0;
+
+	memcpy(b, "  (+", 4);
+	n = 4 + kstep_fmt_u64(b + 4, st->hidden_count);
+	memcpy(b + n, " hidden", 7);
+	n += 7;
+	if (st->hidden_ns) {
+		memcpy(b + n, ", ", 2);
+		n += 2;
+		kstep_fmt_dur(b + n, sizeof(b) - n - 2, st->hidden_ns);
+		n += strlen(b + n);
+	}
+	b[n++] = ')';
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, b, n);
+	out[n] = '\0';
+}
+
 static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *st, struct row *row)
 {
 	struct kstep_sbuf b = { 0 };
@@ -413,13 +437,8 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 	safe_inplace(row->line, sizeof(row->line));
 	row->tag = kstep_src_tag(st->node->src);
 	row->hidden[0] = '\0';
-	if (st->hidden_count && !st->ret) {
-		char d[32];
-
-		kstep_fmt_dur(d, sizeof(d), st->hidden_ns);
-		snprintf(row->hidden, sizeof(row->hidden), "  (+%" PRIu32 " hidden%s%s)", st->hidden_count,
-			 st->hidden_ns ? ", " : "", st->hidden_ns ? d : "");
-	}
+	if (st->hidden_count && !st->ret)
+		hidden_text(st, row->hidden, sizeof(row->hidden));
 }
 
 static void footer(FILE *out, const struct kstep_steps *st, bool ascii, bool color)
@@ -630,11 +649,85 @@ static void lpad_in(struct lbuf *l, const char *s, size_t n, size_t w, const cha
 		lspc(l, w - c);
 }
 
+/* Writes s (n bytes) padded to w columns at o; returns the end. */
+static char *put_pad(char *o, const char *s, size_t n, size_t w)
+{
+	size_t c = cols_n(s, n);
+
+	memcpy(o, s, n);
+	o += n;
+	if (c < w) {
+		memset(o, ' ', w - c);
+		o += w - c;
+	}
+	return o;
+}
+
+/*
+ * print_row without colour, when the whole row fits the buffer: one check
+ * for room instead of one per piece, and padding by memset. A log of
+ * millions of rows spends much of its time here.
+ */
+static bool print_row_plain(struct lbuf *l, const struct kstep_text_cols *w, const struct cells *c)
+{
+	const char *const *f = c->c;
+	const size_t *n = c->len;
+	size_t need = 32 + w->n + w->name + w->vals + w->ret + w->time + w->caller + w->line;
+	char *o;
+	int i;
+
+	for (i = 0; i < NCELLS; i++)
+		need += n[i];
+	if (need > sizeof(l->b))
+		return false;
+	if (l->n + need > sizeof(l->b))
+		lflush(l);
+	o = l->b + l->n;
+	if (n[CELL_NUM] < w->n) {
+		memset(o, ' ', w->n - n[CELL_NUM]);
+		o += w->n - n[CELL_NUM];
+	}
+	memcpy(o, f[CELL_NUM], n[CELL_NUM]);
+	o += n[CELL_NUM];
+	*o++ = ' ';
+	*o++ = ' ';
+	o = put_pad(o, f[CELL_NAME], n[CELL_NAME], w->name);
+	*o++ = ' ';
+	*o++ = ' ';
+	o = put_pad(o, f[CELL_VALS], n[CELL_VALS], w->vals);
+	*o++ = ' ';
+	*o++ = ' ';
+	o = put_pad(o, f[CELL_RET], n[CELL_RET], w->ret);
+	*o++ = ' ';
+	*o++ = ' ';
+	o = put_pad(o, f[CELL_TIME], n[CELL_TIME], w->time);
+	*o++ = ' ';
+	*o++ = ' ';
+	o = put_pad(o, f[CELL_CALLER], n[CELL_CALLER], w->caller);
+	if (w->line) {
+		*o++ = ' ';
+		*o++ = ' ';
+		o = put_pad(o, f[CELL_LINE], n[CELL_LINE], w->line);
+	}
+	*o++ = ' ';
+	*o++ = ' ';
+	memcpy(o, f[CELL_TAG], n[CELL_TAG]);
+	o += n[CELL_TAG];
+	memcpy(o, f[CELL_HIDDEN], n[CELL_HIDDEN]);
+	o += n[CELL_HIDDEN];
+	*o++ = '\n';
+	l->n = (size_t)(o - l->b);
+	return true;
+}
+
 /* Appends one row, padded to w, to l. */
 static void print_row(struct lbuf *l, const struct kstep_text_cols *w, const struct cells *c, bool color)
 {
 	const char *const *f = c->c;
 	const size_t *n = c->len;
+
+	if (!color && print_row_plain(l, w, c))
+		return;
 
 	if (n[CELL_NUM] < w->n)
 		lspc(l, w->n - n[CELL_NUM]);
@@ -748,6 +841,17 @@ void kstep_text_spool_free(struct kstep_text_spool *sp)
 	fclose(sp->f);
 	free(sp->blk);
 	free(sp);
+}
+
+int kstep_text_spool_reset(struct kstep_text_spool *sp)
+{
+	sp->n = sp->pos = 0;
+	kstep_text_cols_init(&sp->w);
+	if (fflush(sp->f) || ftruncate(fileno(sp->f), 0) || fseek(sp->f, 0, SEEK_SET)) {
+		sp->failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 static void spool_flush(struct kstep_text_spool *sp)
@@ -895,14 +999,31 @@ void kstep_render_text(FILE *out, const struct kstep_render_ctx *r)
 }
 
 /* One node of the tree, at depth, appended to l. */
-static void tree_line(struct lbuf *l, const struct kstep_node *n, int depth, bool ascii)
+/* A node's evidence tags: a tree's lines have few different ones, made once each. */
+struct tags_memo {
+	bool made;
+	unsigned src;
+	char text[96];
+};
+
+static const char *tags_of(struct tags_memo *m, unsigned src)
 {
-	char name[256], t[32], tags[96];
+	if (!m->made || m->src != src) {
+		kstep_src_tags(src, m->text, sizeof(m->text));
+		m->src = src;
+		m->made = true;
+	}
+	return m->text;
+}
+
+static void tree_line(struct lbuf *l, const struct kstep_node *n, int depth, bool ascii, struct tags_memo *tm)
+{
+	char name[256], t[32];
+	const char *tags = tags_of(tm, n->src);
 	struct kstep_sbuf b = { 0 };
 
 	kstep_render_name(n, name, sizeof(name));
 	time_text(n, ascii, t, sizeof(t));
-	kstep_src_tags(n->src, tags, sizeof(tags));
 	ret_text(n, ascii, &b);
 	safe_inplace(name, sizeof(name));
 	if (b.len && kstep_text_safe_prefix(b.s, b.len) != b.len) {
@@ -961,6 +1082,7 @@ void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct ks
 {
 	struct lbuf *l = kstep_xmalloc(sizeof(*l));
 	const struct kstep_node *n = top;
+	struct tags_memo tm = { 0 };
 	int depth = 0;
 
 	lstart(l, out);
@@ -973,7 +1095,7 @@ void kstep_render_subtree(FILE *out, struct kstep_render_ctx *r, const struct ks
 			for (k = n; k; k = kstep_node_next((struct kstep_node *)k, n))
 				r->left_out++;
 		} else {
-			tree_line(l, n, depth, r->ascii);
+			tree_line(l, n, depth, r->ascii, &tm);
 		}
 		if (!skip && n->child && !(maxdepth > 0 && depth >= maxdepth)) {
 			n = n->child;

@@ -58,6 +58,8 @@ struct kstep_text_spool;
 struct kstep_text_spool *kstep_text_spool_new(void);
 void kstep_text_spool_rows(struct kstep_text_spool *sp, const struct kstep_render_ctx *r);
 int kstep_text_spool_print(FILE *out, struct kstep_text_spool *sp, const struct kstep_render_ctx *r);
+/* Drops every spooled row (the run starts over); 0, or -1 when the file cannot be emptied. */
+int kstep_text_spool_reset(struct kstep_text_spool *sp);
 void kstep_text_spool_free(struct kstep_text_spool *sp);
 
 /*

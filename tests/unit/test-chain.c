@@ -622,7 +622,7 @@ static int add(struct kstep_chain *c, struct tep_handle *tep, struct kstep_evtab
 	rec.tr.data = (void *)r;
 	rec.tr.size = sizeof(*r);
 	rec.tr.ts = ts;
-	fx = kstep_facts_new(c, 8);
+	fx = kstep_facts_new(c, 8, NULL);
 	used = kstep_facts_add_record(fx, tep, &rec, kstep_evtab_get(t, rec.event), 42);
 
 	kstep_facts_free(fx);
