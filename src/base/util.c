@@ -378,38 +378,48 @@ size_t kstep_fmt_x64(char *out, uint64_t v)
 	return fmt_out(out, tmp, n);
 }
 
-void kstep_fmt_dur(char *out, size_t len, uint64_t ns)
+size_t kstep_fmt_dur32(char *out, uint64_t ns, bool micro_sign)
 {
 	/* digits by hand: a step log formats millions of these */
 	static const struct {
 		uint64_t below, div;
-		const char *unit;
+		const char *unit, *uunit;
 	} units[] = {
-		{ 1000000ULL, 1000ULL, " us" },
-		{ 1000000000ULL, 1000000ULL, " ms" },
-		{ UINT64_MAX, 1000000000ULL, " s" },
+		{ 1000000ULL, 1000ULL, " us", " \xc2\xb5s" },
+		{ 1000000000ULL, 1000000ULL, " ms", " ms" },
+		{ UINT64_MAX, 1000000000ULL, " s", " s" },
 	};
-	char buf[48];
-	size_t n, i;
+	const char *u;
+	size_t n, i, k;
 	uint64_t frac;
+
+	if (ns < 1000) {
+		n = kstep_fmt_u64(out, ns);
+		memcpy(out + n, " ns", 4);
+		return n + 3;
+	}
+	for (i = 0; i < 2 && ns >= units[i].below; i++)
+		;
+	n = kstep_fmt_u64(out, ns / units[i].div);
+	frac = (ns / (units[i].div / 1000)) % 1000;
+	out[n++] = '.';
+	out[n++] = (char)('0' + frac / 100);
+	out[n++] = (char)('0' + frac / 10 % 10);
+	out[n++] = (char)('0' + frac % 10);
+	/* at most 20 digits, 4 more and a unit of 4 bytes: 32 fit */
+	u = micro_sign ? units[i].uunit : units[i].unit;
+	k = strlen(u);
+	memcpy(out + n, u, k + 1);
+	return n + k;
+}
+
+void kstep_fmt_dur(char *out, size_t len, uint64_t ns)
+{
+	char buf[32];
+	size_t n = kstep_fmt_dur32(buf, ns, false);
 
 	if (!len)
 		return;
-	if (ns < 1000) {
-		n = kstep_fmt_u64(buf, ns);
-		memcpy(buf + n, " ns", 4);
-	} else {
-		for (i = 0; i < 2 && ns >= units[i].below; i++)
-			;
-		n = kstep_fmt_u64(buf, ns / units[i].div);
-		frac = (ns / (units[i].div / 1000)) % 1000;
-		buf[n++] = '.';
-		buf[n++] = (char)('0' + frac / 100);
-		buf[n++] = (char)('0' + frac / 10 % 10);
-		buf[n++] = (char)('0' + frac % 10);
-		memcpy(buf + n, units[i].unit, strlen(units[i].unit) + 1);
-	}
-	n = strlen(buf);
 	if (n >= len)
 		n = len - 1;
 	memcpy(out, buf, n);

@@ -126,6 +126,8 @@ size_t kstep_fmt_x64(char *out, uint64_t v);
 
 /* Formats a nanosecond duration for people ("12.345 us", "6.135 ms"). */
 void kstep_fmt_dur(char *out, size_t len, uint64_t ns);
+/* The same into out (32 bytes), with "µs" for micro_sign; returns its length. */
+size_t kstep_fmt_dur32(char *out, uint64_t ns, bool micro_sign);
 /* Formats a timestamp as seconds with microseconds, like trace-cmd report. */
 void kstep_fmt_ts(char *out, size_t len, uint64_t ns);
 

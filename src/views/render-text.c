@@ -236,38 +236,6 @@ static void short_site(const struct kstep_node *n, char *out, size_t len)
 	}
 }
 
-/* kstep_fmt_dur's text ("1.234 us"), µs unless ascii; out holds at least 32 bytes. */
-static void dur_text(char *out, uint64_t ns, bool ascii)
-{
-	static const struct {
-		uint64_t below, div;
-		const char *unit, *uunit;
-	} units[] = {
-		{ 1000000ULL, 1000ULL, " us", " \xc2\xb5s" },
-		{ 1000000000ULL, 1000000ULL, " ms", " ms" },
-		{ UINT64_MAX, 1000000000ULL, " s", " s" },
-	};
-	size_t n, i;
-	uint64_t frac;
-
-	if (ns < 1000) {
-		n = kstep_fmt_u64(out, ns);
-		memcpy(out + n, " ns", 4);
-		return;
-	}
-	for (i = 0; i < 2 && ns >= units[i].below; i++)
-		;
-	n = kstep_fmt_u64(out, ns / units[i].div);
-	frac = (ns / (units[i].div / 1000)) % 1000;
-	out[n++] = '.';
-	out[n++] = (char)('0' + frac / 100);
-	out[n++] = (char)('0' + frac / 10 % 10);
-	out[n++] = (char)('0' + frac % 10);
-	/* the units are at most 4 bytes: they fit the 32 */
-	memcpy(out + n, ascii ? units[i].unit : units[i].uunit,
-	       strlen(ascii ? units[i].unit : units[i].uunit) + 1);
-}
-
 static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t len)
 {
 	uint64_t d = kstep_node_dur(n);
@@ -277,7 +245,7 @@ static void time_text(const struct kstep_node *n, bool ascii, char *out, size_t 
 	else if (n->flags & KSTEP_NF_NO_ENTRY)
 		snprintf(out, len, "no entry");
 	else if (d && len >= 32)
-		dur_text(out, d, ascii);
+		kstep_fmt_dur32(out, d, !ascii);
 	else if (d) {
 		kstep_fmt_dur(out, len, d);
 	} else
