@@ -166,8 +166,11 @@ int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink
 /* The end of the selection: the last subtrees, the footer, the sink's end. */
 static void at_end(struct kstep_pipeline *p)
 {
-	if (!p->sel.counted)
+	/* this pass read the whole file: a next run (a view that measures first) knows the total */
+	if (!p->sel.counted) {
 		fill_counts(p);
+		p->sel.counted = true;
+	}
 	kstep_chain_finish(p->chain);
 	drain(p);
 	kstep_gaps_end(p->gr);

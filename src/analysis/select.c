@@ -351,12 +351,15 @@ static void plan_scan(struct kstep_session *s, const struct kstep_select_opts *o
 {
 	const char *t = getenv("KSTEP_TEST_GUESS_AFTER");
 
-	/* the tests guess early, or wrongly, to see that a guess changes nothing */
+	/*
+	 * the tests guess early, or wrongly, or read the whole file first, to see
+	 * that a guess changes nothing
+	 */
 	sc->guess_after = t && *t ? strtoull(t, NULL, 10) : KSTEP_GUESS_AFTER;
 	t = getenv("KSTEP_TEST_GUESS_PID");
 	sc->force_guess = t && *t ? atoi(t) : 0;
 	sc->no_sys_enter = !has_kind(s, all, n, KSTEP_EV_SYS_ENTER, KSTEP_EV_RAW_SYS_ENTER);
-	sc->early = o->lazy && !o->syscall && !o->has_from && !o->has_to &&
+	sc->early = o->lazy && !getenv("KSTEP_TEST_FULL_PASS1") && !o->syscall && !o->has_from && !o->has_to &&
 		    !has_kind(s, all, n, KSTEP_EV_PROBE_RET, KSTEP_EV_PROBE_RET);
 }
 
@@ -407,7 +410,7 @@ int kstep_select(struct kstep_session *s, const struct kstep_select_opts *o,
 		goto fail;
 	}
 	plan_scan(s, o, all, n, &sc);
-	if (sc.early && !sc.pid && !o->comm && sc.force_guess > 0) {
+	if (sc.early && !sc.pid && !o->comm && !sc.no_sys_enter && sc.force_guess > 0) {
 		sc.first_any_pid = sc.force_guess;
 		sc.tentative = true;
 	} else if (scan_file(s, &sc)) {
@@ -468,11 +471,11 @@ int kstep_select_check(struct kstep_session *s, struct kstep_selection *sel, con
 
 	if (!sel->tentative || !is_sys_enter(d) || (rpid = kstep_rec_pid(rec)) <= 0)
 		return 0;
-	kstep_debug("the first syscall entry (task %d) settles the guess (task %d)%s", rpid, sel->pid,
-		    rpid == sel->pid ? "" : ": the run starts again");
+	/* the same task or not, the header's reason changed, and a view may have printed it */
+	kstep_debug("the first syscall entry (task %d) settles the guess (task %d): the run starts again",
+		    rpid, sel->pid);
 	sel->tentative = false;
 	sel->how = KSTEP_HOW_FIRST_SYSCALL;
-	/* the same task: only the header's reason changed, which a view may have printed */
 	sel->pid = rpid;
 	comm = tep_data_comm_from_pid(kstep_load_tep(s->ld), rpid);
 	snprintf(sel->comm, sizeof(sel->comm), "%s", comm ? comm : "<...>");

@@ -49,6 +49,7 @@ struct view {
 	FILE *out;		/* stdout, or tmp */
 	FILE *tmp;		/* the tree while its task is a guess, copied out at the end */
 	bool tmp_failed;	/* tmp could not be emptied for a new start */
+	bool began;		/* the header is out */
 	struct kstep_render_ctx r;
 	int depth;
 	bool dot;
@@ -60,6 +61,7 @@ static void view_begin(void *ctx, const struct kstep_pipeline *p)
 	struct view *v = ctx;
 
 	v->r.h = &p->h;
+	v->began = true;
 	if (v->dot)
 		kstep_dot_tree_begin(v->out, &v->r, &v->t);
 	else
@@ -95,6 +97,9 @@ static void view_restart(void *ctx, const struct kstep_pipeline *p)
 
 	(void)p;
 	v->r.left_out = 0;
+	/* begin comes again and starts the graph afresh: the open parents' ids go */
+	free(v->t.stack);
+	memset(&v->t, 0, sizeof(v->t));
 	if (fflush(v->tmp) || ftruncate(fileno(v->tmp), 0) || fseek(v->tmp, 0, SEEK_SET))
 		v->tmp_failed = true;
 }
@@ -107,7 +112,8 @@ static int copy_out(FILE *tmp)
 	size_t n;
 	int ret = 0;
 
-	if (fflush(tmp) || fflush(stdout) || (size = lseek(fileno(tmp), 0, SEEK_END)) < 0)
+	/* a write that failed earlier leaves a hole that a later flush does not report */
+	if (fflush(tmp) || ferror(tmp) || fflush(stdout) || (size = lseek(fileno(tmp), 0, SEEK_END)) < 0)
 		return -1;
 	/* the kernel copies page cache to stdout; a pipe or a terminal may refuse */
 	while (at < size && sendfile(STDOUT_FILENO, fileno(tmp), &at, (size_t)(size - at)) > 0)
@@ -160,15 +166,25 @@ static int run(int argc, char **argv)
 		v.out = v.tmp;
 		sink.restart = view_restart;
 	}
-	if (kstep_pipeline_run(&p, &sink))
+	if (kstep_pipeline_run(&p, &sink)) {
+		/*
+		 * A tree that streams (its task is certain) has printed what came
+		 * before a part of the file that cannot be read: say where it stops.
+		 */
+		if (v.began && !v.tmp)
+			printf("\n(the tree stops here: the rest of the file could not be read; see kstep's "
+			       "message)\n");
 		goto out;
+	}
 	if (v.tmp && (v.tmp_failed || copy_out(v.tmp))) {
-		kstep_error("the tree could not be written to a temporary file and read back (is /tmp full?)");
+		kstep_error("the tree could not be written to a temporary file, read back and copied to "
+			    "standard output (is /tmp or the output's file system full?)");
 		goto out;
 	}
 	fflush(stdout);
 	ret = kstep_pipeline_finish(&p, a.strict);
 out:
+	free(v.t.stack);	/* a dot graph that did not end */
 	if (v.tmp)
 		fclose(v.tmp);
 	kstep_pipeline_close(&p);
