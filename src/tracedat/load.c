@@ -319,7 +319,46 @@ static const char *fmt_extent(const char *fmt_at)
  * these two forms must be declared (true of all 2,323 formats of a 6.18
  * kernel). Returns 0, or -1 with the name in bad.
  */
-static int check_format(const char *text, char *bad, size_t badlen)
+/*
+ * Whether the print fmt's parentheses and brackets fail to close in order
+ * (outside its strings and characters): libtraceevent follows an open one
+ * past the end of the text (a fuzzed "(vo[global]->func, REC->depth" made it
+ * dereference NULL).
+ */
+static bool unbalanced(const char *p, const char *end)
+{
+	char open[64];
+	size_t n = 0;
+	char q = 0;
+
+	for (; p < end; p++) {
+		if (q) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == q)
+				q = 0;
+			continue;
+		}
+		if (*p == '"' || *p == '\'') {
+			q = *p;
+		} else if (*p == '(' || *p == '[') {
+			if (n == sizeof(open))
+				return true;
+			open[n++] = *p;
+		} else if (*p == ')' || *p == ']') {
+			if (!n || open[--n] != (*p == ')' ? '(' : '['))
+				return true;
+		}
+	}
+	return n || q;
+}
+
+/*
+ * Damage in one format that libtraceevent would trip over: 0, or -1 with
+ * what is wrong in bad (a field name, "[FIELD", "/", "\n" or "("). With
+ * balance, only whether its parentheses close; else every other check.
+ */
+static int check_format(const char *text, bool balance, char *bad, size_t badlen)
 {
 	const char *fmt_at = strstr(text, "print fmt:");
 	const char *p, *end;
@@ -328,6 +367,12 @@ static int check_format(const char *text, char *bad, size_t badlen)
 	if (!fmt_at)
 		return 0;
 	end = fmt_extent(fmt_at);
+	if (balance) {
+		if (!unbalanced(fmt_at + 10, end))
+			return 0;
+		snprintf(bad, badlen, "%s", "(");
+		return -1;
+	}
 	for (p = fmt_at; (p = strstr(p, "REC->")) && p < end; p += l) {
 		p += 5;
 		l = ident_len(p, end);
@@ -375,42 +420,63 @@ static void event_name(const char *text, char *out, size_t len)
 	snprintf(out, len, "%s", kstep_text_safe(raw, out, len));
 }
 
+/* One message for the damage check_format found in format f (what it wrote in bad). */
+static void format_damage(struct kstep_load *ld, const struct kstep_dat_blob *f, const char *field, char *err,
+			  size_t errlen)
+{
+	const char *sys = f->system ? f->system : "ftrace";
+	char name[128], sname[128], sfield[200];
+
+	event_name(f->data, name, sizeof(name));
+	if (!strcmp(field, "/"))
+		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s divides by "
+			 "something that is not a constant (the file is corrupt; record it again)",
+			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
+	else if (field[0] == '[')
+		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s indexes "
+			 "field '%s' by something that is not a number (the file is corrupt; "
+			 "record it again)", kstep_dat_path(ld->dat),
+			 kstep_text_safe(sys, sname, sizeof(sname)), name,
+			 kstep_text_safe(field + 1, sfield, sizeof(sfield)));
+	else if (!strcmp(field, "("))
+		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s opens a "
+			 "parenthesis or bracket that it does not close (the file is corrupt; "
+			 "record it again)",
+			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
+	else if (!strcmp(field, "\n"))
+		snprintf(err, errlen, "%s: damaged: the format of event %s:%s goes on after its "
+			 "print fmt line (the file is corrupt; record it again)",
+			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
+	else
+		snprintf(err, errlen, "%s: damaged: the format of event %s:%s prints field '%s', "
+			 "which it does not declare (the file is corrupt; record it again)",
+			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)),
+			 name, kstep_text_safe(field, sfield, sizeof(sfield)));
+}
+
 static int add_formats(struct kstep_load *ld, char *err, size_t errlen)
 {
 	const struct kstep_dat_blob *fmts;
+	char field[48];
 	size_t n, i;
+	int pass;
 
 	fmts = kstep_dat_formats(ld->dat, &n);
+	/*
+	 * Every format is checked before any is parsed, the precise checks
+	 * first: a file with several damaged formats is named by its most
+	 * precise damage, and nothing reaches libtraceevent unchecked.
+	 */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (check_format(fmts[i].data, pass == 1, field, sizeof(field))) {
+				format_damage(ld, &fmts[i], field, err, errlen);
+				return -1;
+			}
 	for (i = 0; i < n; i++) {
 		const char *sys = fmts[i].system ? fmts[i].system : "ftrace";
-		char field[48], name[128], sname[128];
 		enum tep_errno r;
 
-		if (check_format(fmts[i].data, field, sizeof(field))) {
-			char sfield[200];
-
-			event_name(fmts[i].data, name, sizeof(name));
-			if (!strcmp(field, "/"))
-				snprintf(err, errlen, "%s: damaged: the print format of event %s:%s divides by "
-					 "something that is not a constant (the file is corrupt; record it again)",
-					 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
-			else if (field[0] == '[')
-				snprintf(err, errlen, "%s: damaged: the print format of event %s:%s indexes "
-					 "field '%s' by something that is not a number (the file is corrupt; "
-					 "record it again)", kstep_dat_path(ld->dat),
-					 kstep_text_safe(sys, sname, sizeof(sname)), name,
-					 kstep_text_safe(field + 1, sfield, sizeof(sfield)));
-			else if (!strcmp(field, "\n"))
-				snprintf(err, errlen, "%s: damaged: the format of event %s:%s goes on after its "
-					 "print fmt line (the file is corrupt; record it again)",
-					 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
-			else
-				snprintf(err, errlen, "%s: damaged: the format of event %s:%s prints field '%s', "
-					 "which it does not declare (the file is corrupt; record it again)",
-					 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)),
-					 name, kstep_text_safe(field, sfield, sizeof(sfield)));
-			return -1;
-		}
 		if (charge(ld, (uint64_t)fmts[i].len * FORMAT_COST_FACTOR + FORMAT_COST_MIN,
 			   "the event formats, parsed",
 			   err, errlen))
