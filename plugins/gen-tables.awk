@@ -10,8 +10,8 @@
 
 function flush_table() {
 	if (cur_table != "") {
-		body = body "\t{ NULL, 0 }\n};\n\n"
-		tables = tables "\t{ \"" cur_table "\", " cur_kind ", tbl_" cur_table " },\n"
+		body = body "\t{ NULL, 0, NULL }\n};\n\n"
+		tables = tables "\t{ \"" cur_table "\", " cur_kind ", \"" cur_hdr "\", tbl_" cur_table " },\n"
 	}
 	if (cur_list != "") {
 		body = body "\tNULL\n};\n\n"
@@ -30,6 +30,8 @@ BEGIN { cur_table = ""; cur_list = ""; in_map = 0; ninc = 0 }
 	flush_table()
 	cur_table = $2
 	cur_kind = ($3 == "flags") ? "KSTEP_TBL_FLAGS" : "KSTEP_TBL_ENUM"
+	cur_hdr = $4
+	gsub(/[<>]/, "", cur_hdr)
 	if (!($4 in seen_inc)) { seen_inc[$4] = 1; incs[ninc++] = $4 }
 	body = body "static const struct kstep_const tbl_" cur_table "[] = {\n"
 	next
@@ -48,7 +50,7 @@ BEGIN { cur_table = ""; cur_list = ""; in_map = 0; ninc = 0 }
 	if (cur_table != "") {
 		shown = $1
 		expr = (NF >= 2) ? $2 : $1
-		body = body "\t{ \"" shown "\", (long long)(" expr ") },\n"
+		body = body "\t{ \"" shown "\", (long long)(" expr "), \"" expr "\" },\n"
 	} else if (cur_list != "") {
 		line = $0
 		sub(/^[ \t]+/, "", line)
@@ -77,7 +79,7 @@ END {
 	printf("%s", body)
 	print "const struct kstep_table kstep_tables[] = {"
 	printf("%s", tables)
-	print "\t{ NULL, 0, NULL },"
+	print "\t{ NULL, 0, NULL, NULL },"
 	print "};"
 	print ""
 	print "const struct kstep_list kstep_lists[] = {"

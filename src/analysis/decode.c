@@ -106,6 +106,24 @@ bool kstep_const_value(const char *tname, const char *name, long long *v)
 	return false;
 }
 
+const char *kstep_const_cname(const char *tname, const char *name, long long *v)
+{
+	const struct kstep_table *t;
+	const struct kstep_const *c;
+
+	for (t = kstep_tables; t->name; t++) {
+		if (tname ? strcmp(t->name, tname) : !strcmp(t->name, "syscall"))
+			continue;
+		for (c = t->v; c->name; c++) {
+			if (!strcmp(c->name, name)) {
+				*v = c->value;
+				return c->cname;
+			}
+		}
+	}
+	return NULL;
+}
+
 const char *kstep_errno_name(long long e)
 {
 	return kstep_const_name("errno", e);

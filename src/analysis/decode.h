@@ -30,6 +30,12 @@ const char *kstep_const_name(const char *table, long long v);
 /* Returns true and the value of a constant name in table. */
 bool kstep_const_value(const char *table, const char *name, long long *v);
 
+/*
+ * Returns the headers' name of the constant kstep shows as name (__NR_socket
+ * for "socket" in table "syscall") with its value in *v, or NULL. tname NULL:
+ * every table but the syscall numbers.
+ */
+const char *kstep_const_cname(const char *tname, const char *name, long long *v);
 /* Returns the errno name for e (positive), or NULL. */
 const char *kstep_errno_name(long long e);
 /* Returns the syscall name for nr on x86-64, or NULL. */

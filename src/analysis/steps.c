@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "decode.h"
+#include "defs.h"
 #include "kopts.h"
+#include "lookups.h"
 #include "log.h"
 #include "steps.h"
 
@@ -245,6 +247,93 @@ bool kstep_step_regs(const char *uname, const struct kstep_step *st, struct kste
 		kstep_val_raw(n->retv, raw, sizeof(raw));
 		kstep_sbuf_addf(b, "%s%s=%s", b->len ? " " : "", ret, raw);
 	}
+	return true;
+}
+
+/* The name of a stack address, without its offset; NULL when kallsyms has none. */
+static const char *frame_name(const struct kstep_ksyms *ks, uint64_t addr)
+{
+	const struct kstep_ksym *s;
+	uint64_t off;
+
+	if (!ks)
+		return NULL;
+	s = kstep_ksyms_lookup(ks, addr, &off);
+	return s ? s->name : NULL;
+}
+
+/* The syscall's handler under n (graph root, probe or stack frame), or NULL. */
+static const struct kstep_node *handler_of(const struct kstep_node *n)
+{
+	const struct kstep_node *k;
+
+	for (k = n->child; k; k = k->next)
+		if (k->kind == KSTEP_NODE_CALL && k->fn && kstep_list_match("syscall_anchor", k->fn->name))
+			return k;
+	return NULL;
+}
+
+/* The dispatcher's call under n when the plan probed it, or NULL. */
+static const struct kstep_node *dispatch_of(const struct kstep_node *n)
+{
+	const struct kstep_node *k;
+
+	for (k = n->child; k; k = k->next)
+		if (k->kind == KSTEP_NODE_CALL && k->fn && !strcmp(k->fn->name, "x64_sys_call"))
+			return k;
+	return NULL;
+}
+
+bool kstep_step_entry(const struct kstep_ksyms *ks, const struct kstep_step *st, bool ascii,
+		      struct kstep_sbuf *b)
+{
+	const struct kstep_node *n = st->node, *disp, *h;
+	const char *arrow = ascii ? " -> " : " → ";
+	size_t i, outer;
+	bool any = false;
+
+	if (n->kind != KSTEP_NODE_SYSCALL || st->ret)
+		return false;
+	if (!n->nstack) {
+		kstep_sbuf_add(b, "not recorded: no stack at the system call's entry (plan: syscall NAME stack)");
+		return true;
+	}
+	/* the entry code is the outermost part of the stack, up to the first other frame */
+	for (outer = n->nstack; outer > 0; outer--) {
+		const char *name = frame_name(ks, n->stack[outer - 1]);
+
+		if (!name || !kstep_list_match("stack_entry", name))
+			break;
+	}
+	for (i = n->nstack; i-- > outer;) {
+		kstep_sbuf_addf(b, "%s%s", any ? arrow : "", frame_name(ks, n->stack[i]));
+		any = true;
+	}
+	if (!any)
+		kstep_sbuf_add(b, "?");
+	disp = dispatch_of(n);
+	h = handler_of(disp ? disp : n);
+	if (!h && disp)
+		h = handler_of(n);
+	if (disp) {
+		const struct kstep_val *nr = kstep_node_val(disp, "nr");
+
+		kstep_sbuf_addf(b, "%sx64_sys_call", arrow);
+		if (nr)
+			kstep_sbuf_addf(b, "(nr=%" PRIu64 ")", nr->num);
+		kstep_sbuf_add(b, " switch");
+	} else if (ks && kstep_ksyms_find(ks, "x64_sys_call")) {
+		const char *to = h && (h->flags & KSTEP_NF_RETIP) ? frame_name(ks, h->retip) : NULL;
+
+		/* the handler's return address says whether the switch left a frame */
+		kstep_sbuf_addf(b, "%sx64_sys_call switch (kallsyms; %s)", arrow,
+				to && strcmp(to, "x64_sys_call") ? "no frame on the stack: inlined or a tail call" :
+				"not traced");
+	} else if (ks && kstep_ksyms_find(ks, "sys_call_table")) {
+		kstep_sbuf_addf(b, "%ssys_call_table[%d]", arrow, n->sysnr);
+	}
+	if (h)
+		kstep_sbuf_addf(b, "%s%s", arrow, h->fn->name);
 	return true;
 }
 
@@ -633,15 +722,20 @@ static void decode_vals(struct builder *b, struct kstep_node *n)
 			v->decoded = kstep_arena_strdup(&b->x->chunk, out);
 		if (v->decoded || v->type == KSTEP_VT_STR || v->unreadable)
 			continue;
-		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out)))
+		if (kstep_decode(v->name, where_of(n), v->num, &ctx, out, sizeof(out))) {
 			v->decoded = kstep_arena_strdup(&b->x->chunk, out);
+			kstep_defs_use_text(b->st->defs, out);
+		}
 	}
+	if (n->kind == KSTEP_NODE_SYSCALL)
+		kstep_defs_use(b->st->defs, "syscall", n->name);
 	if (n->retv && !n->retv->decoded) {
 		const char *e = kstep_val_errno(n->retv);
 
-		if (e)
+		if (e) {
 			n->retv->decoded = e;
-		else if (n->kind == KSTEP_NODE_SYSCALL && kstep_list_match("fd_returning", n->name) &&
+			kstep_defs_use_text(b->st->defs, e);
+		} else if (n->kind == KSTEP_NODE_SYSCALL && kstep_list_match("fd_returning", n->name) &&
 			 (int64_t)n->retv->num >= 0) {
 			snprintf(out, sizeof(out), "fd %" PRId64, (int64_t)n->retv->num);
 			n->retv->decoded = kstep_arena_strdup(&b->x->chunk, out);
@@ -1337,7 +1431,8 @@ static void derive(struct builder *b, struct kstep_node *top)
 		decode_vals(b, n);
 		graph_call_site(b, n);
 		for (v = n->vals; v; v = v->next) {
-			if (v->role != KSTEP_VAL_IN || is_producer_field(b, n, v))
+			/* a lookup's elements are read, not passed: the views show the one taken */
+			if (v->role != KSTEP_VAL_IN || is_producer_field(b, n, v) || !strncmp(v->name, "__lk_", 5))
 				continue;
 			derive_input(b, m, n, v);
 			if (v->deriv == KSTEP_DERIV_NONE && derive_int(b, f, v) < 0 && v->deriv == KSTEP_DERIV_NONE &&
@@ -1481,6 +1576,75 @@ static void footer_missing(struct builder *b)
 		     PRIu64 " without a recorded entry in all (hidden ones included)", x->no_exit, no_entry);
 }
 
+/* One reason the recording kernel gave for skipping plan items, and the items. */
+struct skipped {
+	char why[256];
+	struct kstep_sbuf items;
+	unsigned n;
+};
+
+/* Puts "DIRECTIVE TARGET" of the skipped line s under its reason in v. */
+static void skipped_add(struct kstep_vec *v, char *s)
+{
+	char *mark = strstr(s, "  # "), *dir, *target, *save = NULL;
+	const char *why;
+	struct skipped *k = NULL;
+	size_t i;
+
+	if (!mark)
+		return;
+	*mark = '\0';
+	why = mark + 4;
+	/* a second window is no gap; an item riding on a skipped probe is said once, as that */
+	if (strstr(why, "an earlier window applies"))
+		return;
+	if (!strncmp(why, "no entry probe on", 17) || !strncmp(why, "no kprobe", 9) ||
+	    !strncmp(why, "no kretprobe", 12))
+		why = "their probe is not recorded";
+	for (i = 0; i < v->n && !k; i++)
+		if (!strcmp(((struct skipped *)kstep_vec_at(v, i))->why, why))
+			k = kstep_vec_at(v, i);
+	if (!k) {
+		k = kstep_vec_push(v);
+		memset(k, 0, sizeof(*k));
+		snprintf(k->why, sizeof(k->why), "%s", why);
+	}
+	dir = strtok_r(s, " ", &save);
+	target = strtok_r(NULL, " ", &save);
+	if (!dir || !target)
+		return;
+	kstep_sbuf_addf(&k->items, "%s%s %s", k->n ? ", " : "", dir, target);
+	k->n++;
+}
+
+/*
+ * What the plan asked and the recording kernel could not record (the
+ * applied plan's "# skipped:" lines), one note per reason: a log without
+ * kprobes says that its lookups and returns are missing, not nothing.
+ */
+static void footer_not_recorded(struct builder *b)
+{
+	char *plan = b->x->s ? kstep_kopts_plan_text(b->x->s->dat) : NULL, *line, *save = NULL;
+	struct kstep_vec v;
+	size_t i;
+
+	if (!plan)
+		return;
+	kstep_vec_init(&v, sizeof(struct skipped));
+	for (line = strtok_r(plan, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "# skipped: ", 11))
+			skipped_add(&v, line + 11);
+	for (i = 0; i < v.n; i++) {
+		struct skipped *k = kstep_vec_at(&v, i);
+
+		note(b->st, &b->st->gaps, 0, "not recorded (%s): %u plan item%s: %s", k->why, k->n,
+		     k->n == 1 ? "" : "s", kstep_sbuf_str(&k->items));
+		kstep_sbuf_free(&k->items);
+	}
+	kstep_vec_free(&v);
+	free(plan);
+}
+
 static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 {
 	const struct kstep_chain_stats *cs = kstep_chain_stats(c);
@@ -1495,6 +1659,7 @@ static void footer_gaps(struct builder *b, const struct kstep_chain *c)
 	if ((cs->sources & (KSTEP_SRC_KPROBE | KSTEP_SRC_FPROBE)) && !fgraph)
 		note(st, &st->gaps, 0, "only probed functions are seen: the calls between them were "
 		     "not traced");
+	footer_not_recorded(b);
 	append_notes(&st->gaps, &x->step_gaps);
 	if (kstep_objstate_forgotten(x->os))
 		note(st, &st->gaps, 0, "object state: %" PRIu64 " objects were forgotten when the table of "
@@ -1617,6 +1782,8 @@ struct kstep_steps *kstep_steps_new(const struct kstep_session *s, const struct 
 		x->nprobes = kstep_kopts_probes(s->dat, &x->probes);
 		x->os = kstep_objstate_new(s->dat, x->ks);
 		x->slabs = kstep_kopts_slabs(s->dat);
+		st->defs = kstep_defs_new(kstep_kopts_defines(s->dat));
+		st->lookups = kstep_lookups_new(kstep_kopts_lookups(s->dat));
 		if (!o->fetches)
 			x->own_fx = kstep_fetches_new(s->dat);
 	}
@@ -1742,6 +1909,8 @@ void kstep_steps_free(struct kstep_steps *st)
 	kstep_vec_free(&st->missing);
 	kstep_vec_free(&st->gaps);
 	kstep_arena_free(&st->arena);
+	kstep_defs_free(st->defs);
+	kstep_lookups_free(st->lookups);
 	free(st);
 }
 

@@ -93,6 +93,8 @@ struct kstep_log_header {
 };
 
 struct kstep_steps_state;
+struct kstep_defs;
+struct kstep_lookups;
 
 /*
  * The step log. It streams: kstep_steps_add makes the steps of one finished
@@ -114,6 +116,8 @@ struct kstep_steps {
 	int folded;			/* --steps: steps of the full log folded into kept ones */
 	bool pass;
 	struct kstep_arena arena;	/* the notes' text */
+	struct kstep_defs *defs;	/* the constants' definitions (defs.h); NULL without a file */
+	struct kstep_lookups *lookups;	/* the plan's lookups (lookups.h); NULL when none */
 	struct kstep_steps_state *x;	/* the builder's own state */
 };
 
@@ -180,6 +184,17 @@ enum kstep_mark kstep_step_mark(const struct kstep_step *st, bool errno_before);
  */
 struct kstep_sbuf;
 bool kstep_step_regs(const char *uname, const struct kstep_step *st, struct kstep_sbuf *b);
+/*
+ * A system call's way in, from the stack taken at its entry and the calls
+ * under it: "entry_SYSCALL_64_after_hwframe → do_syscall_64 →
+ * x64_sys_call(nr=41) switch → __x64_sys_socket" (the dispatch as probed,
+ * else as kallsyms shows the kernel does it). Appends it to b and returns
+ * true on a system call's entry step ("not recorded: ..." without a stack);
+ * false on any other step. ks: kallsyms, for the frames' names.
+ */
+struct kstep_ksyms;
+bool kstep_step_entry(const struct kstep_ksyms *ks, const struct kstep_step *st, bool ascii,
+		      struct kstep_sbuf *b);
 /* Returns true when the value is shown among the step's values (not internal). */
 bool kstep_val_shown(const struct kstep_val *v);
 /*

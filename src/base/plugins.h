@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * plugins.h - the data tables generated from the plugins/ .tbl files: constants whose
- * values come from the system headers, name lists (hide, probe overhead,
+ * values come from the system headers (the recorder cites their definitions,
+ * the analysis decodes with them), name lists (hide, probe overhead,
  * interrupt entry, stack noise) and the field-to-decoder map.
  */
 #ifndef KSTEP_PLUGINS_H
@@ -15,11 +16,13 @@ enum kstep_tbl_kind {
 struct kstep_const {
 	const char *name;
 	long long value;
+	const char *cname;	/* the header's name for it (__NR_read for "read") */
 };
 
 struct kstep_table {
 	const char *name;
 	int kind;
+	const char *header;	/* where the values come from, as in #include <...> */
 	const struct kstep_const *v;	/* ends with a NULL name */
 };
 

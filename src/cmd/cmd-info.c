@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "event.h"
 #include "json.h"
+#include "kopts.h"
 #include "load.h"
 #include "log.h"
 #include "redact.h"
@@ -142,7 +143,7 @@ static void print_text(struct kstep_session *s, const struct info *in)
 {
 	const struct kstep_load_stats *st = kstep_load_stats(s->ld);
 	const struct kstep_dat_cpu *cpus;
-	char a[32], b[32], tags[128], t1[512];
+	char a[32], b[32], tags[128], t1[512], *kversion;
 	const char *stat;
 	int ncpu, i;
 	size_t k;
@@ -161,6 +162,9 @@ static void print_text(struct kstep_session *s, const struct info *in)
 	printf("kernel:       %s\n", kstep_dat_uname(s->dat) ? kstep_text_safe(kstep_dat_uname(s->dat), t1, sizeof(t1)) :
 	       "(not recorded)");
 	printf("build-id:     %s\n", *s->build_id ? s->build_id : "(not recorded)");
+	kversion = kstep_kopts_kversion(s->dat);
+	printf("version:      %s\n", kversion ? kstep_text_safe(kversion, t1, sizeof(t1)) : "(not recorded)");
+	free(kversion);
 	if (*s->plan)
 		printf("plan:         %s: %d items applied, %d skipped on the recording kernel\n",
 		       kstep_text_safe(s->plan, t1, sizeof(t1)),
@@ -218,7 +222,7 @@ static void print_json(struct kstep_session *s, const struct info *in)
 	const struct kstep_load_stats *st = kstep_load_stats(s->ld);
 	struct kstep_json j;
 	const char *stat;
-	char name[256];
+	char name[256], *kversion;
 	int i;
 	size_t k;
 	unsigned bit;
@@ -233,6 +237,9 @@ static void print_json(struct kstep_session *s, const struct info *in)
 	kstep_json_str(&j, "recorder", s->recorder);
 	kstep_json_str(&j, "redacted", redacted(s));
 	kstep_json_str(&j, "build_id", *s->build_id ? s->build_id : NULL);
+	kversion = kstep_kopts_kversion(s->dat);
+	kstep_json_str(&j, "kernel_version", kversion);
+	free(kversion);
 	if (*s->plan) {
 		kstep_json_obj_open(&j, "plan");
 		kstep_json_str(&j, "name", s->plan);

@@ -418,3 +418,139 @@ void kstep_btfobj_free(struct kstep_btfobj *o)
 	free(o->layout);
 	memset(o, 0, sizeof(*o));
 }
+
+/* "NAME=SYMBOL[INDEX:LO..HI]" and its optional ":ELEM.MEMBER:STRUCT{FIELD,...}", split in place. */
+struct lookup_spec {
+	char *name, *sym, *index, *elem, *member, *sname, *fields;
+	long lo, hi;
+};
+
+static int lookup_parse(char *s, struct lookup_spec *l, char *err, size_t errlen)
+{
+	char *p, *end;
+
+	memset(l, 0, sizeof(*l));
+	l->name = s;
+	if (!(p = strchr(s, '=')))
+		goto bad;
+	*p++ = '\0';
+	l->sym = p;
+	if (!(p = strchr(p, '[')))
+		goto bad;
+	*p++ = '\0';
+	l->index = p;
+	if (!(p = strchr(p, ':')))
+		goto bad;
+	*p++ = '\0';
+	l->lo = strtol(p, &end, 10);
+	if (end == p || strncmp(end, "..", 2))
+		goto bad;
+	p = end + 2;
+	l->hi = strtol(p, &end, 10);
+	if (end == p || *end != ']' || l->lo < 0 || l->hi < l->lo)
+		goto bad;
+	p = end + 1;
+	if (!*p)
+		return 0;
+	if (*p != ':')
+		goto bad;
+	l->elem = p + 1;
+	if (!(p = strchr(l->elem, '.')))
+		goto bad;
+	*p++ = '\0';
+	l->member = p;
+	if (!(p = strchr(p, ':')))
+		goto bad;
+	*p++ = '\0';
+	l->sname = p;
+	if (!(p = strchr(p, '{')) || !(end = strchr(p, '}')) || end[1])
+		goto bad;
+	*p++ = '\0';
+	*end = '\0';
+	l->fields = p;
+	return 0;
+bad:
+	snprintf(err, errlen, "lookup needs NAME=SYMBOL[INDEX:LO..HI] or "
+		 "NAME=SYMBOL[INDEX:LO..HI]:ELEM.MEMBER:STRUCT{FIELD,...}");
+	return -1;
+}
+
+int kstep_btfobj_lookup(const struct btf *btf, const char *func, const char *spec, const char *event,
+			struct kstep_btfobj *out, char *err, size_t errlen)
+{
+	char *copy = kstep_xstrdup(spec), *f, *save = NULL, prefix[64], base[160];
+	struct kstep_sbuf fetch = { 0 }, lay = { 0 }, fields = { 0 };
+	struct lookup_spec l;
+	__u32 stride = 8, moff = 0;
+	__s32 sid = -1;
+	long i;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (lookup_parse(copy, &l, err, errlen))
+		goto out;
+	if (l.hi - l.lo >= 64) {
+		snprintf(err, errlen, "lookup %s: %ld indexes; at most 64 (narrow LO..HI)", l.name, l.hi - l.lo + 1);
+		goto out;
+	}
+	if (l.elem) {
+		__s32 eid = btf__find_by_name_kind(btf, l.elem, BTF_KIND_STRUCT);
+		struct member m;
+		const struct btf_type *mt;
+		__u32 mtid;
+
+		if (eid < 0) {
+			snprintf(err, errlen, "no struct %s in this kernel's BTF", l.elem);
+			goto out;
+		}
+		stride = btf__type_by_id(btf, (__u32)eid)->size;
+		if (find_member(btf, (__u32)eid, l.member, false, &m) || m.bits) {
+			snprintf(err, errlen, "struct %s has no field %s in this kernel's BTF", l.elem, l.member);
+			goto out;
+		}
+		mtid = m.type;
+		mt = skip_mods(btf, &mtid);
+		if (!mt || !btf_is_ptr(mt)) {
+			snprintf(err, errlen, "%s.%s is no pointer", l.elem, l.member);
+			goto out;
+		}
+		moff = m.bitoff / 8;
+		if ((sid = btf__find_by_name_kind(btf, l.sname, BTF_KIND_STRUCT)) < 0) {
+			snprintf(err, errlen, "no struct %s in this kernel's BTF", l.sname);
+			goto out;
+		}
+	}
+	kstep_sbuf_addf(&lay, "lookup %s %s %s %s %s %ld %ld %u %u %s\n", event, func, l.name, l.sym, l.index, l.lo,
+			l.hi, stride, moff, l.sname ? l.sname : "-");
+	for (i = l.lo; i <= l.hi; i++) {
+		snprintf(prefix, sizeof(prefix), "__lk_%.24s_%ld", l.name, i);
+		snprintf(base, sizeof(base), "@%s+%lu", l.sym, (unsigned long)i * stride + moff);
+		kstep_sbuf_addf(&fetch, "%s%s=%s:x64", fetch.len ? " " : "", prefix, base);
+		if (sid < 0)
+			continue;
+		kstep_sbuf_reset(&fields);
+		kstep_sbuf_add(&fields, l.fields);
+		save = NULL;
+		for (f = strtok_r(fields.s, ", ", &save); f; f = strtok_r(NULL, ", ", &save)) {
+			struct kstep_sbuf one = { 0 };
+			int bad = add_field(btf, (__u32)sid, f, base, event, prefix, &fetch, &one, err, errlen);
+
+			/* the fields' lines once, for the first index: the same for every one */
+			if (!bad && i == l.lo)
+				kstep_sbuf_add(&lay, kstep_sbuf_str(&one));
+			kstep_sbuf_free(&one);
+			if (bad)
+				goto out;
+		}
+	}
+	snprintf(out->sname, sizeof(out->sname), "%s", l.sname ? l.sname : "pointer");
+	out->fetch = kstep_sbuf_steal(&fetch);
+	out->layout = kstep_sbuf_steal(&lay);
+	rc = 0;
+out:
+	free(copy);
+	kstep_sbuf_free(&fetch);
+	kstep_sbuf_free(&lay);
+	kstep_sbuf_free(&fields);
+	return rc;
+}

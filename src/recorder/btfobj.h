@@ -31,6 +31,19 @@ struct kstep_btfobj {
  */
 int kstep_btfobj_resolve(const struct btf *btf, const char *func, bool ret, bool fprobe, const char *expr,
 			 const char *event, const char *prefix, struct kstep_btfobj *out, char *err, size_t errlen);
+/*
+ * Resolves a lookup the kernel makes in a global array, read at event (a
+ * kprobe): spec is "NAME=SYMBOL[INDEX:LO..HI]" (an array of pointers) or
+ * "NAME=SYMBOL[INDEX:LO..HI]:ELEM.MEMBER:STRUCT{FIELD,...}" (an array of
+ * struct ELEM whose pointer MEMBER leads to a STRUCT, its FIELDs read).
+ * func is the probed function. A fetch offset cannot depend on the index, so every element from LO to
+ * HI is read ("__lk_NAME_I" and "__lk_NAME_I_FIELD", hidden values), and the
+ * analysis takes the one INDEX (a value of the same event) names. Returns 0
+ * with out filled (layout: the "lookup" line and the fields' lines of option
+ * 0x4b0e), or -1 with err.
+ */
+int kstep_btfobj_lookup(const struct btf *btf, const char *func, const char *spec, const char *event,
+			struct kstep_btfobj *out, char *err, size_t errlen);
 void kstep_btfobj_free(struct kstep_btfobj *o);
 
 #endif

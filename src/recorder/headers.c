@@ -18,12 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "headers.h"
+#include "plugins.h"
+#include "sha256.h"
 #include "util.h"
 
 #define MAX_HEADER_BYTES (4u << 20)	/* larger is no header */
 #define MAX_CHAIN_SEEN 16
+#define MAX_SCAN_FILES 256	/* the tables' headers reach about 40 on Debian 12 */
 
 struct kstep_defines {
 	struct kstep_vec defs;		/* struct kstep_define, file order */
@@ -522,4 +526,112 @@ size_t kstep_defines_chain(const struct kstep_defines *d, const char *name, cons
 		name = def->value;
 	}
 	return n;
+}
+
+/* The multiarch directory first (bits/, asm/ live there on Debian), then the plain one. */
+static size_t include_roots(const char *sysroot, char roots[2][PATH_MAX])
+{
+	struct utsname u;
+	size_t n = 0;
+	struct stat st;
+
+	if (!uname(&u)) {
+		snprintf(roots[n], PATH_MAX, "%s/usr/include/%s-linux-gnu", sysroot, u.machine);
+		if (!stat(roots[n], &st) && S_ISDIR(st.st_mode))
+			n++;
+	}
+	snprintf(roots[n], PATH_MAX, "%s/usr/include", sysroot);
+	if (!stat(roots[n], &st) && S_ISDIR(st.st_mode))
+		n++;
+	return n;
+}
+
+/* The tables' headers, each once. */
+static size_t table_headers(const char **out, size_t max)
+{
+	size_t n = 0, i, k;
+
+	for (i = 0; kstep_tables[i].name && n < max; i++) {
+		for (k = 0; k < n && strcmp(out[k], kstep_tables[i].header); k++)
+			;
+		if (k == n)
+			out[n++] = kstep_tables[i].header;
+	}
+	return n;
+}
+
+static bool listed(const struct kstep_vec *v, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (!strcmp(*(const char **)kstep_vec_at(v, i), s))
+			return true;
+	return false;
+}
+
+/* Each link of the chain of every table constant, once; cited files into files. */
+static void add_links(const struct kstep_defines *d, struct kstep_sbuf *b, struct kstep_vec *files)
+{
+	struct kstep_vec done;
+	size_t t, i, k, n;
+
+	kstep_vec_init(&done, sizeof(const char *));
+	for (t = 0; kstep_tables[t].name; t++) {
+		for (i = 0; kstep_tables[t].v[i].name; i++) {
+			const struct kstep_define *chain[MAX_CHAIN_SEEN];
+
+			if (!is_ident(kstep_tables[t].v[i].cname))
+				continue;
+			n = kstep_defines_chain(d, kstep_tables[t].v[i].cname, chain, MAX_CHAIN_SEEN);
+			for (k = 0; k < n; k++) {
+				if (listed(&done, chain[k]->name))
+					continue;
+				*(const char **)kstep_vec_push(&done) = chain[k]->name;
+				kstep_sbuf_addf(b, "%s %s %s %u %s\n", chain[k]->enumerator ? "enum" : "def",
+						chain[k]->name, chain[k]->path, chain[k]->line, chain[k]->value);
+				if (!listed(files, chain[k]->path))
+					*(const char **)kstep_vec_push(files) = chain[k]->path;
+			}
+		}
+	}
+	kstep_vec_free(&done);
+}
+
+char *kstep_defines_option(const char *sysroot)
+{
+	char roots[2][PATH_MAX], err[256], hex[65];
+	const char *rootp[2], *hdrs[32];
+	struct kstep_sbuf b = { 0 };
+	struct kstep_defines *d;
+	struct kstep_vec files;
+	size_t nroots = include_roots(sysroot, roots), nh, i;
+
+	if (!nroots) {
+		kstep_sbuf_addf(&b, "none %s/usr/include is not on the recording machine\n", sysroot);
+		return kstep_sbuf_steal(&b);
+	}
+	for (i = 0; i < nroots; i++)
+		rootp[i] = roots[i];
+	nh = table_headers(hdrs, KSTEP_ARRAY_SIZE(hdrs));
+	d = kstep_defines_scan(rootp, nroots, hdrs, nh, MAX_SCAN_FILES, err, sizeof(err));
+	if (!d) {
+		kstep_sbuf_addf(&b, "none %s\n", err);
+		return kstep_sbuf_steal(&b);
+	}
+	kstep_sbuf_add(&b, "roots");
+	for (i = 0; i < nroots; i++)
+		kstep_sbuf_addf(&b, " %s", roots[i]);
+	kstep_sbuf_addc(&b, '\n');
+	kstep_vec_init(&files, sizeof(const char *));
+	add_links(d, &b, &files);
+	for (i = 0; i < files.n; i++) {
+		const char *path = *(const char **)kstep_vec_at(&files, i);
+
+		if (!kstep_sha256_file(path, hex))
+			kstep_sbuf_addf(&b, "file %s %s\n", path, hex);
+	}
+	kstep_vec_free(&files);
+	kstep_defines_free(d);
+	return kstep_sbuf_steal(&b);
 }

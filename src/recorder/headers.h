@@ -50,4 +50,14 @@ size_t kstep_defines_count(const struct kstep_defines *d);
 size_t kstep_defines_chain(const struct kstep_defines *d, const char *name, const struct kstep_define **chain,
 			   size_t max);
 
+/*
+ * Returns the text of option 0x4b0f (doc/trace-dat-options.md): where the
+ * headers under sysroot ("" for this machine) define the constants of
+ * kstep's decoding tables (plugins/ .tbl files), every link of each name's chain
+ * ("def"/"enum" lines), and the SHA-256 of each file cited ("file" lines);
+ * or one "none WHY" line when the machine has no such headers. The caller
+ * frees it.
+ */
+char *kstep_defines_option(const char *sysroot);
+
 #endif

@@ -36,6 +36,7 @@ static const struct {
 	{ "event", KSTEP_PI_EVENT, true },
 	{ "eprobe", KSTEP_PI_EPROBE, true },
 	{ "object", KSTEP_PI_OBJECT, true },
+	{ "lookup", KSTEP_PI_LOOKUP, true },
 };
 
 /* x86-64 argument registers, in order */
@@ -57,6 +58,7 @@ void kstep_plan_free(struct kstep_plan *p)
 
 		free(it->target);
 		free(it->args);
+		free(it->filter);
 		free(it->fetch);
 		free(it->layout);
 		free(it->path);
@@ -181,6 +183,13 @@ static int check_target(const struct kstep_plan_item *it, char *err, size_t errl
 			return -1;
 		}
 		break;
+	case KSTEP_PI_LOOKUP:
+		if (!it->args || !strchr(it->args, '=') || !strchr(it->args, '[')) {
+			snprintf(err, errlen, "lookup needs FUNC NAME=SYMBOL[INDEX:LO..HI] "
+				 "(e.g. __sock_create family_ops=net_families[family:0..45])");
+			return -1;
+		}
+		break;
 	case KSTEP_PI_GRAPH_DEPTH:
 		if (atoi(it->target) <= 0) {
 			snprintf(err, errlen, "graph-depth needs a positive number");
@@ -200,6 +209,21 @@ static bool is_kernel_probe(enum kstep_pi_kind k)
 }
 
 /* A kernel probe line may end in "window": on only during the action. */
+/* A kernel probe's "if FILTER" (last on its line): the event's filter, in tracefs's syntax. */
+static void take_filter(struct kstep_plan_item *it)
+{
+	char *at = !strncmp(it->args, "if ", 3) ? it->args : strstr(it->args, " if ");
+
+	if (!at)
+		return;
+	it->filter = kstep_xstrdup(at + (at == it->args ? 3 : 4));
+	*at = '\0';
+	if (!*it->args) {
+		free(it->args);
+		it->args = NULL;
+	}
+}
+
 static void take_window_word(struct kstep_plan_item *it)
 {
 	size_t n = strlen(it->args);
@@ -264,9 +288,17 @@ int kstep_plan_add(struct kstep_plan *p, const char *line, const char *origin, i
 	if (it.kind == KSTEP_PI_EVENT) {
 		if (parse_event_opts(&it, rest, why, sizeof(why)))
 			goto bad;
+	} else if (it.kind == KSTEP_PI_SYSCALL && *rest) {
+		if (strcmp(rest, "stack")) {
+			snprintf(why, sizeof(why), "unknown syscall option '%s' (stack)", rest);
+			goto bad;
+		}
+		it.stack = true;
 	} else if (*rest) {
 		it.args = kstep_xstrdup(rest);
 	}
+	if (is_kernel_probe(it.kind) && it.args)
+		take_filter(&it);
 	if (is_kernel_probe(it.kind) && it.args)
 		take_window_word(&it);
 	if (it.kind == KSTEP_PI_FIELD && it.args && strchr(it.args, '=') &&
@@ -830,6 +862,55 @@ static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
 	it->applied = true;
 }
 
+/* A lookup rides on the kprobe at its function's entry, where the index is an argument or field. */
+static void resolve_lookup(struct resolver *r, struct kstep_plan_item *it)
+{
+	const struct kstep_plan_item *probe = NULL;
+	struct kstep_btfobj o;
+	char err[256], sym[128];
+	size_t i;
+
+	for (i = 0; i < r->p->items.n; i++) {
+		const struct kstep_plan_item *k = kstep_plan_item(r->p, i);
+
+		if (k->kind == KSTEP_PI_KPROBE && k->applied && !strcmp(k->target, it->target))
+			probe = k;
+	}
+	if (!probe) {
+		skip(it, "no kprobe on %s is applied here", it->target);
+		return;
+	}
+	snprintf(sym, sizeof(sym), "%.*s", (int)strcspn(strchr(it->args, '=') + 1, "["), strchr(it->args, '=') + 1);
+	if (!r->ks || !kstep_ksyms_find(r->ks, sym)) {
+		skip(it, "no symbol %s in /proc/kallsyms", sym);
+		return;
+	}
+	if (!plan_btf(r, it))
+		return;
+	if (kstep_btfobj_lookup(r->btf, it->target, it->args, probe->event, &o, err, sizeof(err))) {
+		skip(it, "%s", err);
+		return;
+	}
+	it->fetch = o.fetch;
+	it->layout = o.layout;
+	snprintf(it->note, sizeof(it->note), "%s on %s/%s", o.sname, probe->system, probe->event);
+	it->applied = true;
+}
+
+char *kstep_plan_lookups(const struct kstep_plan *p)
+{
+	struct kstep_sbuf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < p->items.n; i++) {
+		const struct kstep_plan_item *it = kstep_plan_item(p, i);
+
+		if (it->kind == KSTEP_PI_LOOKUP && it->applied && it->layout)
+			kstep_sbuf_add(&b, it->layout);
+	}
+	return kstep_sbuf_steal(&b);
+}
+
 char *kstep_plan_objects(const struct kstep_plan *p)
 {
 	struct kstep_sbuf b = { 0 };
@@ -926,6 +1007,8 @@ void kstep_plan_resolve(struct kstep_plan *p, const struct kstep_plan_env *env)
 			resolve_field(&r, it);
 		else if (it->kind == KSTEP_PI_OBJECT)
 			resolve_object(&r, it);
+		else if (it->kind == KSTEP_PI_LOOKUP)
+			resolve_lookup(&r, it);
 	}
 	resolve_windows(&r);
 	btf__free(r.btf);
@@ -959,9 +1042,10 @@ char *kstep_plan_applied(const struct kstep_plan *p)
 
 			if (it->applied != !pass)
 				continue;
-			kstep_sbuf_addf(&b, "%s%s %s%s%s%s%s%s%s\n", pass ? "# skipped: " : "", kind_word(it->kind),
+			kstep_sbuf_addf(&b, "%s%s %s%s%s%s%s%s%s%s%s\n", pass ? "# skipped: " : "", kind_word(it->kind),
 					it->target, it->ret ? " return " : it->args ? " " : "", it->args ? it->args : "",
 					it->stack ? " stack" : "", it->window ? " window" : "",
+					it->filter ? " if " : "", it->filter ? it->filter : "",
 					it->note[0] ? "  # " : "", it->note);
 		}
 	}

@@ -20,7 +20,7 @@ enum kstep_pi_kind {
 	KSTEP_PI_SYSCALL,		/* syscall NAME */
 	KSTEP_PI_GRAPH,			/* graph FUNC */
 	KSTEP_PI_GRAPH_DEPTH,		/* graph-depth N */
-	KSTEP_PI_KPROBE,		/* kprobe FUNC [ARGS] */
+	KSTEP_PI_KPROBE,		/* kprobe FUNC [ARGS] [window] [if FILTER] */
 	KSTEP_PI_KRETPROBE,		/* kretprobe FUNC [ARGS] */
 	KSTEP_PI_FPROBE,		/* fprobe FUNC [ARGS] */
 	KSTEP_PI_FEXIT,			/* fexit FUNC [ARGS] */
@@ -30,6 +30,7 @@ enum kstep_pi_kind {
 	KSTEP_PI_EVENT,			/* event SYS:EVENT [stack] [window] [if FILTER] */
 	KSTEP_PI_EPROBE,		/* eprobe SYS:EVENT ARGS [window] */
 	KSTEP_PI_OBJECT,		/* object FUNC [return] PATH{FIELD,...} */
+	KSTEP_PI_LOOKUP,		/* lookup FUNC NAME=SYMBOL[INDEX:LO..HI][:ELEM.MEMBER:STRUCT{FIELD,...}] */
 };
 
 struct kstep_plan_item {
@@ -39,13 +40,14 @@ struct kstep_plan_item {
 	char *args;		/* fetch args, a field path, or an event filter */
 	bool stack;
 	bool window;
+	char *filter;		/* kernel probes: "if FILTER", the event's filter */
 	int depth;
 	char fname[32];		/* field: the value's name when the plan gives NAME=PATH */
 	/* resolution */
 	bool applied;
 	char note[256];		/* why skipped, or what it became */
 	char *fetch;		/* field, object: the fetch arguments computed from BTF */
-	char *layout;		/* object: its lines of the objects option (btfobj.h) */
+	char *layout;		/* object, lookup: its lines of the objects or lookups option (btfobj.h) */
 	bool ret;		/* object: read at the return (kretprobe) */
 	bool fprobe;		/* object: rides on an fprobe/fexit event */
 	char *path;		/* uprobes: the file */
@@ -104,5 +106,7 @@ struct kstep_plan_item *kstep_plan_item(const struct kstep_plan *p, size_t i);
 
 /* Returns the layout lines of every applied object read (option 0x4b0c); caller frees. */
 char *kstep_plan_objects(const struct kstep_plan *p);
+/* Returns the lookups' lines of option 0x4b0e (btfobj.h), "" when none; the caller frees it. */
+char *kstep_plan_lookups(const struct kstep_plan *p);
 
 #endif

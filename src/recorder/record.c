@@ -33,6 +33,7 @@
 #include "caps.h"
 #include "datfile.h"
 #include "elfsym.h"
+#include "headers.h"
 #include "log.h"
 #include "kopts.h"
 #include "record.h"
@@ -82,6 +83,7 @@ struct recorder {
 	struct kstep_vec dynevents;	/* struct tracefs_dynevent * */
 	struct kstep_vec fprobes;	/* char * "group/event" written to dynamic_events */
 	struct kstep_vec triggers;	/* struct rec_trigger */
+	bool stack_option;	/* every event of the instance has its stack */
 	struct kstep_vec events;	/* char * "system/event" whose formats go in the file */
 	char *maps;		/* last /proc/PID/maps seen */
 	bool top;		/* recording in the top-level instance (journaled) */
@@ -531,7 +533,12 @@ static char *probe_args(struct recorder *r, const struct kstep_plan_item *it)
 	for (i = 0; i < r->plan->items.n; i++) {
 		const struct kstep_plan_item *f = kstep_plan_item(r->plan, i);
 
-		if (f->kind == KSTEP_PI_FIELD && f->applied && !strcmp(f->target, it->target))
+		/* a field is read through the entry's argument registers */
+		if (f->kind == KSTEP_PI_FIELD && f->applied && !strcmp(f->target, it->target) &&
+		    (it->kind == KSTEP_PI_KPROBE || it->kind == KSTEP_PI_FPROBE))
+			kstep_sbuf_addf(&b, "%s%s", b.len ? " " : "", f->fetch);
+		if (f->kind == KSTEP_PI_LOOKUP && f->applied && !strcmp(f->target, it->target) &&
+		    it->kind == KSTEP_PI_KPROBE)
 			kstep_sbuf_addf(&b, "%s%s", b.len ? " " : "", f->fetch);
 		if (f->kind == KSTEP_PI_OBJECT && f->applied && !strcmp(f->target, it->target) &&
 		    f->ret == (it->kind == KSTEP_PI_KRETPROBE || it->kind == KSTEP_PI_FEXIT) &&
@@ -818,6 +825,10 @@ static void configure_events(struct recorder *r)
 		case KSTEP_PI_EPROBE:
 		case KSTEP_PI_EVENT:
 			note_event(r, it->system, it->event);
+			if (it->filter && tracefs_event_file_write(r->inst, it->system, it->event, "filter",
+								   it->filter) < 0)
+				kstep_warning("filter '%s' on %s:%s refused (%s): recorded unfiltered", it->filter,
+					      it->system, it->event, strerror(errno));
 			if (it->window && window) {
 				snprintf(text, sizeof(text), "enable_event:%s:%s %s", it->system, it->event, cond);
 				add_trigger(r, ssys, sev, text);
@@ -863,7 +874,40 @@ static void configure_stacks(struct recorder *r)
 		kstep_warning("the stacktrace option was refused (%s): events have no stacks", strerror(errno));
 		return;
 	}
+	r->stack_option = true;
 	note_event(r, "ftrace", "kernel_stack");
+}
+
+/*
+ * "syscall NAME stack": the way in (entry_SYSCALL_64 -> do_syscall_64) lies
+ * outside any graph, so a stack at sys_enter shows it. Without the stacktrace
+ * option a trigger takes it; its filter keeps other tasks' calls out, and an
+ * enabled event runs a filtered trigger after the event is written, so the
+ * stack follows its sys_enter record as the option's would.
+ */
+static void configure_syscall_stacks(struct recorder *r)
+{
+	char ev[96], cond[64];
+	size_t i;
+
+	if (r->stack_option)
+		return;
+	snprintf(cond, sizeof(cond), "stacktrace if common_pid == %d", r->pid);
+	for (i = 0; i < r->plan->items.n; i++) {
+		const struct kstep_plan_item *it = kstep_plan_item(r->plan, i);
+
+		if (!it->applied || it->kind != KSTEP_PI_SYSCALL || !it->stack)
+			continue;
+		if (!kstep_caps_has(&r->caps, KSTEP_CAP_TRIGGERS)) {
+			if (!r->o->quiet)
+				fprintf(stderr, "kstep: syscall %s: no entry stack (no event triggers here)\n",
+					it->target);
+			continue;
+		}
+		snprintf(ev, sizeof(ev), "sys_enter_%s", it->target);
+		if (!add_trigger(r, "syscalls", ev, cond))
+			note_event(r, "ftrace", "kernel_stack");
+	}
 }
 
 static int open_cpus(struct recorder *r)
@@ -1136,12 +1180,16 @@ static void objects_option(struct recorder *r, struct kstep_datw *w)
 	if (*text)
 		kstep_kopts_write_text(w, KSTEP_KOPT_OBJECTS, text);
 	free(text);
+	text = kstep_plan_lookups(r->plan);
+	if (*text)
+		kstep_kopts_write_text(w, KSTEP_KOPT_LOOKUPS, text);
+	free(text);
 }
 
 static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const char *asked,
 			      const char *applied)
 {
-	char *id = kernel_build_id(), *caps = kstep_caps_text(&r->caps), *slabs;
+	char *id = kernel_build_id(), *caps = kstep_caps_text(&r->caps), *slabs, *defs, *kversion;
 	int32_t ex[2] = { -1, 0 };
 
 	kstep_kopts_write_text(w, KSTEP_KOPT_VERSION, PACKAGE_VERSION);
@@ -1164,6 +1212,15 @@ static void add_kstep_options(struct recorder *r, struct kstep_datw *w, const ch
 	if (slabs)
 		kstep_kopts_write_text(w, KSTEP_KOPT_SLABS, slabs);
 	free(slabs);
+	defs = kstep_defines_option("");
+	kstep_kopts_write_text(w, KSTEP_KOPT_DEFINES, defs);
+	free(defs);
+	kversion = read_file("/proc/version", NULL);
+	if (kversion) {
+		kversion[strcspn(kversion, "\n")] = '\0';
+		kstep_kopts_write_text(w, KSTEP_KOPT_KVERSION, kversion);
+	}
+	free(kversion);
 	free(id);
 	free(caps);
 }
@@ -1543,6 +1600,7 @@ int kstep_record_run(struct kstep_plan *plan, const struct kstep_record_opts *o,
 	configure_graph(&r);
 	configure_events(&r);
 	configure_stacks(&r);
+	configure_syscall_stacks(&r);
 	if (open_cpus(&r))
 		goto out;
 	tf_write(&r, "tracing_on", "1");

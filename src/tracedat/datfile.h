@@ -70,6 +70,9 @@ enum kstep_dat_kopt {
 	KSTEP_KOPT_DWARF = 0x4b0a,	/* string: DWARF facts for the traced functions */
 	KSTEP_KOPT_OBJECTS = 0x4b0c,	/* string: struct layouts of the plan's object reads (BTF) */
 	KSTEP_KOPT_SLABS = 0x4b0d,	/* string: merged slab caches, "ID OWNER ALIAS..." a line */
+	KSTEP_KOPT_LOOKUPS = 0x4b0e,	/* string: the plan's lookups in global arrays (BTF layouts) */
+	KSTEP_KOPT_DEFINES = 0x4b0f,	/* string: where the headers define the decoded constants */
+	KSTEP_KOPT_KVERSION = 0x4b10,	/* string: the recording kernel's /proc/version */
 };
 
 #define KSTEP_DAT_SEC_COMPRESSED 1

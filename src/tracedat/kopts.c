@@ -30,6 +30,21 @@ char *kstep_kopts_slabs(const struct kstep_dat *dat)
 	return text_of(dat, KSTEP_KOPT_SLABS);
 }
 
+char *kstep_kopts_defines(const struct kstep_dat *dat)
+{
+	return text_of(dat, KSTEP_KOPT_DEFINES);
+}
+
+char *kstep_kopts_lookups(const struct kstep_dat *dat)
+{
+	return text_of(dat, KSTEP_KOPT_LOOKUPS);
+}
+
+char *kstep_kopts_kversion(const struct kstep_dat *dat)
+{
+	return text_of(dat, KSTEP_KOPT_KVERSION);
+}
+
 /* Whether the line [p, end) names cache among its members (after the ID). */
 static bool line_has(const char *p, const char *end, const char *cache, size_t clen)
 {

@@ -65,6 +65,16 @@ char *kstep_kopts_slabs(const struct kstep_dat *dat);
  * cache is merged with nothing (or slabs is NULL).
  */
 bool kstep_kopts_slab_aliases(const char *slabs, const char *cache, char *out, size_t len);
+/*
+ * Returns where the recording machine's headers define the decoded
+ * constants (option 0x4b0f: "roots", "def", "enum", "file" or "none" lines)
+ * or NULL when not recorded; the caller frees it.
+ */
+char *kstep_kopts_defines(const struct kstep_dat *dat);
+/* Returns the plan's lookups (option 0x4b0e: "lookup" and "field" lines) or NULL; the caller frees it. */
+char *kstep_kopts_lookups(const struct kstep_dat *dat);
+/* Returns the recording kernel's /proc/version (option 0x4b10) or NULL; the caller frees it. */
+char *kstep_kopts_kversion(const struct kstep_dat *dat);
 /* Returns the plan as applied (option 0x4b06) or NULL; the caller frees it. */
 char *kstep_kopts_plan_text(const struct kstep_dat *dat);
 

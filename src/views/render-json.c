@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "defs.h"
 #include "event.h"
 #include "json.h"
+#include "lookups.h"
 #include "render.h"
 
 #define KSTEP_JSON_SCHEMA 1
@@ -238,7 +240,17 @@ static void json_step_fields(struct kstep_json *j, const struct kstep_render_ctx
 
 		if (kstep_step_regs(r->h->uname, st, &regs) && regs.len)
 			kstep_json_str(j, "regs", regs.s);
+		kstep_sbuf_reset(&regs);
+		if (kstep_step_entry(r->h->ks, st, false, &regs) && regs.len)
+			kstep_json_str(j, "entry", regs.s);
 		kstep_sbuf_free(&regs);
+	}
+	if (!st->ret) {
+		struct kstep_sbuf lk = { 0 };
+
+		if (kstep_lookups_text(r->st->lookups, r->h->ks, n, false, &lk))
+			kstep_json_str(j, "lookup", lk.s);
+		kstep_sbuf_free(&lk);
 	}
 	if (n->kind == KSTEP_NODE_CALL && n->fn->addr)
 		hex_str(j, "addr", n->fn->addr);
@@ -332,9 +344,48 @@ static void json_events(struct kstep_json *j, const struct kstep_render_ctx *r)
 }
 
 /* "sources" and "footer": the same in the JSON document and in the last JSON-lines record. */
+/* "definitions": the constants named, where the recording machine's headers define them. */
+static void json_definitions(struct kstep_json *j, const struct kstep_steps *st)
+{
+	const struct kstep_def *d;
+	size_t n, i, k;
+
+	kstep_json_obj_open(j, "definitions");
+	kstep_json_str(j, "not_recorded", kstep_defs_missing(st->defs));
+	d = kstep_defs_used(st->defs, false, &n);
+	kstep_json_arr_open(j, "items");
+	for (i = 0; i < n; i++) {
+		kstep_json_obj_open(j, NULL);
+		kstep_json_str(j, "name", d[i].name);
+		kstep_json_str(j, "value", d[i].value);
+		kstep_json_str(j, "path", d[i].path);
+		kstep_json_u64(j, "line", d[i].line);
+		kstep_json_bool(j, "differs", d[i].differs);
+		kstep_json_str(j, "text", d[i].text);
+		kstep_json_arr_open(j, "links");
+		for (k = 0; k < d[i].nlinks; k++) {
+			const struct kstep_def_link *l = d[i].links[k];
+
+			kstep_json_obj_open(j, NULL);
+			kstep_json_str(j, "name", l->name);
+			kstep_json_str(j, "kind", l->enumerator ? "enumerator" : "define");
+			kstep_json_str(j, "value", l->value);
+			kstep_json_str(j, "path", l->path);
+			kstep_json_u64(j, "line", l->line);
+			kstep_json_str(j, "sha256", l->sha256);
+			kstep_json_obj_close(j);
+		}
+		kstep_json_arr_close(j);
+		kstep_json_obj_close(j);
+	}
+	kstep_json_arr_close(j);
+	kstep_json_obj_close(j);
+}
+
 static void json_footer(struct kstep_json *j, const struct kstep_steps *st)
 {
 	json_sources(j, "sources", st->sources);
+	json_definitions(j, st);
 	kstep_json_obj_open(j, "footer");
 	json_notes(j, "underived", &st->underived);
 	json_notes(j, "lost", &st->lost);

@@ -23,6 +23,7 @@
 
 #include "event.h"
 #include "kdoc.h"
+#include "lookups.h"
 #include "render-objects.h"
 #include "render.h"
 
@@ -361,7 +362,17 @@ static void proof_step(FILE *out, const struct kstep_render_ctx *r, const struct
 
 		if (kstep_step_regs(r->h->uname, st, &regs) && regs.len)
 			kstep_sbuf_addf(&b, " regs(%s)", regs.s);
+		kstep_sbuf_reset(&regs);
+		if (kstep_step_entry(r->h->ks, st, r->ascii, &regs) && regs.len)
+			kstep_sbuf_addf(&b, " via(%s)", regs.s);
 		kstep_sbuf_free(&regs);
+	}
+	if (!st->ret) {
+		struct kstep_sbuf lk = { 0 };
+
+		if (kstep_lookups_text(r->st->lookups, r->h->ks, n, r->ascii, &lk))
+			kstep_sbuf_addf(&b, " lookup(%s)", lk.s);
+		kstep_sbuf_free(&lk);
 	}
 	if (st->hidden_count && !st->ret) {
 		char d[32];

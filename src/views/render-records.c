@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "defs.h"
 #include "event.h"
 #include "render.h"
 
@@ -212,7 +213,14 @@ void kstep_records_steps(FILE *out, const struct kstep_render_ctx *r)
 void kstep_records_end(FILE *out, const struct kstep_render_ctx *r)
 {
 	const struct kstep_steps *st = r->st;
+	const struct kstep_def *d;
+	size_t n, i;
 
+	if (kstep_defs_missing(st->defs))
+		fprintf(out, "= DEFINITIONS: not recorded: %s\n", kstep_defs_missing(st->defs));
+	d = kstep_defs_used(st->defs, true, &n);
+	for (i = 0; i < n; i++)
+		fprintf(out, "= DEFINITIONS: %s\n", d[i].text);
 	notes(out, "NEW THINGS INTRODUCED WITHOUT DERIVATION", &st->underived);
 	notes(out, "LOST EVENTS", &st->lost);
 	notes(out, "MISSING DATA", &st->missing);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "defs.h"
 #include "event.h"
 #include "render.h"
 
@@ -409,6 +410,29 @@ static void make_row(const struct kstep_render_ctx *r, const struct kstep_step *
 		hidden_text(st, row->hidden, sizeof(row->hidden));
 }
 
+/* The constants the log named, where the recording machine's headers define them. */
+static void definitions(FILE *out, const struct kstep_steps *st, bool ascii)
+{
+	const struct kstep_def *d;
+	size_t n, i;
+
+	fprintf(out, "\nDEFINITIONS (the recording machine's headers)\n");
+	if (kstep_defs_missing(st->defs)) {
+		fprintf(out, "  not recorded: ");
+		kstep_fputs_safe(out, kstep_defs_missing(st->defs));
+		fputc('\n', out);
+		return;
+	}
+	d = kstep_defs_used(st->defs, ascii, &n);
+	if (!n)
+		fprintf(out, "  none named\n");
+	for (i = 0; i < n; i++) {
+		fprintf(out, "  %s ", ascii ? "-" : "•");
+		kstep_fputs_safe(out, d[i].text);
+		fputc('\n', out);
+	}
+}
+
 static void footer(FILE *out, const struct kstep_steps *st, bool ascii, bool color)
 {
 	static const struct {
@@ -422,6 +446,7 @@ static void footer(FILE *out, const struct kstep_steps *st, bool ascii, bool col
 	};
 	size_t p, i;
 
+	definitions(out, st, ascii);
 	for (p = 0; p < KSTEP_ARRAY_SIZE(parts); p++) {
 		const struct kstep_vec *v = (const void *)((const char *)st + parts[p].off);
 

@@ -33,6 +33,8 @@ def body(out):
     lines = out.splitlines()
     start = lines.index("") + 1
     end = lines.index("NEW THINGS INTRODUCED WITHOUT DERIVATION")
+    if "DEFINITIONS (the recording machine's headers)" in lines:
+        end = lines.index("DEFINITIONS (the recording machine's headers)")
     if "OBJECTS AT THE END" in lines:
         end = lines.index("OBJECTS AT THE END")
     return [l for l in lines[start:end] if l and not l.startswith((" ", "sources: "))]

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "headers.h"
+#include "sha256.h"
 
 static char root[64], arch[96];
 
@@ -207,9 +208,39 @@ static void test_real(void **state)
 	kstep_defines_free(d);
 }
 
+/* FIPS 180-4's examples (and the NIST long message), against a streamed digest. */
+static void test_sha256(void **state)
+{
+	static const struct {
+		const char *msg;
+		size_t repeat;
+		const char *hex;
+	} v[] = {
+		{ "", 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+		{ "a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct kstep_sha256 c;
+		char hex[65];
+
+		kstep_sha256_init(&c);
+		for (k = 0; k < v[i].repeat; k++)
+			kstep_sha256_add(&c, v[i].msg, strlen(v[i].msg));
+		kstep_sha256_hex(&c, hex);
+		assert_string_equal(hex, v[i].hex);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_enum),
 		cmocka_unit_test(test_left_out),
