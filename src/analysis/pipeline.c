@@ -129,6 +129,20 @@ static bool drain(struct kstep_pipeline *p)
 	return any;
 }
 
+/* The size of the CPUs' data in pages: constant, so counted once a run. */
+static void data_pages(struct kstep_pipeline *p)
+{
+	const struct kstep_dat_cpu *cpus;
+	uint32_t psize = kstep_dat_page_size(p->s.dat);
+	uint64_t bytes = 0;
+	int n, i;
+
+	cpus = kstep_dat_cpus(p->s.dat, &n);
+	for (i = 0; i < n; i++)
+		bytes += cpus[i].data_size;
+	p->data_pages = psize ? bytes / psize : 0;
+}
+
 int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink)
 {
 	char err[1024];
@@ -138,6 +152,7 @@ int kstep_pipeline_start(struct kstep_pipeline *p, const struct kstep_sink *sink
 	p->state = -1;
 	if (p->sel.tentative && !sink->restart && settle(p))
 		return -1;
+	data_pages(p);
 	p->chain = kstep_chain_new(kstep_load_ksyms(p->s.ld), kstep_dat_long_size(p->s.dat));
 	p->fx = kstep_facts_new(p->chain, kstep_dat_long_size(p->s.dat), p->s.ld);
 	for (i = 0; i < p->sel.nretfuncs; i++)
@@ -188,18 +203,11 @@ static void at_end(struct kstep_pipeline *p)
  */
 static void estimate_total(struct kstep_pipeline *p)
 {
-	const struct kstep_dat_cpu *cpus;
-	uint64_t bytes = 0, pages, read = kstep_load_stats(p->s.ld)->pages;
-	uint32_t psize = kstep_dat_page_size(p->s.dat);
-	int n, i;
+	uint64_t read = kstep_load_stats(p->s.ld)->pages;
 
-	cpus = kstep_dat_cpus(p->s.dat, &n);
-	for (i = 0; i < n; i++)
-		bytes += cpus[i].data_size;
-	pages = psize ? bytes / psize : 0;
-	if (!read || !pages)
+	if (!read || !p->data_pages)
 		return;
-	p->pg.total = (uint64_t)((double)p->sel.records * (double)pages / (double)read);
+	p->pg.total = (uint64_t)((double)p->sel.records * (double)p->data_pages / (double)read);
 	if (p->pg.total < p->pg.done)
 		p->pg.total = p->pg.done;
 	p->pg.estimated = true;
@@ -238,7 +246,6 @@ int kstep_pipeline_pump(struct kstep_pipeline *p)
 		if (p->sel.tentative) {
 			int flip = kstep_select_check(&p->s, &p->sel, d, &rec);
 
-			refresh_task(p);
 			if (flip) {
 				if (restart(p)) {
 					p->state = -1;
@@ -246,6 +253,9 @@ int kstep_pipeline_pump(struct kstep_pipeline *p)
 				}
 				continue;
 			}
+			/* a guess confirmed: the header says so; restart() refreshes a wrong one */
+			if (!p->sel.tentative)
+				refresh_task(p);
 		}
 		if (rec.ts < p->sel.from)
 			continue;

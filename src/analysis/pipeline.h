@@ -68,6 +68,7 @@ struct kstep_pipeline {
 	struct kstep_facts *fx;
 	struct kstep_gaps_run *gr;
 	struct kstep_progress pg;
+	uint64_t data_pages;	/* the CPUs' data in pages, for estimate_total */
 	struct kstep_sink sink;
 	int state;		/* what kstep_pipeline_pump returns next: 1 more to read, 0 at the end, -1 failed */
 };

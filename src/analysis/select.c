@@ -349,17 +349,14 @@ static bool has_kind(struct kstep_session *s, struct tep_event **all, int n, enu
 static void plan_scan(struct kstep_session *s, const struct kstep_select_opts *o, struct tep_event **all,
 		      int n, struct scan *sc)
 {
-	const char *t = getenv("KSTEP_TEST_GUESS_AFTER");
-
 	/*
 	 * the tests guess early, or wrongly, or read the whole file first, to see
 	 * that a guess changes nothing
 	 */
-	sc->guess_after = t && *t ? strtoull(t, NULL, 10) : KSTEP_GUESS_AFTER;
-	t = getenv("KSTEP_TEST_GUESS_PID");
-	sc->force_guess = t && *t ? atoi(t) : 0;
+	sc->guess_after = o->test_guess_after ? o->test_guess_after : KSTEP_GUESS_AFTER;
+	sc->force_guess = o->test_guess_pid;
 	sc->no_sys_enter = !has_kind(s, all, n, KSTEP_EV_SYS_ENTER, KSTEP_EV_RAW_SYS_ENTER);
-	sc->early = o->lazy && !getenv("KSTEP_TEST_FULL_PASS1") && !o->syscall && !o->has_from && !o->has_to &&
+	sc->early = o->lazy && !o->test_full_pass1 && !o->syscall && !o->has_from && !o->has_to &&
 		    !has_kind(s, all, n, KSTEP_EV_PROBE_RET, KSTEP_EV_PROBE_RET);
 }
 

@@ -28,6 +28,14 @@ struct kstep_select_opts {
 	 * counts in a header): pass 1 may stop as soon as the task is known.
 	 */
 	bool lazy;
+	/*
+	 * The tests' hooks (the command line fills them from KSTEP_TEST_*): guess
+	 * after this many records (0: KSTEP_GUESS_AFTER), guess this task at
+	 * once (0: none), read the whole file in pass 1.
+	 */
+	uint64_t test_guess_after;
+	int test_guess_pid;
+	bool test_full_pass1;
 };
 
 struct kstep_selection {

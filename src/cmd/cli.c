@@ -421,6 +421,22 @@ static const struct optdef *def_of_cmd(const struct kstep_cli_cmd *cmd, int code
 	return NULL;
 }
 
+/*
+ * The tests' hooks into the selection (tests/golden/test-guess.py, fuzz-dat):
+ * the environment is read here, on the command line's side, never by the
+ * analysis.
+ */
+static void test_hooks(struct kstep_select_opts *o)
+{
+	const char *t = getenv("KSTEP_TEST_GUESS_AFTER");
+
+	o->test_guess_after = t && *t ? strtoull(t, NULL, 10) : 0;
+	t = getenv("KSTEP_TEST_GUESS_PID");
+	o->test_guess_pid = t && *t ? atoi(t) : 0;
+	t = getenv("KSTEP_TEST_FULL_PASS1");
+	o->test_full_pass1 = t && *t;
+}
+
 int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, struct kstep_cli *c)
 {
 	struct option opts[KSTEP_ARRAY_SIZE(table) + 2];
@@ -471,6 +487,7 @@ int kstep_cli_parse(const struct kstep_cli_cmd *cmd, int argc, char **argv, stru
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	c->po.progress = kstep_progress_wanted(c->quiet);
+	test_hooks(&c->po.sel);
 	return 0;
 }
 
