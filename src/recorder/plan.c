@@ -897,7 +897,8 @@ static void resolve_lookup(struct resolver *r, struct kstep_plan_item *it)
 	it->applied = true;
 }
 
-char *kstep_plan_lookups(const struct kstep_plan *p)
+/* The layout lines of every applied item of that kind, "" when none. */
+static char *layouts(const struct kstep_plan *p, enum kstep_pi_kind kind)
 {
 	struct kstep_sbuf b = { 0 };
 	size_t i;
@@ -905,24 +906,20 @@ char *kstep_plan_lookups(const struct kstep_plan *p)
 	for (i = 0; i < p->items.n; i++) {
 		const struct kstep_plan_item *it = kstep_plan_item(p, i);
 
-		if (it->kind == KSTEP_PI_LOOKUP && it->applied && it->layout)
+		if (it->kind == kind && it->applied && it->layout)
 			kstep_sbuf_add(&b, it->layout);
 	}
 	return kstep_sbuf_steal(&b);
 }
 
+char *kstep_plan_lookups(const struct kstep_plan *p)
+{
+	return layouts(p, KSTEP_PI_LOOKUP);
+}
+
 char *kstep_plan_objects(const struct kstep_plan *p)
 {
-	struct kstep_sbuf b = { 0 };
-	size_t i;
-
-	for (i = 0; i < p->items.n; i++) {
-		const struct kstep_plan_item *it = kstep_plan_item(p, i);
-
-		if (it->kind == KSTEP_PI_OBJECT && it->applied && it->layout)
-			kstep_sbuf_add(&b, it->layout);
-	}
-	return kstep_sbuf_steal(&b);
+	return layouts(p, KSTEP_PI_OBJECT);
 }
 
 /* The first window whose anchor is applied wins. */

@@ -61,13 +61,7 @@ def check_link(fixture, link):
 
 
 seen = 0
-for f in sorted(os.listdir(FIX)):
-    if not f.endswith(".dat"):
-        continue
-    path = os.path.join(FIX, f)
-    rc, out, _ = kstepjson.run("steps", "--no-dwarf", "--syscall", "socket", "--format", "json", path, check=False)
-    if rc != 0:
-        continue
+for f, path, out in kstepjson.socket_logs(FIX):
     defs = json.loads(out)["definitions"]
     _, text, _ = kstepjson.run("steps", "--no-dwarf", "--syscall", "socket", path)
     section = text.split("DEFINITIONS (the recording machine's headers)\n", 1)[1].split("\n\n", 1)[0]

@@ -49,13 +49,7 @@ def fields(rec):
     return [(m.group(1), m.group(2)) for m in re.finditer(r"(\w+)=(\S+)", rec.rest)]
 
 
-for f in sorted(os.listdir(FIX)):
-    if not f.endswith(".dat"):
-        continue
-    path = os.path.join(FIX, f)
-    rc, out, _ = kstepjson.run("steps", "--no-dwarf", "--syscall", "socket", "--format", "json", path, check=False)
-    if rc != 0:
-        continue    # no socket() in this recording
+for f, path, out in kstepjson.socket_logs(FIX):
     log = kstepjson.Log(json.loads(out))
     uname = log.doc["file"]["uname"] or ""
     recs = oracle.records(path)

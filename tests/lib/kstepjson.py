@@ -20,6 +20,18 @@ def steps(path, *args):
     return Log(json.loads(out))
 
 
+def socket_logs(fixtures):
+    """(file name, path, JSON text) of `steps --no-dwarf --syscall socket` on every
+    recording under fixtures that has a socket() call."""
+    for f in sorted(os.listdir(fixtures)):
+        if not f.endswith(".dat"):
+            continue
+        path = os.path.join(fixtures, f)
+        rc, out, _ = run("steps", "--no-dwarf", "--syscall", "socket", "--format", "json", path, check=False)
+        if rc == 0:
+            yield f, path, out
+
+
 def info(path):
     _, out, _ = run("info", "--json", path)
     return json.loads(out)
