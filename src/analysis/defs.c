@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "util.h"
 
 #define MAX_CHAIN 16
+#define SEEN_SLOTS 1024		/* names looked up once; a power of two */
 
 
 struct file {
@@ -39,6 +41,14 @@ struct kstep_defs {
 	struct kstep_vec used;		/* struct used, first use first */
 	struct kstep_vec out;		/* struct kstep_def, made by kstep_defs_used */
 	struct kstep_arena strings;
+	/*
+	 * "table\tname" pairs already looked up (used or not defined): a log
+	 * names the same few constants on every call, and a loop of 200,000
+	 * system calls would otherwise search the tables 200,000 times. When
+	 * the set is full the rest are searched each time.
+	 */
+	const char *seen[SEEN_SLOTS];
+	size_t nseen;
 };
 
 static const struct kstep_def_link *find(const struct kstep_defs *d, const char *name)
@@ -160,12 +170,32 @@ static void mark(struct kstep_defs *d, const char *cname, bool have, long long v
 	u->kstep = v;
 }
 
+/* Whether table/name was looked up before; notes it when it was not (and there is room). */
+static bool seen_before(struct kstep_defs *d, const char *table, const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+	char key[192];
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s\t%s", table ? table : "", name);
+	for (i = 0; key[i]; i++)
+		h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+	for (i = h & (SEEN_SLOTS - 1); d->seen[i]; i = (i + 1) & (SEEN_SLOTS - 1))
+		if (!strcmp(d->seen[i], key))
+			return true;
+	if (d->nseen < SEEN_SLOTS / 2) {
+		d->seen[i] = kstep_arena_strdup(&d->strings, key);
+		d->nseen++;
+	}
+	return false;
+}
+
 void kstep_defs_use(struct kstep_defs *d, const char *table, const char *name)
 {
 	long long v;
 	const char *cname;
 
-	if (!d || !d->links.n)
+	if (!d || !d->links.n || seen_before(d, table, name))
 		return;
 	cname = kstep_const_cname(table, name, &v);
 	if (cname)
