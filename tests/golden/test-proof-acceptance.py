@@ -18,8 +18,9 @@ hand, each checked here against a source that is not kstep:
   udpv6_prot, inet_stream_ops / inet6_dgram_ops; the protocol against
   Python's socket module;
 - sock_alloc's return, inet_create / inet6_create, sk_alloc and the sock's
-  sk_state 7 TCP_CLOSE (the object reads' -R values; TCP_CLOSE's value in
-  the kernel's BTF, bpftool btf dump of /sys/kernel/btf/vmlinux);
+  sk_state 7 TCP_CLOSE as create() left it, also on EMFILE (the object
+  read at security_socket_post_create, -R; TCP_CLOSE's value in the
+  kernel's BTF, bpftool btf dump of /sys/kernel/btf/vmlinux);
 - get_unused_fd_flags -> 3 (or -24 EMFILE), fd_install and the chain fd ->
   file -> socket -> sock (fd_install's -R fields);
 - the way back: syscall socket returned with rax, libc's return and main's;
@@ -184,8 +185,12 @@ def guest(name, kind, path):
          "%s: sock_alloc returns the socket 0x%x" % (name, oracle.num(sa.f["ret"])))
     t.ok(line_of(out, r"^\d+\. \S+ sk_alloc\(.*prot=0x%x =%s" % (ks[prot], prot)),
          "%s: sk_alloc is called with %s" % (name, prot))
-    saf = oracle.first(recs, "sock_alloc_file")
-    state = [v for k, v in saf.f.items() if k.endswith("_sk_state")] if saf else []
+    post = oracle.first(recs, "security_socket_post_create")
+    state = [v for k, v in post.f.items() if k.endswith("_sk_state")] if post else []
+    t.eq(state and int(state[0]), TCP_CLOSE, "%s: the sock's sk_state as create() left it is %s, TCP_CLOSE "
+         "(-R at security_socket_post_create; bpftool btf dump)" % (name, TCP_CLOSE))
+    t.ok(re.search(r"│ sk_state\s+%s TCP_CLOSE\s+│" % TCP_CLOSE, out),
+         "%s: the sock's box says sk_state %s TCP_CLOSE" % (name, TCP_CLOSE))
     fd_ret = oracle.first(recs, "get_unused_fd_flags_ret")
     t.eq(oracle.num(fd_ret.f["ret"]), result, "%s: get_unused_fd_flags returned %d (-R)" % (name, result))
     if result < 0:
@@ -193,10 +198,6 @@ def guest(name, kind, path):
         t.ok(not line_of(out, r"fd_install\("), "%s: no fd_install after EMFILE" % name)
         return
     t.ok(line_of(out, r"get_unused_fd_flags.*→ 3"), "%s: get_unused_fd_flags → 3" % name)
-    t.eq(state and int(state[0]), TCP_CLOSE, "%s: the sock's sk_state read at sock_alloc_file is %s, TCP_CLOSE "
-         "(-R; bpftool btf dump)" % (name, TCP_CLOSE))
-    t.ok(re.search(r"│ sk_state\s+%s TCP_CLOSE\s+│" % TCP_CLOSE, out),
-         "%s: the sock's box says sk_state %s TCP_CLOSE" % (name, TCP_CLOSE))
     fi = oracle.first(recs, "fd_install")
     chain = "fd %s (#%s fd_install) → file 0x%x → socket 0x%x → sock 0x%x" % (
         fi.f["fd"], r"\d+", oracle.num(fi.f["file"]), oracle.num(fi.f["file_private_data"]),
