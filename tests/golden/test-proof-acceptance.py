@@ -11,7 +11,8 @@ hand, each checked here against a source that is not kstep:
   sys_enter_socket (__syscall_nr and the arguments) and sys_exit_socket;
 - the entry path: the frames of the kernel stack taken at sys_enter (the
   plain report's "=>" lines), the x64_sys_call kprobe record's nr and the
-  function_graph root; on the host, kallsyms (trace-cmd report -f) and the
+  function_graph root; that 6.1 dispatches through x64_sys_call's switch,
+  against the kernel's own source (Debian's linux-source-6.1 6.1.192-2); on the host, kallsyms (trace-cmd report -f) and the
   frame a kmem stack shows above the handler;
 - the family and protocol lookups: the kprobe records' __lk_* values, and
   the kallsyms addresses of inet_family_ops / inet6_family_ops, tcp_prot /
@@ -36,6 +37,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
+import kernelsrc  # noqa: E402
 import kstepjson  # noqa: E402
 import oracle  # noqa: E402
 from tap import Tap, env  # noqa: E402
@@ -227,6 +229,24 @@ def host(name, path):
          "%s: ... and that the lookups ride on them" % name)
 
 
+def dispatch_61():
+    """The 6.1 kernel's own word on its dispatch: do_syscall_x64 calls x64_sys_call, a switch on the
+    number (Debian's 6.1.192-2 source package, tests/lib/kernelsrc.py)."""
+    try:
+        src = kernelsrc.tree()
+    except (RuntimeError, OSError) as e:
+        t.ok(False, "the Debian 6.1 kernel source is available", e)
+        return
+    common = open(os.path.join(src, "arch/x86/entry/common.c")).read()
+    body = common[common.index("do_syscall_x64("):]
+    body = body[:body.index("\n}\n")]
+    table = open(os.path.join(src, "arch/x86/entry/syscall_64.c")).read()
+    t.ok("x64_sys_call(regs, " in body and
+         re.search(r"long x64_sys_call\(const struct pt_regs \*regs, unsigned int nr\)\s*\{\s*switch \(nr\)", table),
+         "6.1.192-2's do_syscall_x64 calls x64_sys_call, a switch on nr: the 6.1 logs' 'x64_sys_call switch'")
+
+
+dispatch_61()
 for label in ("6.1", "6.12"):
     for kind in KINDS:
         name = "vm%s-proof-%s" % (label, kind)
