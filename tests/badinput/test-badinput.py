@@ -9,18 +9,17 @@ import re
 import struct
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 from v6layout import v6_layout  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 KSTEP = env("KSTEP")
 FIX = env("FIXTURES")
 V6 = os.path.join(FIX, "host-inet-stream.v6.dat")
 V7 = os.path.join(FIX, "host-inet-stream.v7.dat")
 t = Tap()
-tmp = tempfile.mkdtemp(prefix="kstep-bad-")
+tmp = tmpdir("kstep-bad-")
 
 
 def run(*args):

@@ -14,11 +14,10 @@ import re
 import struct
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 from v6layout import v6_layout  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 KSTEP = env("KSTEP")
 FIX = env("FIXTURES")
@@ -29,7 +28,7 @@ MiB = 1 << 20
 MARGIN = 32 * MiB
 SAN = os.environ.get("KSTEP_SANITIZED") == "1"
 t = Tap()
-tmp = tempfile.mkdtemp(prefix="kstep-deep-")
+tmp = tmpdir("kstep-deep-")
 
 
 def run(*args, timeout=600, budget=1024 * MiB):

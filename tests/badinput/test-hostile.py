@@ -27,7 +27,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 from v6layout import v6_layout  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 KSTEP = env("KSTEP")
 FIX = env("FIXTURES")
@@ -46,7 +46,7 @@ t = Tap()
 def cap(budget):
     """The address-space limit for a run with this budget (bytes)."""
     return budget + MARGIN
-tmp = tempfile.mkdtemp(prefix="kstep-hostile-")
+tmp = tmpdir("kstep-hostile-")
 
 
 def run(*args, budget=None, limit=None, rss=None):

@@ -9,14 +9,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import debuginfo  # noqa: E402
 import kstepjson  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 FIX = env("FIXTURES")
 DAT = os.path.join(FIX, "vm6.1-socket.kstep.dat")
@@ -27,7 +26,7 @@ if not shutil.which("debuginfod"):
     t.done()
 V = debuginfo.vmlinux_or_fail(t)
 
-tmp = tempfile.mkdtemp(prefix="kstep-debuginfod-")
+tmp = tmpdir("kstep-debuginfod-")
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]

@@ -17,7 +17,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import debuginfo  # noqa: E402
 import kstepjson  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 FIX = env("FIXTURES")
 T61 = os.path.join(FIX, "vm6.1-socket.trace-cmd.dat")
@@ -98,7 +98,7 @@ def annotate_refused(trace, vmlinux, what, *names):
     shutil.rmtree(d, ignore_errors=True)
 
 
-tmp = tempfile.mkdtemp(prefix="kstep-identity-")
+tmp = tmpdir("kstep-identity-")
 try:
     # another kernel, no build-id in the trace: refused by release, on every command
     for cmd in ("steps", "tree"):

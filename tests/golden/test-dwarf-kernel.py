@@ -11,13 +11,12 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import debuginfo  # noqa: E402
 import kstepjson  # noqa: E402
 import srcline  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 FIX = env("FIXTURES")
 DAT = os.path.join(FIX, "vm6.1-socket.kstep.dat")
@@ -99,7 +98,7 @@ t.ok("kretprobe" not in by["fd_install"]["sources"] and "retip" not in by["fd_in
      "fd_install had no return address: its line comes from DW_TAG_call_site")
 
 # annotate: the same output with no vmlinux
-tmp = tempfile.mkdtemp(prefix="kstep-dwarf-")
+tmp = tmpdir("kstep-dwarf-")
 ann = os.path.join(tmp, "annotated.dat")
 rc, out, err = kstepjson.run("annotate", "--vmlinux", V, DAT, "-o", ann, check=False)
 t.eq(rc, 0, "kstep annotate --vmlinux writes an annotated copy")

@@ -20,12 +20,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import oracle  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 KSTEP = env("KSTEP")
 FULL = {"KSTEP_TEST_FULL_PASS1": "1"}
@@ -77,7 +76,7 @@ for path in fixtures:
 t.ok(overturned >= 2, "at least two fixtures overturn a wrong guess (%d)" % overturned)
 
 # A guess overturned after the views made rows, a graph and a tree.
-tmp = tempfile.mkdtemp(prefix="kstep-guess-")
+tmp = tmpdir("kstep-guess-")
 try:
     late = os.path.join(tmp, "late-enter.dat")
     p = subprocess.run([KSTEP, "convert", "--file-version", "6", os.path.join(env("FIXTURES"), "vm61-inet-stream-fg.dat"),

@@ -14,18 +14,17 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import oracle  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 t = Tap()
 FIX = env("FIXTURES", "fixtures")
 KSTEP = env("KSTEP", "kstep")
 TC = oracle.TRACE_CMD
-tmp = tempfile.mkdtemp(prefix="kstep-redact-")
+tmp = tmpdir("kstep-redact-")
 
 IMG = (0xffffffff80000000, 0xffffffffc0000000)
 MOD = (0xffffffffc0000000, 0xffffffffff000000)

@@ -27,20 +27,19 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import debuginfo  # noqa: E402
 import kstepjson  # noqa: E402
 import retaddr  # noqa: E402
 import srcline  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 FIX = env("FIXTURES")
 SRC = os.path.join(FIX, "vm6.1-socket.trace-cmd.dat")
 t = Tap()
 V = debuginfo.vmlinux_or_fail(t)
-tmp = tempfile.mkdtemp(prefix="kstep-retaddr-")
+tmp = tmpdir("kstep-retaddr-")
 v6 = os.path.join(tmp, "src.v6.dat")
 kstepjson.run("convert", "--file-version", "6", "--compression", "none", SRC, "-o", v6)
 _frames = {}

@@ -16,11 +16,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import kstepjson  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 FIX = env("FIXTURES")
 TESTS = env("TESTS_DIR")
@@ -110,7 +109,7 @@ CASES = [
     ("vm6.12", "vm612-socket.claims", "vm6.12-socket.kstep.dat", []),
 ]
 
-tmp = tempfile.mkdtemp(prefix="kstep-verify-")
+tmp = tmpdir("kstep-verify-")
 try:
     for label, claims, dat, opts in CASES:
         path = os.path.join(FIX, dat)

@@ -1,8 +1,11 @@
 """tap.py - a small TAP producer for kstep's script tests (automake's tap-driver
 reads it: one "ok N - name" or "not ok N - name" per check, "# ..." comments,
 the plan at the end)."""
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 
 
@@ -65,3 +68,10 @@ def env(name, default=None):
         print("Bail out! %s is not set (run the tests with make check)" % name)
         sys.exit(1)
     return v
+
+
+def tmpdir(prefix):
+    """A new directory under $TMPDIR, removed with everything in it when the test exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path

@@ -9,14 +9,13 @@ import os
 import resource
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -33,7 +32,7 @@ def signed(v):
 
 
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-decode-")
+tmp = tmpdir("kstep-decode-")
 try:
     out = os.path.join(tmp, "prlimit.dat")
     live.record(out, "-q", "--syscall", "prlimit64", "--syscall", "openat", "--",

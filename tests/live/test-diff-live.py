@@ -9,14 +9,13 @@ as it would not if all of A ran before all of B."""
 import json
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -24,7 +23,7 @@ if why:
     t.skip("kstep diff on live recordings", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-diff-")
+tmp = tmpdir("kstep-diff-")
 
 
 def runs(name, n, *args):

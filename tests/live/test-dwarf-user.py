@@ -9,13 +9,12 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
 import srcline  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 PROG = live.prog("inltail")
@@ -30,7 +29,7 @@ if why:
     t.skip("recording inltail with uprobes", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-dwarf-user-")
+tmp = tmpdir("kstep-dwarf-user-")
 out = os.path.join(tmp, "inltail.dat")
 probes = []
 for f in ("main", "leaf", "last"):

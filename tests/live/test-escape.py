@@ -11,13 +11,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import live  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -25,7 +24,7 @@ if why:
     t.skip("hostile names", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-escape-")
+tmp = tmpdir("kstep-escape-")
 COMM = b"c\x1b[31m\x07q"
 STRING = b"s\x1b]0;title\x07\r\x08z"
 PROBES = ["--uprobe", "prog:greet s=+0(%di):string", "--syscall", "getppid"]

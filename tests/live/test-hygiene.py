@@ -8,13 +8,12 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -22,7 +21,7 @@ if why:
     t.skip("tracefs hygiene", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-hyg-")
+tmp = tmpdir("kstep-hyg-")
 T = live.TRACEFS
 
 

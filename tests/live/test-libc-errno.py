@@ -8,14 +8,13 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -29,7 +28,7 @@ def signed(v):
 
 
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-af45-")
+tmp = tmpdir("kstep-af45-")
 try:
     out = os.path.join(tmp, "af45.dat")
     p = live.record(out, "--plan", "socket", "--", live.prog("socket_af45"))

@@ -4,12 +4,11 @@ kstep reports is the kernel's own count (overrun + dropped)."""
 import os
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 N = 100000
 t = Tap()
@@ -18,7 +17,7 @@ if why:
     t.skip("loss accounting", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-loss-")
+tmp = tmpdir("kstep-loss-")
 
 # Sanitizers slow the recorder, not the kernel: the drain may fall behind there.
 if os.environ.get("KSTEP_SANITIZED") == "1":

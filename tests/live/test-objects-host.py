@@ -7,14 +7,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import live  # noqa: E402
 import objcheck  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -22,7 +21,7 @@ if why:
     t.skip("live recording", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-objects-")
+tmp = tmpdir("kstep-objects-")
 out = os.path.join(tmp, "socket.dat")
 p = live.record(out, "--plan", "socket", "--", live.prog("socket_kinds"))
 caps = subprocess.run([objcheck.KSTEP, "caps", "--json"], stdout=subprocess.PIPE, text=True).stdout

@@ -14,12 +14,11 @@ import re
 import struct
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 TRACE_CMD = env("TRACE_CMD")
 t = Tap()
@@ -28,7 +27,7 @@ if why:
     t.skip("reader on real recordings", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-reader-live-")
+tmp = tmpdir("kstep-reader-live-")
 
 
 def trace_cmd_events(path):

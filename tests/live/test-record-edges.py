@@ -10,13 +10,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 FIXTURES = os.environ.get("FIXTURES", "fixtures")
@@ -94,7 +93,7 @@ if why:
     t.skip("kstep record at the edges", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-edges-")
+tmp = tmpdir("kstep-edges-")
 marker = os.path.join(tmp, "ran")
 cmd = ["--", "sh", "-c", "touch " + marker]
 

@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
@@ -13,7 +12,7 @@ import hostsocket  # noqa: E402
 import kstepjson  # noqa: E402
 import live  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -21,7 +20,7 @@ if why:
     t.skip("live recording", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-live-")
+tmp = tmpdir("kstep-live-")
 out = os.path.join(tmp, "socket.dat")
 before = live.snapshot()
 p = live.record(out, "--plan", "socket", "--", live.prog("socket_inet"))

@@ -6,14 +6,13 @@ the one return record and no entry record."""
 import os
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import kstepjson  # noqa: E402
 import live  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 t = Tap()
 why = live.why_not()
@@ -21,7 +20,7 @@ if why:
     t.skip("live recording", why)
     t.done()
 live.lock()
-tmp = tempfile.mkdtemp(prefix="kstep-retonly-")
+tmp = tmpdir("kstep-retonly-")
 try:
     out = os.path.join(tmp, "ret.dat")
     live.record(out, "-q", "--uretprobe", "libc:socket", "--", live.prog("socket_inet"))

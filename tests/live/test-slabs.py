@@ -11,13 +11,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "golden"))
 import live  # noqa: E402
 import oracle  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, tmpdir  # noqa: E402
 
 SLAB = "/sys/kernel/slab"
 t = Tap()
@@ -45,7 +44,7 @@ def groups():
     return out
 
 
-tmp = tempfile.mkdtemp(prefix="kstep-slabs-")
+tmp = tmpdir("kstep-slabs-")
 out = os.path.join(tmp, "kinds.dat")
 live.record(out, "--plan", "socket", "--", live.prog("socket_kinds"))
 merged = groups()

@@ -9,16 +9,15 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 
 KSTEP = env("KSTEP")
 FIX = env("FIXTURES")
 BUILD = os.path.dirname(KSTEP)
 t = Tap()
-tmp = tempfile.mkdtemp(prefix="kstep-install-")
+tmp = tmpdir("kstep-install-")
 
 
 def make(target, dest):

@@ -11,10 +11,9 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("TESTS_DIR", "tests"), "lib"))
-from tap import Tap, env  # noqa: E402
+from tap import Tap, env, tmpdir  # noqa: E402
 import cache  # noqa: E402
 
 KSTEP = env("KSTEP")
@@ -29,7 +28,7 @@ def run(*args):
     return p.returncode, p.stdout, p.stderr
 
 
-tmp = tempfile.mkdtemp(prefix="kstep-jsonl-")
+tmp = tmpdir("kstep-jsonl-")
 jsonl = os.path.join(tmp, "steps.jsonl")
 with open(jsonl, "w") as out:
     for name in FIXTURES:
