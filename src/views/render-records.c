@@ -216,11 +216,18 @@ void kstep_records_end(FILE *out, const struct kstep_render_ctx *r)
 	const struct kstep_def *d;
 	size_t n, i;
 
-	if (kstep_defs_missing(st->defs))
-		fprintf(out, "= DEFINITIONS: not recorded: %s\n", kstep_defs_missing(st->defs));
+	/* the paths and names come from the file: written safe, as every other text of it */
+	if (kstep_defs_missing(st->defs)) {
+		fputs("= DEFINITIONS: not recorded: ", out);
+		kstep_fputs_safe(out, kstep_defs_missing(st->defs));
+		fputc('\n', out);
+	}
 	d = kstep_defs_used(st->defs, true, &n);
-	for (i = 0; i < n; i++)
-		fprintf(out, "= DEFINITIONS: %s\n", d[i].text);
+	for (i = 0; i < n; i++) {
+		fputs("= DEFINITIONS: ", out);
+		kstep_fputs_safe(out, d[i].text);
+		fputc('\n', out);
+	}
 	notes(out, "NEW THINGS INTRODUCED WITHOUT DERIVATION", &st->underived);
 	notes(out, "LOST EVENTS", &st->lost);
 	notes(out, "MISSING DATA", &st->missing);
