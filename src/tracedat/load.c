@@ -393,12 +393,38 @@ static bool unbalanced(const char *p, const char *end)
  * what is wrong in bad (a field name, "[FIELD", "/", "\n" or "("). With
  * balance, only whether its parentheses close; else every other check.
  */
+/*
+ * A record names its event in common_type, an unsigned short in every
+ * kernel, so an ID above 65535 is damage; the analysis sizes its table of
+ * events by the largest ID (a fuzzed "ID: 658704384" asked for 5 GB).
+ */
+static bool id_too_big(const char *text)
+{
+	const char *id = !strncmp(text, "ID:", 3) ? text : strstr(text, "\nID:");
+	unsigned long long v;
+
+	if (!id)
+		return false;
+	id += id == text ? 3 : 4;
+	while (*id == ' ' || *id == '\t')
+		id++;
+	if (!isdigit((unsigned char)*id))
+		return false;
+	for (v = 0; isdigit((unsigned char)*id) && v <= 65535; id++)
+		v = v * 10 + (unsigned)(*id - '0');
+	return v > 65535;
+}
+
 static int check_format(const char *text, bool balance, char *bad, size_t badlen)
 {
 	const char *fmt_at = strstr(text, "print fmt:");
 	const char *p, *end;
 	size_t l;
 
+	if (!balance && id_too_big(text)) {
+		snprintf(bad, badlen, "%s", "#");
+		return -1;
+	}
 	if (!fmt_at)
 		return 0;
 	end = fmt_extent(fmt_at);
@@ -481,6 +507,10 @@ static void format_damage(struct kstep_load *ld, const struct kstep_dat_blob *f,
 		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s opens a "
 			 "parenthesis or bracket that it does not close (the file is corrupt; "
 			 "record it again)",
+			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
+	else if (!strcmp(field, "#"))
+		snprintf(err, errlen, "%s: damaged: event %s:%s has an ID above 65535, which no "
+			 "record's 16-bit event type can name (the file is corrupt; record it again)",
 			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
 	else if (!strcmp(field, "%"))
 		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s has a '%%' "
