@@ -70,8 +70,13 @@ struct kstep_chain {
 	 * the two become one node.
 	 */
 	struct kstep_node *pending;
-	/* the last call function_graph closed: its return probe may follow */
-	struct kstep_node *last_closed;
+	/*
+	 * The last call function_graph closed, per context: its return probe
+	 * may follow, after an interrupt's own calls have closed.
+	 */
+	struct kstep_node *last_closed[KSTEP_CTX_NMI + 1];
+	/* the last syscall an exit closed: the other tracepoint's exit may follow */
+	struct kstep_node *last_sysexit;
 	bool finished;
 };
 
@@ -660,8 +665,8 @@ static void feed_exit(struct kstep_chain *c, const struct kstep_fact *f)
 		set_exit(n, f);
 		c->depth = k;
 		note_cpu(c, f->cpu, n);
-		if (!(fn->flags & KSTEP_FN_OVERHEAD))
-			c->last_closed = n;
+		if (!(fn->flags & KSTEP_FN_OVERHEAD) && n->ctx <= KSTEP_CTX_NMI)
+			c->last_closed[n->ctx] = n;
 		return;
 	}
 	n = new_node(c, KSTEP_NODE_CALL, f);
@@ -769,7 +774,7 @@ static struct kstep_func *ret_func(struct kstep_chain *c, const struct kstep_fac
 static void feed_probe_ret(struct kstep_chain *c, const struct kstep_fact *f)
 {
 	struct kstep_func *fn = ret_func(c, f);
-	struct kstep_node *n, *last;
+	struct kstep_node *n, *last, *closed;
 	size_t k;
 
 	ctx_transition(c, f, fn, false);
@@ -790,9 +795,9 @@ static void feed_probe_ret(struct kstep_chain *c, const struct kstep_fact *f)
 	 * which then fires inside the probe machinery (kretprobe_rethook_handler)
 	 */
 	last = top(c)->last;
-	if (!(last && last->kind == KSTEP_NODE_CALL && last->fn == fn) && c->last_closed &&
-	    c->last_closed->parent == real_top(c))
-		last = c->last_closed;
+	closed = real_top(c)->ctx <= KSTEP_CTX_NMI ? c->last_closed[real_top(c)->ctx] : NULL;
+	if (!(last && last->kind == KSTEP_NODE_CALL && last->fn == fn) && closed && closed->parent == real_top(c))
+		last = closed;
 	if (last && last->kind == KSTEP_NODE_CALL && last->fn == fn && !(last->flags & KSTEP_NF_PROBED_RET)) {
 		attach_ret(c, last, f);
 		note_cpu(c, f->cpu, last);
@@ -809,6 +814,24 @@ static void feed_probe_ret(struct kstep_chain *c, const struct kstep_fact *f)
 	note_cpu(c, f->cpu, n);
 }
 
+/*
+ * The two tracepoints of one syscall (raw and named) fire one after the
+ * other with interrupts on: nodes from first.. may only be interrupts, and
+ * the tracepoints' own gap, from since (or the last interrupt's end) to ts,
+ * must be short.
+ */
+static bool irqs_only(const struct kstep_node *first, uint64_t since, uint64_t ts)
+{
+	const struct kstep_node *k;
+
+	for (k = first; k; k = k->next) {
+		if (k->kind != KSTEP_NODE_IRQ)
+			return false;
+		since = k->t_exit;
+	}
+	return ts >= since && ts - since < SAME_SYSCALL_NS;
+}
+
 static void feed_sys_enter(struct kstep_chain *c, const struct kstep_fact *f)
 {
 	struct kstep_node *t, *n;
@@ -816,8 +839,8 @@ static void feed_sys_enter(struct kstep_chain *c, const struct kstep_fact *f)
 	ctx_transition(c, f, NULL, true);
 	t = top(c);
 	/* raw_syscalls:sys_enter and syscalls:sys_enter_X of one call */
-	if (t->kind == KSTEP_NODE_SYSCALL && t->sysnr == f->sysnr && !t->child &&
-	    f->ts - t->t_entry < SAME_SYSCALL_NS) {
+	if (t->kind == KSTEP_NODE_SYSCALL && t->sysnr == f->sysnr &&
+	    irqs_only(t->child, t->t_entry, f->ts)) {
 		if (f->name && strncmp(f->name, "syscall_", 8)) {
 			t->name = f->name;
 			t->vals = f->vals;
@@ -847,13 +870,14 @@ static void feed_sys_exit(struct kstep_chain *c, const struct kstep_fact *f)
 			n->t_exit = f->ts;
 			n->retv = f->retv;
 			c->depth = i;
+			c->last_sysexit = n;
 			note_cpu(c, f->cpu, n);
 			return;
 		}
 	}
-	last = top(c)->last;
-	if (last && last->kind == KSTEP_NODE_SYSCALL && last->sysnr == f->sysnr &&
-	    f->ts - last->t_exit < SAME_SYSCALL_NS)
+	last = c->last_sysexit;
+	if (last && last->parent == top(c) && last->sysnr == f->sysnr &&
+	    irqs_only(last->next, last->t_exit, f->ts))
 		return;
 	n = new_node(c, KSTEP_NODE_SYSCALL, f);
 	n->name = f->name;
@@ -863,6 +887,7 @@ static void feed_sys_exit(struct kstep_chain *c, const struct kstep_fact *f)
 	n->t_exit = f->ts;
 	n->retv = f->retv;
 	add_child(top(c), n);
+	c->last_sysexit = n;
 	c->st.no_entry++;
 	note_cpu(c, f->cpu, n);
 }
@@ -993,17 +1018,6 @@ void kstep_chain_feed(struct kstep_chain *c, const struct kstep_fact *f)
 
 /* Kernel stacks → frames, within one syscall */
 
-static const char *sym_name(struct kstep_chain *c, uint64_t addr)
-{
-	const struct kstep_ksym *s;
-	uint64_t off;
-
-	if (!c->ks)
-		return NULL;
-	s = kstep_ksyms_lookup(c->ks, addr, &off);
-	return s ? s->name : NULL;
-}
-
 /*
  * The part of n's stack to merge under parent P, outermost first in
  * path[0..*len): frames below the syscall handler (P a syscall) or below P's
@@ -1016,13 +1030,13 @@ static bool stack_path(struct kstep_chain *c, const struct kstep_node *P, const 
 	size_t inner = 0, outer, i;
 	bool found = false;
 
-	while (inner < n->nstack && kstep_list_match("stack_skip", sym_name(c, n->stack[inner])))
+	while (inner < n->nstack && kstep_list_match("stack_skip", kstep_ksyms_name(c->ks, n->stack[inner])))
 		inner++;
 	if (inner >= n->nstack)
 		return false;
 	outer = n->nstack - 1;
 	for (i = n->nstack; i-- > inner;) {
-		const char *name = sym_name(c, n->stack[i]);
+		const char *name = kstep_ksyms_name(c->ks, n->stack[i]);
 
 		if (!name)
 			continue;
@@ -1036,7 +1050,7 @@ static bool stack_path(struct kstep_chain *c, const struct kstep_node *P, const 
 	if (!found && P->kind == KSTEP_NODE_SYSCALL) {
 		/* no handler frame: start below the entry code */
 		for (outer = n->nstack - 1; outer > inner; outer--)
-			if (!kstep_list_match("stack_entry", sym_name(c, n->stack[outer])))
+			if (!kstep_list_match("stack_entry", kstep_ksyms_name(c->ks, n->stack[outer])))
 				break;
 		found = true;
 	}
@@ -1128,7 +1142,7 @@ static void merge_under(struct kstep_chain *c, struct kstep_node *P)
 			continue;
 		}
 		for (i = first + 1; i-- > last;) {
-			const char *name = sym_name(c, k->stack[i]);
+			const char *name = kstep_ksyms_name(c->ks, k->stack[i]);
 			char buf[32];
 
 			if (!name) {
@@ -1191,12 +1205,21 @@ static const struct kstep_node *top_of(const struct kstep_chain *c, const struct
 /* Can a later fact still change root child x? */
 static bool still_open(const struct kstep_chain *c, const struct kstep_node *x)
 {
+	const struct kstep_node *k = x->next;
+	int irqs = 0;
+
 	if (c->finished)
 		return false;
-	/* the last child: a stack, a return probe or a duplicate syscall exit may still join it */
-	if (x == c->root->last || c->pending)
+	if (c->pending || (c->depth > 1 && c->stk[1] == x))
 		return true;
-	return c->depth > 1 && c->stk[1] == x;
+	/*
+	 * The last child, or followed by interrupts only: a stack, a return
+	 * probe or a duplicate syscall exit may still join it (a few
+	 * interrupts at most: the hooks fire one after the other).
+	 */
+	while (k && k->kind == KSTEP_NODE_IRQ && irqs++ < 4)
+		k = k->next;
+	return !k;
 }
 
 struct kstep_node *kstep_chain_take(struct kstep_chain *c)
@@ -1214,8 +1237,11 @@ struct kstep_node *kstep_chain_take(struct kstep_chain *c)
 	for (i = 0; i < c->ncpuslots; i++)
 		if (c->last_on_cpu[i] && top_of(c, c->last_on_cpu[i]) == x)
 			c->last_on_cpu[i] = NULL;
-	if (c->last_closed && top_of(c, c->last_closed) == x)
-		c->last_closed = NULL;
+	for (i = 0; i <= KSTEP_CTX_NMI; i++)
+		if (c->last_closed[i] && top_of(c, c->last_closed[i]) == x)
+			c->last_closed[i] = NULL;
+	if (c->last_sysexit && top_of(c, c->last_sysexit) == x)
+		c->last_sysexit = NULL;
 	if (!c->finished)
 		for (n = x; n; n = kstep_node_next(n, x))
 			if (n->kind == KSTEP_NODE_SYSCALL ||
