@@ -92,18 +92,7 @@ const char *kstep_const_name(const char *tname, long long v)
 
 bool kstep_const_value(const char *tname, const char *name, long long *v)
 {
-	const struct kstep_table *t = table(tname);
-	const struct kstep_const *c;
-
-	if (!t)
-		return false;
-	for (c = t->v; c->name; c++) {
-		if (!strcmp(c->name, name)) {
-			*v = c->value;
-			return true;
-		}
-	}
-	return false;
+	return tname && kstep_const_cname(tname, name, v);
 }
 
 const char *kstep_const_cname(const char *tname, const char *name, long long *v)

@@ -250,18 +250,6 @@ bool kstep_step_regs(const char *uname, const struct kstep_step *st, struct kste
 	return true;
 }
 
-/* The name of a stack address, without its offset; NULL when kallsyms has none. */
-static const char *frame_name(const struct kstep_ksyms *ks, uint64_t addr)
-{
-	const struct kstep_ksym *s;
-	uint64_t off;
-
-	if (!ks)
-		return NULL;
-	s = kstep_ksyms_lookup(ks, addr, &off);
-	return s ? s->name : NULL;
-}
-
 /* The syscall's handler under n (graph root, probe or stack frame), or NULL. */
 static const struct kstep_node *handler_of(const struct kstep_node *n)
 {
@@ -300,13 +288,13 @@ bool kstep_step_entry(const struct kstep_ksyms *ks, const struct kstep_step *st,
 	}
 	/* the entry code is the outermost part of the stack, up to the first other frame */
 	for (outer = n->nstack; outer > 0; outer--) {
-		const char *name = frame_name(ks, n->stack[outer - 1]);
+		const char *name = kstep_ksyms_name(ks, n->stack[outer - 1]);
 
 		if (!name || !kstep_list_match("stack_entry", name))
 			break;
 	}
 	for (i = n->nstack; i-- > outer;) {
-		kstep_sbuf_addf(b, "%s%s", any ? arrow : "", frame_name(ks, n->stack[i]));
+		kstep_sbuf_addf(b, "%s%s", any ? arrow : "", kstep_ksyms_name(ks, n->stack[i]));
 		any = true;
 	}
 	if (!any)
@@ -323,7 +311,7 @@ bool kstep_step_entry(const struct kstep_ksyms *ks, const struct kstep_step *st,
 			kstep_sbuf_addf(b, "(nr=%" PRIu64 ")", nr->num);
 		kstep_sbuf_add(b, " switch");
 	} else if (ks && kstep_ksyms_find(ks, "x64_sys_call")) {
-		const char *to = h && (h->flags & KSTEP_NF_RETIP) ? frame_name(ks, h->retip) : NULL;
+		const char *to = h && (h->flags & KSTEP_NF_RETIP) ? kstep_ksyms_name(ks, h->retip) : NULL;
 
 		/* the handler's return address says whether the switch left a frame */
 		kstep_sbuf_addf(b, "%sx64_sys_call switch (kallsyms; %s)", arrow,

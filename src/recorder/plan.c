@@ -791,21 +791,32 @@ static const char *field_name(const struct kstep_plan_item *it, const char *join
 	return joined;
 }
 
+/*
+ * The probe an item rides on: the plan's last applied probe of kind on
+ * target, else its last applied one of kind other (a kprobe first, an
+ * fprobe only where the plan has no kprobe there), or NULL.
+ */
+static const struct kstep_plan_item *applied_probe(const struct kstep_plan *p, const char *target,
+						   enum kstep_pi_kind kind, enum kstep_pi_kind other)
+{
+	const struct kstep_plan_item *found = NULL, *k;
+	size_t i;
+
+	for (i = 0; i < p->items.n; i++) {
+		k = kstep_plan_item(p, i);
+		if ((k->kind == kind || (k->kind == other && (!found || found->kind == other))) && k->applied &&
+		    !strcmp(k->target, target))
+			found = k;
+	}
+	return found;
+}
+
 static void resolve_field(struct resolver *r, struct kstep_plan_item *it)
 {
 	struct kstep_sbuf fetch = { 0 }, name = { 0 };
 	char err[256];
-	size_t i;
-	bool probe = false;
 
-	for (i = 0; i < r->p->items.n; i++) {
-		struct kstep_plan_item *k = kstep_plan_item(r->p, i);
-
-		if ((k->kind == KSTEP_PI_KPROBE || k->kind == KSTEP_PI_FPROBE) && k->applied &&
-		    !strcmp(k->target, it->target))
-			probe = true;
-	}
-	if (!probe) {
+	if (!applied_probe(r->p, it->target, KSTEP_PI_KPROBE, KSTEP_PI_FPROBE)) {
 		skip(it, "no entry probe on %s is applied here", it->target);
 		return;
 	}
@@ -829,19 +840,10 @@ static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
 {
 	enum kstep_pi_kind want = it->ret ? KSTEP_PI_KRETPROBE : KSTEP_PI_KPROBE;
 	enum kstep_pi_kind fwant = it->ret ? KSTEP_PI_FEXIT : KSTEP_PI_FPROBE;
-	const struct kstep_plan_item *probe = NULL;
+	const struct kstep_plan_item *probe = applied_probe(r->p, it->target, want, fwant);
 	struct kstep_btfobj o;
 	char err[256], prefix[16];
-	size_t i;
 
-	for (i = 0; i < r->p->items.n; i++) {
-		const struct kstep_plan_item *k = kstep_plan_item(r->p, i);
-
-		/* a kprobe first: an fprobe only where the plan has no kprobe there */
-		if ((k->kind == want || (k->kind == fwant && (!probe || probe->kind == fwant))) && k->applied &&
-		    !strcmp(k->target, it->target))
-			probe = k;
-	}
 	if (!probe) {
 		skip(it, "no %s on %s is applied here", it->ret ? "kretprobe or fexit" : "kprobe or fprobe",
 		     it->target);
@@ -865,17 +867,10 @@ static void resolve_object(struct resolver *r, struct kstep_plan_item *it)
 /* A lookup rides on the kprobe at its function's entry, where the index is an argument or field. */
 static void resolve_lookup(struct resolver *r, struct kstep_plan_item *it)
 {
-	const struct kstep_plan_item *probe = NULL;
+	const struct kstep_plan_item *probe = applied_probe(r->p, it->target, KSTEP_PI_KPROBE, KSTEP_PI_KPROBE);
 	struct kstep_btfobj o;
 	char err[256], sym[128];
-	size_t i;
 
-	for (i = 0; i < r->p->items.n; i++) {
-		const struct kstep_plan_item *k = kstep_plan_item(r->p, i);
-
-		if (k->kind == KSTEP_PI_KPROBE && k->applied && !strcmp(k->target, it->target))
-			probe = k;
-	}
 	if (!probe) {
 		skip(it, "no kprobe on %s is applied here", it->target);
 		return;

@@ -177,6 +177,13 @@ const struct kstep_ksym *kstep_ksyms_lookup(const struct kstep_ksyms *ks, uint64
 	return s;
 }
 
+const char *kstep_ksyms_name(const struct kstep_ksyms *ks, uint64_t addr)
+{
+	const struct kstep_ksym *s = ks ? kstep_ksyms_lookup(ks, addr, NULL) : NULL;
+
+	return s ? s->name : NULL;
+}
+
 const struct kstep_ksym *kstep_ksyms_find(const struct kstep_ksyms *ks, const char *name)
 {
 	size_t lo = 0, hi = ks->n;

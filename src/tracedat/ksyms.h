@@ -35,6 +35,8 @@ bool kstep_ksyms_zeroed(const struct kstep_ksyms *ks);
  */
 const struct kstep_ksym *kstep_ksyms_lookup(const struct kstep_ksyms *ks, uint64_t addr,
 					    uint64_t *off);
+/* Returns the name of the symbol containing addr, or NULL (also for ks NULL). */
+const char *kstep_ksyms_name(const struct kstep_ksyms *ks, uint64_t addr);
 /* Returns the first symbol with this exact name, or NULL. */
 const struct kstep_ksym *kstep_ksyms_find(const struct kstep_ksyms *ks, const char *name);
 /* Returns true for code symbols (T, t, W, w). */

@@ -196,13 +196,25 @@ static bool field_declared(const char *text, const char *fmt_at, const char *nam
 	return false;
 }
 
-static int undeclared(const char *text, const char *fmt_at, const char *name, size_t l, char *bad,
-		      size_t badlen)
+/* What is wrong with one format (check_format), each with its own message. */
+enum fmt_damage {
+	FMT_OK = 0,
+	FMT_UNDECLARED,		/* prints a field it does not declare (the name in bad) */
+	FMT_SUBSCRIPT,		/* indexes a field (the name in bad) by a non-number */
+	FMT_DIVISION,		/* divides by something not a constant */
+	FMT_UNBALANCED,		/* a parenthesis or bracket that does not close */
+	FMT_ID,			/* an ID no 16-bit event type can name */
+	FMT_PERCENT,		/* a '%' that starts no printf conversion */
+	FMT_TRAILING,		/* text after the print fmt line */
+};
+
+static bool undeclared(const char *text, const char *fmt_at, const char *name, size_t l, char *bad,
+		       size_t badlen)
 {
 	if (l && field_declared(text, fmt_at, name, l))
-		return 0;
+		return false;
 	snprintf(bad, badlen, "%.*s", (int)(l < 40 ? l : 40), name);
-	return -1;
+	return true;
 }
 
 /*
@@ -389,11 +401,6 @@ static bool unbalanced(const char *p, const char *end)
 }
 
 /*
- * Damage in one format that libtraceevent would trip over: 0, or -1 with
- * what is wrong in bad (a field name, "[FIELD", "/", "\n" or "("). With
- * balance, only whether its parentheses close; else every other check.
- */
-/*
  * A record names its event in common_type, an unsigned short in every
  * kernel, so an ID above 65535 is damage; the analysis sizes its table of
  * events by the largest ID (a fuzzed "ID: 658704384" asked for 5 GB).
@@ -415,33 +422,32 @@ static bool id_too_big(const char *text)
 	return v > 65535;
 }
 
-static int check_format(const char *text, bool balance, char *bad, size_t badlen)
+/*
+ * Damage in one format that libtraceevent would trip over: FMT_OK, or what
+ * is wrong (with the field's name in bad where one is to blame). With
+ * balance, only whether its parentheses close; else every other check.
+ */
+static enum fmt_damage check_format(const char *text, bool balance, char *bad, size_t badlen)
 {
 	const char *fmt_at = strstr(text, "print fmt:");
 	const char *p, *end;
 	size_t l;
 
-	if (!balance && id_too_big(text)) {
-		snprintf(bad, badlen, "%s", "#");
-		return -1;
-	}
+	if (!balance && id_too_big(text))
+		return FMT_ID;
 	if (!fmt_at)
-		return 0;
+		return FMT_OK;
 	end = fmt_extent(fmt_at);
-	if (balance) {
-		if (!unbalanced(fmt_at + 10, end))
-			return 0;
-		snprintf(bad, badlen, "%s", "(");
-		return -1;
-	}
+	if (balance)
+		return unbalanced(fmt_at + 10, end) ? FMT_UNBALANCED : FMT_OK;
 	for (p = fmt_at; (p = strstr(p, "REC->")) && p < end; p += l) {
 		p += 5;
 		l = ident_len(p, end);
 		if (undeclared(text, fmt_at, p, l, bad, badlen))
-			return -1;
+			return FMT_UNDECLARED;
 		if (bad_subscript(p + l, end)) {
-			snprintf(bad, badlen, "[%.*s", (int)(l < badlen - 2 ? l : badlen - 2), p);
-			return -1;
+			snprintf(bad, badlen, "%.*s", (int)(l < badlen - 1 ? l : badlen - 1), p);
+			return FMT_SUBSCRIPT;
 		}
 	}
 	for (p = fmt_at; (p = strstr(p, "__get_")) && p < end; ) {
@@ -452,28 +458,22 @@ static int check_format(const char *text, bool balance, char *bad, size_t badlen
 		p++;
 		l = ident_len(p, end);
 		if (p + l < end && p[l] == ')' && undeclared(text, fmt_at, p, l, bad, badlen))
-			return -1;
+			return FMT_UNDECLARED;
 		p += l;
 	}
-	if (check_divisions(fmt_at, end)) {
-		snprintf(bad, badlen, "%s", "/");
-		return -1;
-	}
-	if (check_conversions(fmt_at, end)) {
-		snprintf(bad, badlen, "%s", "%");
-		return -1;
-	}
+	if (check_divisions(fmt_at, end))
+		return FMT_DIVISION;
+	if (check_conversions(fmt_at, end))
+		return FMT_PERCENT;
 	/*
 	 * The print fmt ends the format: libtraceevent would parse whatever
 	 * follows as more arguments (a '%' there is a modulo by any token,
 	 * SIGFPE when that token reads as 0).
 	 */
 	for (p = end; *p; p++)
-		if (!isspace((unsigned char)*p)) {
-			snprintf(bad, badlen, "%s", "\n");
-			return -1;
-		}
-	return 0;
+		if (!isspace((unsigned char)*p))
+			return FMT_TRAILING;
+	return FMT_OK;
 }
 
 static void event_name(const char *text, char *out, size_t len)
@@ -485,52 +485,53 @@ static void event_name(const char *text, char *out, size_t len)
 	snprintf(out, len, "%s", kstep_text_safe(raw, out, len));
 }
 
-/* One message for the damage check_format found in format f (what it wrote in bad). */
-static void format_damage(struct kstep_load *ld, const struct kstep_dat_blob *f, const char *field, char *err,
-			  size_t errlen)
+/* One message for the damage check_format found in format f (field: the name it wrote in bad). */
+static void format_damage(struct kstep_load *ld, const struct kstep_dat_blob *f, enum fmt_damage d,
+			  const char *field, char *err, size_t errlen)
 {
-	const char *sys = f->system ? f->system : "ftrace";
-	char name[128], sname[128], sfield[200];
+	char name[128], sname[128], fbuf[200], ev[300], what[600];
+	const char *sfield = kstep_text_safe(field, fbuf, sizeof(fbuf));
 
 	event_name(f->data, name, sizeof(name));
-	if (!strcmp(field, "/"))
-		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s divides by "
-			 "something that is not a constant (the file is corrupt; record it again)",
-			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
-	else if (field[0] == '[')
-		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s indexes "
-			 "field '%s' by something that is not a number (the file is corrupt; "
-			 "record it again)", kstep_dat_path(ld->dat),
-			 kstep_text_safe(sys, sname, sizeof(sname)), name,
-			 kstep_text_safe(field + 1, sfield, sizeof(sfield)));
-	else if (!strcmp(field, "("))
-		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s opens a "
-			 "parenthesis or bracket that it does not close (the file is corrupt; "
-			 "record it again)",
-			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
-	else if (!strcmp(field, "#"))
-		snprintf(err, errlen, "%s: damaged: event %s:%s has an ID above 65535, which no "
-			 "record's 16-bit event type can name (the file is corrupt; record it again)",
-			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
-	else if (!strcmp(field, "%"))
-		snprintf(err, errlen, "%s: damaged: the print format of event %s:%s has a '%%' "
-			 "that starts no printf conversion (the file is corrupt; record it again)",
-			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
-	else if (!strcmp(field, "\n"))
-		snprintf(err, errlen, "%s: damaged: the format of event %s:%s goes on after its "
-			 "print fmt line (the file is corrupt; record it again)",
-			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)), name);
-	else
-		snprintf(err, errlen, "%s: damaged: the format of event %s:%s prints field '%s', "
-			 "which it does not declare (the file is corrupt; record it again)",
-			 kstep_dat_path(ld->dat), kstep_text_safe(sys, sname, sizeof(sname)),
-			 name, kstep_text_safe(field, sfield, sizeof(sfield)));
+	snprintf(ev, sizeof(ev), "%s:%s", kstep_text_safe(f->system ? f->system : "ftrace", sname, sizeof(sname)),
+		 name);
+	switch (d) {
+	case FMT_DIVISION:
+		snprintf(what, sizeof(what), "the print format of event %s divides by something that is not a "
+			 "constant", ev);
+		break;
+	case FMT_SUBSCRIPT:
+		snprintf(what, sizeof(what), "the print format of event %s indexes field '%s' by something that "
+			 "is not a number", ev, sfield);
+		break;
+	case FMT_UNBALANCED:
+		snprintf(what, sizeof(what), "the print format of event %s opens a parenthesis or bracket that "
+			 "it does not close", ev);
+		break;
+	case FMT_ID:
+		snprintf(what, sizeof(what), "event %s has an ID above 65535, which no record's 16-bit event type "
+			 "can name", ev);
+		break;
+	case FMT_PERCENT:
+		snprintf(what, sizeof(what), "the print format of event %s has a '%%' that starts no printf "
+			 "conversion", ev);
+		break;
+	case FMT_TRAILING:
+		snprintf(what, sizeof(what), "the format of event %s goes on after its print fmt line", ev);
+		break;
+	default:
+		snprintf(what, sizeof(what), "the format of event %s prints field '%s', which it does not "
+			 "declare", ev, sfield);
+	}
+	snprintf(err, errlen, "%s: damaged: %s (the file is corrupt; record it again)", kstep_dat_path(ld->dat),
+		 what);
 }
 
 static int add_formats(struct kstep_load *ld, char *err, size_t errlen)
 {
 	const struct kstep_dat_blob *fmts;
-	char field[48];
+	enum fmt_damage d;
+	char field[48] = "";
 	size_t n, i;
 	int pass;
 
@@ -542,8 +543,8 @@ static int add_formats(struct kstep_load *ld, char *err, size_t errlen)
 	 */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < n; i++)
-			if (check_format(fmts[i].data, pass == 1, field, sizeof(field))) {
-				format_damage(ld, &fmts[i], field, err, errlen);
+			if ((d = check_format(fmts[i].data, pass == 1, field, sizeof(field)))) {
+				format_damage(ld, &fmts[i], d, field, err, errlen);
 				return -1;
 			}
 	for (i = 0; i < n; i++) {
